@@ -1,0 +1,52 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+# Everything else is installed here, pinned: uv from PyPI, then the locked environment from uv.lock.
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+STAMP := $(VENV)/.synced
+
+# uv may only use the interpreter that is already here; there is no network for Python downloads.
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+# jsii (behind aws-cdk-lib) nags about the Node.js version on every synth.
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+
+.PHONY: run test lint typecheck unit functional contract e2e infra-test bench clean help
+
+help:
+	@echo "make run    install what is needed and start the local stack (hark up)"
+	@echo "make test   install what is needed and run lint, type checks and the offline suite"
+	@echo "make bench  run the benchmarks (not part of make test)"
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --all-extras --python $(PYTHON)
+	@touch $@
+
+run: $(STAMP)
+	$(VENV)/bin/hark up
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+test: lint typecheck
+	$(VENV)/bin/pytest
+
+unit functional contract e2e infra: $(STAMP)
+	$(VENV)/bin/pytest tests/$@
+
+bench: $(STAMP)
+	$(VENV)/bin/python -m bench
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache .hark cdk.out
