@@ -1,0 +1,127 @@
+"""The one place AWS clients are built, and the one place AWS errors become Hark errors.
+
+Clients honour `AWS_ENDPOINT_URL` (through `Settings.aws_endpoint_url`), so the same code talks to the embedded
+emulator, LocalStack or a real account. botocore's `standard` retry mode retries throttling and transient errors
+with jittered backoff; what still fails is translated by `translate_errors`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from shared.errors import HarkError, NotConfigured, Unavailable
+
+if TYPE_CHECKING:
+    from shared.settings import Settings
+
+_lock = threading.Lock()
+_clients: dict[tuple[str, str, str | None, int], Any] = {}
+
+TRANSIENT_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "SlowDown",
+        "ServiceUnavailable",
+        "InternalServerError",
+        "InternalFailure",
+        "InternalServerException",
+        "TransactionInProgressException",
+    }
+)
+CONFIGURATION_CODES = frozenset(
+    {
+        "ResourceNotFoundException",
+        "AccessDeniedException",
+        "AccessDenied",
+        "AWS.SimpleQueueService.NonExistentQueue",
+        "QueueDoesNotExist",
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+    }
+)
+
+
+def client(service: str, settings: Settings, *, max_attempts: int = 4) -> Any:
+    """A cached, thread-safe boto3 client for `service`, built on first use (never at import time)."""
+    key = (service, settings.region, settings.aws_endpoint_url, max_attempts)
+    with _lock:
+        if key not in _clients:
+            import boto3  # noqa: PLC0415 - keeps boto3 off the import path of modules that only describe things
+            from botocore.config import Config  # noqa: PLC0415
+
+            config = Config(
+                retries={"mode": "standard", "max_attempts": max_attempts},
+                connect_timeout=3,
+                read_timeout=10,
+                tcp_keepalive=True,
+            )
+            _clients[key] = boto3.session.Session().client(
+                service,  # type: ignore[call-overload]
+                region_name=settings.region,
+                endpoint_url=settings.aws_endpoint_url,
+                config=config,
+            )
+        return _clients[key]
+
+
+def reset_clients() -> None:
+    """Forget cached clients (tests that restart the emulator on another port)."""
+    with _lock:
+        _clients.clear()
+
+
+def classify_error(exc: BaseException, what: str) -> HarkError | None:
+    """The Hark error an AWS/botocore exception stands for, or None when it is not an AWS error."""
+    from botocore.exceptions import (  # noqa: PLC0415
+        BotoCoreError,
+        ClientError,
+        ConnectionError,
+        HTTPClientError,
+        NoCredentialsError,
+    )
+
+    if isinstance(exc, ClientError):
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        if code in TRANSIENT_CODES or status >= 500:
+            return Unavailable(f"{what}: {code or status}")
+        if code in CONFIGURATION_CODES:
+            return NotConfigured(f"{what}: {code}")
+        return HarkError(f"{what}: {code}")
+    if isinstance(exc, NoCredentialsError):
+        return NotConfigured(f"{what}: no AWS credentials")
+    if isinstance(exc, ConnectionError | HTTPClientError):
+        return Unavailable(f"{what}: {type(exc).__name__}")
+    if isinstance(exc, BotoCoreError):
+        return HarkError(f"{what}: {type(exc).__name__}")
+    # PynamoDB keeps the botocore error in `.cause`; Powertools Parameters chains it as `__cause__`.
+    cause = getattr(exc, "cause", None) or exc.__cause__
+    if isinstance(cause, BaseException) and cause is not exc:
+        return classify_error(cause, what)
+    if type(exc).__module__.startswith("pynamodb"):
+        return Unavailable(f"{what}: {type(exc).__name__}")
+    if type(exc).__module__.startswith("aws_lambda_powertools.utilities.parameters"):
+        return NotConfigured(f"{what}: {exc}")
+    return None
+
+
+@contextmanager
+def translate_errors(what: str) -> Iterator[None]:
+    """Run an AWS call and re-raise its failure as the matching Hark error."""
+    try:
+        yield
+    except HarkError:
+        raise
+    except Exception as exc:
+        translated = classify_error(exc, what)
+        if translated is None:
+            raise
+        raise translated from exc

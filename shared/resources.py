@@ -1,0 +1,209 @@
+"""The one description of Hark's AWS resources.
+
+The CDK app (`infra/`) and the local stack (`devstack/`) both build tables, queues, event-source mappings and
+functions from these specs, so the cloud and the laptop cannot drift apart. Plain data: no boto3, no CDK.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+KeyType = Literal["S", "N"]
+
+DAY = 24 * 3600
+
+
+@dataclass(frozen=True)
+class KeyAttr:
+    name: str
+    type: KeyType = "S"
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    name: str
+    partition_key: KeyAttr
+    sort_key: KeyAttr | None = None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    key: str
+    env_var: str
+    partition_key: KeyAttr
+    sort_key: KeyAttr | None = None
+    indexes: tuple[IndexSpec, ...] = ()
+    ttl_attribute: str | None = None
+    description: str = ""
+
+    def physical_name(self, stage: str) -> str:
+        return f"hark-{stage}-{self.key}"
+
+    @property
+    def key_attributes(self) -> tuple[KeyAttr, ...]:
+        """Every attribute that a key schema (table or index) mentions, once each."""
+        seen: dict[str, KeyAttr] = {}
+        for attr in (self.partition_key, self.sort_key):
+            if attr is not None:
+                seen.setdefault(attr.name, attr)
+        for index in self.indexes:
+            for attr in (index.partition_key, index.sort_key):
+                if attr is not None:
+                    seen.setdefault(attr.name, attr)
+        return tuple(seen.values())
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    key: str
+    env_var: str
+    visibility_timeout_s: int
+    retention_s: int = 4 * DAY
+    # Standard queues keep the original enqueue time, so the DLQ must keep messages longer than the source.
+    dlq_retention_s: int = 14 * DAY
+    max_receive_count: int = 5
+    description: str = ""
+
+    def physical_name(self, stage: str) -> str:
+        return f"hark-{stage}-{self.key}"
+
+    def dlq_name(self, stage: str) -> str:
+        return f"hark-{stage}-{self.key}-dlq"
+
+
+@dataclass(frozen=True)
+class SqsSource:
+    """What Lambda's SQS event-source mapping is configured with."""
+
+    queue: QueueSpec
+    batch_size: int
+    max_batching_window_s: int
+    report_batch_item_failures: bool = True
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    key: str
+    service: str
+    handler: str  # dotted path of the Lambda entry point
+    timeout_s: int
+    memory_mb: int
+    sqs_source: SqsSource | None = None
+    http: bool = False
+    reads: tuple[TableSpec, ...] = ()
+    writes: tuple[TableSpec, ...] = ()
+    sends_to: tuple[QueueSpec, ...] = ()
+    reads_secret: bool = False
+    uses_comprehend: bool = False
+
+
+MENTIONS = TableSpec(
+    key="mentions",
+    env_var="HARK_TABLE_MENTIONS",
+    partition_key=KeyAttr("id"),
+    # The feed index spreads writes over a few shards (one partition takes at most 1,000 writes/s) and keeps each
+    # shard sorted by arrival, so "newest first" is a merge of a handful of queries.
+    indexes=(IndexSpec("feed", KeyAttr("feed_shard"), KeyAttr("feed_key")),),
+    description="Every classified mention, as the API returns it.",
+)
+
+TASKS = TableSpec(
+    key="tasks",
+    env_var="HARK_TABLE_TASKS",
+    partition_key=KeyAttr("id"),
+    # Work-queue order: status partitions, sorted by priority then due time.
+    indexes=(IndexSpec("by_status", KeyAttr("status"), KeyAttr("rank")),),
+    description="One task per conversation thread that needs a human.",
+)
+
+DEDUPE = TableSpec(
+    key="dedupe",
+    env_var="HARK_TABLE_DEDUPE",
+    partition_key=KeyAttr("key"),
+    ttl_attribute="expires_at",
+    description="Platform delivery ids already accepted, kept for the platform's retry window.",
+)
+
+TABLES: tuple[TableSpec, ...] = (MENTIONS, TASKS, DEDUPE)
+
+CLASSIFY_QUEUE = QueueSpec(
+    key="classify",
+    env_var="HARK_QUEUE_CLASSIFY_URL",
+    # Lambda's guidance: at least 6 x the function timeout plus the batching window.
+    visibility_timeout_s=6 * 30 + 5,
+    description="Normalised mentions waiting to be classified.",
+)
+
+RESPOND_QUEUE = QueueSpec(
+    key="respond",
+    env_var="HARK_QUEUE_RESPOND_URL",
+    visibility_timeout_s=6 * 15 + 1,
+    description="Classified mentions that need a human.",
+)
+
+QUEUES: tuple[QueueSpec, ...] = (CLASSIFY_QUEUE, RESPOND_QUEUE)
+
+INGEST_API = FunctionSpec(
+    key="ingest-api",
+    service="ingest",
+    handler="services.ingest.app.app",
+    timeout_s=10,
+    memory_mb=256,
+    http=True,
+    reads=(DEDUPE,),
+    writes=(DEDUPE,),
+    sends_to=(CLASSIFY_QUEUE,),
+    reads_secret=True,
+)
+
+CLASSIFY = FunctionSpec(
+    key="classify",
+    service="classify",
+    handler="services.classify.app.on_mention_received",
+    timeout_s=30,
+    memory_mb=512,
+    # Up to 25 documents per Comprehend Batch call; a short window lets quiet periods still flow quickly.
+    sqs_source=SqsSource(CLASSIFY_QUEUE, batch_size=25, max_batching_window_s=1),
+    reads=(MENTIONS,),
+    writes=(MENTIONS,),
+    sends_to=(RESPOND_QUEUE,),
+    uses_comprehend=True,
+)
+
+RESPOND_API = FunctionSpec(
+    key="respond-api",
+    service="respond",
+    handler="services.respond.app.app",
+    timeout_s=10,
+    memory_mb=256,
+    http=True,
+    reads=(MENTIONS, TASKS),
+    reads_secret=True,
+)
+
+RESPOND = FunctionSpec(
+    key="respond",
+    service="respond",
+    handler="services.respond.app.on_mention_classified",
+    timeout_s=15,
+    memory_mb=256,
+    sqs_source=SqsSource(RESPOND_QUEUE, batch_size=10, max_batching_window_s=0),
+    reads=(MENTIONS, TASKS),
+    writes=(MENTIONS, TASKS),
+)
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (INGEST_API, CLASSIFY, RESPOND_API, RESPOND)
+
+
+@dataclass(frozen=True)
+class SecretSpec:
+    """One Secrets Manager secret (JSON) holds every platform secret and the partner API keys."""
+
+    env_var: str = "HARK_SECRETS_NAME"
+
+    def physical_name(self, stage: str) -> str:
+        return f"hark/{stage}/secrets"
+
+
+SECRETS = SecretSpec()

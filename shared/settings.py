@@ -1,0 +1,90 @@
+"""Configuration, validated once at the edge (a composition root) and passed down.
+
+Read from a mapping (normally `os.environ`) by `Settings.from_env`; nothing in Hark reads the environment
+anywhere else. Plain pydantic rather than pydantic-settings: the latter adds ~140 ms to a cold start here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from shared.errors import NotConfigured
+from shared.events import PLATFORMS
+from shared.resources import QUEUES, SECRETS, TABLES, QueueSpec, TableSpec
+
+AnalyzerMode = Literal["local", "comprehend"]
+
+# Development defaults: used only when the stage is `local`, so a deployed stack never runs on a known secret.
+DEV_API_KEY = "hark-dev-api-key"
+DEV_META_VERIFY_TOKEN = "hark-dev-verify-token"  # noqa: S105 - documented local default
+
+
+def dev_platform_secret(platform: str) -> str:
+    return f"hark-dev-{platform}-secret"
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    stage: str = "local"
+    region: str = "us-east-1"
+    aws_endpoint_url: str | None = None
+    table_names: dict[str, str] = Field(default_factory=dict)
+    queue_urls: dict[str, str] = Field(default_factory=dict)
+    secrets_name: str | None = None
+    platform_secrets: dict[str, str] = Field(default_factory=dict)
+    meta_verify_token: str | None = None
+    discord_public_key: str | None = None
+    api_key: str | None = None
+    analyzer: AnalyzerMode = "local"
+    max_webhook_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
+    max_api_bytes: int = Field(default=1024 * 1024, gt=0)
+    api_bases: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def dev_defaults(self) -> bool:
+        return self.stage == "local"
+
+    def table_name(self, table: TableSpec) -> str:
+        return self.table_names.get(table.key) or table.physical_name(self.stage)
+
+    def queue_url(self, queue: QueueSpec) -> str | None:
+        """The URL when it was configured; otherwise the adapter resolves the queue by name."""
+        return self.queue_urls.get(queue.key)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        def pick(name: str) -> str | None:
+            value = env.get(name)
+            return value if value else None
+
+        raw: dict[str, object] = {
+            "table_names": {t.key: v for t in TABLES if (v := pick(t.env_var))},
+            "queue_urls": {q.key: v for q in QUEUES if (v := pick(q.env_var))},
+            "platform_secrets": {p: v for p in PLATFORMS if (v := pick(f"HARK_SECRET_{p.upper()}"))},
+            "api_bases": {p: v for p in PLATFORMS if (v := pick(f"HARK_API_BASE_{p.upper()}"))},
+        }
+        scalars = {
+            "stage": "HARK_STAGE",
+            "aws_endpoint_url": "AWS_ENDPOINT_URL",
+            "secrets_name": SECRETS.env_var,
+            "meta_verify_token": "HARK_META_VERIFY_TOKEN",
+            "discord_public_key": "HARK_DISCORD_PUBLIC_KEY",
+            "api_key": "HARK_API_KEY",
+            "analyzer": "HARK_ANALYZER",
+            "max_webhook_bytes": "HARK_MAX_WEBHOOK_BYTES",
+            "max_api_bytes": "HARK_MAX_API_BYTES",
+        }
+        for field, var in scalars.items():
+            if (value := pick(var)) is not None:
+                raw[field] = value
+        if region := pick("AWS_REGION") or pick("AWS_DEFAULT_REGION"):
+            raw["region"] = region
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise NotConfigured(f"invalid configuration: {problems}") from exc
