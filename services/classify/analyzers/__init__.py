@@ -1,0 +1,2 @@
+"""Analyzers turn texts into signals (language, sentiment, intent, toxicity, PII, ...). They decide nothing:
+triage does."""

@@ -1,0 +1,85 @@
+"""`hark classify`: JSONL in (`{"id", "text", "lang"?, "platform"?}`), one JSONL line out per input with the
+classification fields. The same analyzer and triage the classify Lambda runs, for batch use and evaluation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import IO
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from services.classify.analyzers.base import Analyzer
+from services.classify.bootstrap import make_analyzer
+from services.classify.service import document_of
+from services.classify.triage import triage
+from shared.events import Author, Mention, PlatformId
+from shared.ids import mention_id
+from shared.settings import Settings
+
+CHUNK = 25  # one Comprehend Batch call's worth
+
+
+class Line(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str | int
+    text: str
+    lang: str | None = Field(default=None, min_length=2, max_length=16)
+    platform: PlatformId = "generic"
+
+
+def _chunks(stream: IO[str], errors: IO[str]) -> Iterator[list[Line]]:
+    chunk: list[Line] = []
+    for number, raw in enumerate(stream, start=1):
+        if not raw.strip():
+            continue
+        try:
+            chunk.append(Line.model_validate(orjson.loads(raw)))
+        except (orjson.JSONDecodeError, ValidationError) as exc:
+            errors.write(f"line {number}: skipped, not a classify request: {str(exc).splitlines()[0]}\n")
+            continue
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _mention(line: Line, now: datetime) -> Mention:
+    return Mention(
+        id=mention_id(line.platform, str(line.id)),
+        platform=line.platform,
+        channel="cli",
+        kind="comment",
+        native_id=str(line.id),
+        thread_id=str(line.id),
+        author=Author(id="unknown"),
+        text=line.text,
+        lang=line.lang,
+        created_at=now,
+        received_at=now,
+    )
+
+
+def run(stdin: IO[str], stdout: IO[str], stderr: IO[str], *, analyzer: str | None, env: Mapping[str, str]) -> int:
+    settings = Settings.from_env(env)
+    if analyzer is not None:
+        settings = settings.model_copy(update={"analyzer": analyzer})
+    engine: Analyzer = make_analyzer(settings)
+    failures = 0
+    for chunk in _chunks(stdin, stderr):
+        now = datetime.now(UTC)
+        mentions = [_mention(line, now) for line in chunk]
+        results = engine.analyze([document_of(m) for m in mentions])
+        for line, mention, result in zip(chunk, mentions, results, strict=True):
+            if isinstance(result, Exception):
+                failures += 1
+                stderr.write(f"{line.id}: analysis failed: {result}\n")
+                continue
+            classification = triage(mention, result, now)
+            row = {"id": line.id, **classification.model_dump(mode="json", exclude={"classified_at"})}
+            stdout.write(orjson.dumps(row).decode() + "\n")
+        stdout.flush()
+    return 1 if failures else 0

@@ -1,0 +1,103 @@
+"""The classify domain: analyse a batch, decide per mention, store each once, forward those that need a human."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from services.classify.analyzers.base import Analyzer, Document, Signals
+from services.classify.triage import TriagePolicy, triage
+from shared.errors import Unavailable
+from shared.events import (
+    Classification,
+    ClassifiedMention,
+    Envelope,
+    Mention,
+    MentionClassified,
+    MentionReceived,
+    StoredMention,
+    parse_envelope,
+    utcnow,
+)
+from shared.observability import count, get_logger
+
+SERVICE = "classify"
+
+
+class MentionWriter(Protocol):
+    def save_classified(self, mention: Mention, classification: Classification) -> bool: ...
+    def get(self, mention_id: str) -> StoredMention | None: ...
+
+
+class Publisher(Protocol):
+    def publish(self, envelopes: Sequence[Envelope[Any]]) -> list[str]: ...
+
+
+def document_of(mention: Mention) -> Document:
+    return Document(id=mention.id, text=mention.text, lang_hint=mention.lang, platform=mention.platform)
+
+
+class ClassifyService:
+    service = SERVICE
+
+    def __init__(
+        self,
+        analyzer: Analyzer,
+        store: MentionWriter,
+        publisher: Publisher,
+        policy: TriagePolicy | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._analyzer = analyzer
+        self._store = store
+        self._publisher = publisher
+        self._policy = policy or TriagePolicy()
+        self._clock = clock
+
+    # BatchWork: parse / prepare / process
+    def parse(self, body: str) -> MentionReceived:
+        return parse_envelope(body, MentionReceived)
+
+    def prepare(self, items: Sequence[MentionReceived]) -> Sequence[Signals | Exception]:
+        return self._analyzer.analyze([document_of(e.data) for e in items])
+
+    def process(self, envelope: MentionReceived, signals: Signals) -> None:
+        self.classify(envelope, signals)
+
+    def classify(self, envelope: MentionReceived, signals: Signals) -> Classification:
+        mention = envelope.data
+        classification = triage(mention, signals, self._clock(), self._policy)
+        if not self._store.save_classified(mention, classification):
+            # A redelivery: what was stored the first time is what respond must see.
+            stored = self._store.get(mention.id)
+            if stored is not None and stored.classification is not None:
+                classification = stored.classification
+            count(SERVICE, "RedeliveriesSeen")
+        else:
+            count(SERVICE, "MentionsClassified")
+            if classification.comprehend_units:
+                count(SERVICE, "ComprehendUnits", classification.comprehend_units)
+        if classification.needs_response:
+            forward = MentionClassified.wrap(
+                ClassifiedMention(mention=mention, classification=classification),
+                correlation_id=envelope.correlation_id,
+                producer=SERVICE,
+                occurred_at=mention.created_at,
+            )
+            if self._publisher.publish([forward]):
+                raise Unavailable("could not forward to the respond queue")
+            count(SERVICE, "MentionsNeedingResponse")
+        get_logger(SERVICE).info(
+            "mention classified",
+            extra={
+                "mention_id": mention.id,
+                "correlation_id": envelope.correlation_id,
+                "platform": mention.platform,
+                "intent": classification.intent,
+                "needs_response": classification.needs_response,
+                "priority": classification.priority,
+                "analyzer": classification.analyzer,
+            },
+        )
+        return classification

@@ -1,0 +1,9 @@
+"""One module per platform; `CONNECTORS` is the registry the webhook route dispatches on."""
+
+from __future__ import annotations
+
+from services.ingest.platforms.base import Connector
+from services.ingest.platforms.github import GitHub
+from services.ingest.platforms.meta import Meta
+
+CONNECTORS: dict[str, Connector] = {c.platform: c for c in (GitHub(), Meta())}
