@@ -1,0 +1,112 @@
+"""What `hark up` prints: where everything is, then a live feed of mentions as they are classified and tasks as
+they open, read back through the partner API like any client would."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.request
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from devstack.demo import Delivery
+
+
+class Feed:
+    def __init__(self, console: Console, base_url: str, api_key: str, interval_s: float = 1.0) -> None:
+        self._console = console
+        self._base_url = base_url
+        self._api_key = api_key
+        self._interval_s = interval_s
+        self._seen_mentions: set[str] = set()
+        self._seen_tasks: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="hark-feed", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _get(self, path: str) -> Any:
+        request = urllib.request.Request(self._base_url + path, headers={"x-api-key": self._api_key})  # noqa: S310
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+            return json.loads(response.read())
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            try:
+                self.poll()
+            except OSError:
+                continue
+
+    def poll(self) -> None:
+        mentions = self._get("/v1/mentions?limit=50")["items"]
+        for mention in reversed(mentions):
+            if mention["id"] in self._seen_mentions or not mention.get("classification"):
+                continue
+            self._seen_mentions.add(mention["id"])
+            self._console.print(mention_line(mention))
+        for task in self._get("/v1/tasks?status=open&limit=50")["items"]:
+            count = len(task["mention_ids"])
+            if self._seen_tasks.get(task["id"]) == count:
+                continue
+            verb = "opened" if task["id"] not in self._seen_tasks else "updated"
+            self._seen_tasks[task["id"]] = count
+            self._console.print(task_line(task, verb))
+
+
+def mention_line(mention: dict[str, Any]) -> str:
+    c = mention["classification"]
+    author = mention["author"].get("handle") or mention["author"].get("name") or mention["author"]["id"]
+    text = mention["text"].replace("\n", " ")
+    text = text if len(text) <= 70 else text[:69] + "…"
+    verdict = f"{c['intent']}, {c['sentiment']}, {c['language'] or '?'}, P{c['priority']}"
+    flag = "[bold yellow]needs a reply[/]" if c["needs_response"] else "[dim]no reply needed[/]"
+    return (
+        f"[cyan]mention[/]  {escape(mention['channel'])} [dim]{escape(author)}[/] “{escape(text)}” → "
+        f"{escape(verdict)} · {flag}"
+    )
+
+
+def task_line(task: dict[str, Any], verb: str) -> str:
+    reasons = ", ".join(task["reasons"][:3])
+    return (
+        f"[magenta]task {verb}[/] {task['id']} [bold]P{task['priority']}[/] {task['queue']} · "
+        f"{len(task['mention_ids'])} message(s) · due {task['due_at'][11:16]} UTC · [dim]{escape(reasons)}[/]"
+    )
+
+
+def delivery_line(delivery: Delivery, status: int, body: str) -> str:
+    style = "green" if 200 <= status < 300 else "red"
+    try:
+        summary = json.loads(body)
+    except ValueError:
+        summary = {}
+    note = ""
+    if isinstance(summary, dict) and "duplicates" in summary and summary["duplicates"]:
+        note = " (duplicate dropped)"
+    return f"[{style}]demo → {status}[/] {escape(delivery.label)}{note}"
+
+
+def banner(console: Console, base_url: str, aws_url: str, api_key: str, env: dict[str, str], demo: bool) -> None:
+    table = Table(show_header=False, box=None, padding=(0, 2))
+    table.add_row("Dashboard", f"{base_url}/#key={api_key}")
+    table.add_row("Webhooks", f"{base_url}/webhooks/{{platform}}  (github, meta)")
+    table.add_row("Partner API", f"{base_url}/v1/mentions · {base_url}/v1/tasks  (header x-api-key: {api_key})")
+    table.add_row("OpenAPI", f"{base_url}/openapi.json")
+    table.add_row("Health", f"{base_url}/health")
+    table.add_row("AWS emulator", f"{aws_url}  (AWS_ENDPOINT_URL; tables, queues and the secret below)")
+    for name in sorted(env):
+        table.add_row("", f"[dim]{name}={env[name]}[/]")
+    console.print("[bold]Hark is up.[/]")
+    console.print(table)
+    console.print(
+        "Replaying the demo stream…" if demo else "Started empty (--no-demo).",
+        "Press Ctrl-C to stop.",
+    )

@@ -1,0 +1,107 @@
+"""Create Hark's tables, queues and secret in an AWS endpoint (the emulator, LocalStack) from
+`shared.resources`, the same specs the CDK app builds the cloud stack from. Idempotent."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from shared.resources import QUEUES, SECRETS, TABLES, QueueSpec, TableSpec
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    env: dict[str, str]
+    queue_urls: dict[str, str]
+    queue_arns: dict[str, str]
+
+
+def table_request(spec: TableSpec, stage: str) -> dict[str, Any]:
+    def key_schema(partition: Any, sort: Any) -> list[dict[str, str]]:
+        schema = [{"AttributeName": partition.name, "KeyType": "HASH"}]
+        if sort is not None:
+            schema.append({"AttributeName": sort.name, "KeyType": "RANGE"})
+        return schema
+
+    request: dict[str, Any] = {
+        "TableName": spec.physical_name(stage),
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": a.name, "AttributeType": a.type} for a in spec.key_attributes],
+        "KeySchema": key_schema(spec.partition_key, spec.sort_key),
+    }
+    if spec.indexes:
+        request["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": index.name,
+                "KeySchema": key_schema(index.partition_key, index.sort_key),
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for index in spec.indexes
+        ]
+    return request
+
+
+def create_table(dynamodb: Any, spec: TableSpec, stage: str) -> None:
+    try:
+        dynamodb.create_table(**table_request(spec, stage))
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ResourceInUseException":
+            raise
+    if spec.ttl_attribute:
+        dynamodb.update_time_to_live(
+            TableName=spec.physical_name(stage),
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute},
+        )
+
+
+def create_queue(sqs: Any, spec: QueueSpec, stage: str) -> tuple[str, str]:
+    dlq_url = sqs.create_queue(
+        QueueName=spec.dlq_name(stage), Attributes={"MessageRetentionPeriod": str(spec.dlq_retention_s)}
+    )["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url = sqs.create_queue(
+        QueueName=spec.physical_name(stage),
+        Attributes={
+            "VisibilityTimeout": str(spec.visibility_timeout_s),
+            "MessageRetentionPeriod": str(spec.retention_s),
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": spec.max_receive_count}),
+        },
+    )["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return str(url), str(arn)
+
+
+def put_secret(secretsmanager: Any, name: str, document: Mapping[str, Any]) -> None:
+    value = json.dumps(document)
+    try:
+        secretsmanager.create_secret(Name=name, SecretString=value)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ResourceExistsException":
+            raise
+        secretsmanager.put_secret_value(SecretId=name, SecretString=value)
+
+
+def provision(
+    clients: Mapping[str, Any],
+    stage: str,
+    secret_document: Mapping[str, Any],
+    tables: Iterable[TableSpec] = TABLES,
+    queues: Iterable[QueueSpec] = QUEUES,
+) -> Provisioned:
+    env: dict[str, str] = {}
+    for table in tables:
+        create_table(clients["dynamodb"], table, stage)
+        env[table.env_var] = table.physical_name(stage)
+    urls: dict[str, str] = {}
+    arns: dict[str, str] = {}
+    for queue in queues:
+        urls[queue.key], arns[queue.key] = create_queue(clients["sqs"], queue, stage)
+        env[queue.env_var] = urls[queue.key]
+    secret_name = SECRETS.physical_name(stage)
+    put_secret(clients["secretsmanager"], secret_name, secret_document)
+    env[SECRETS.env_var] = secret_name
+    return Provisioned(env, urls, arns)

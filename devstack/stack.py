@@ -1,0 +1,127 @@
+"""`hark up`: the whole Hark flow on one machine, the way it runs in AWS.
+
+AWS emulator (moto server) → resources from `shared.resources` → Chalice apps behind the HTTP front → SQS
+event-source mappings feeding the consumers → demo stream and console feed. Stops cleanly, in reverse order.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from devstack.esm import SqsEventSource
+from devstack.front import Front, Gateway
+from devstack.lambda_runtime import REGION, Function
+from devstack.provision import Provisioned, provision
+from shared.aws import reset_clients
+from shared.resources import FUNCTIONS
+from shared.secrets import EnvSecrets, to_document
+from shared.settings import Settings
+
+STAGE = "local"
+
+
+@dataclass(frozen=True)
+class StackOptions:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    aws_port: int = 5000
+    endpoint: str | None = None  # an AWS endpoint already running (LocalStack); None starts the embedded one
+    verbose: bool = False
+
+
+def _env() -> Any:
+    return os.environ  # noqa: TID251 - the local stack is the edge that configures the in-process functions
+
+
+class LocalStack:
+    def __init__(
+        self,
+        options: StackOptions,
+        on_request: Callable[[str, str, int, float], None] | None = None,
+        on_batch: Callable[[str, int, int], None] | None = None,
+    ) -> None:
+        self.options = options
+        self._on_request = on_request
+        self._on_batch = on_batch
+        self._moto: Any = None
+        self.front: Front | None = None
+        self.sources: list[SqsEventSource] = []
+        self.provisioned: Provisioned | None = None
+        self.aws_url = options.endpoint or ""
+        self._stopped = threading.Event()
+
+    @property
+    def url(self) -> str:
+        assert self.front is not None
+        return f"http://{self.options.host}:{self.front.port}"
+
+    def start(self) -> None:
+        env = _env()
+        if self.options.endpoint is None:
+            from moto.server import ThreadedMotoServer  # noqa: PLC0415
+
+            self._moto = ThreadedMotoServer(ip_address=self.options.host, port=self.options.aws_port, verbose=False)
+            self._moto.start()
+            host, port = self._moto.get_host_and_port()
+            self.aws_url = f"http://{host}:{port}"
+        # The in-process functions only ever talk to the local endpoint, with throwaway credentials.
+        env.update(
+            {
+                "AWS_ENDPOINT_URL": self.aws_url,
+                "AWS_ACCESS_KEY_ID": "hark-local",
+                "AWS_SECRET_ACCESS_KEY": "hark-local",
+                "AWS_REGION": REGION,
+                "AWS_DEFAULT_REGION": REGION,
+                "HARK_STAGE": STAGE,
+            }
+        )
+        env.pop("AWS_SESSION_TOKEN", None)
+        env.pop("AWS_PROFILE", None)
+        env.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+        env.setdefault("POWERTOOLS_LOG_LEVEL", "INFO" if self.options.verbose else "WARNING")
+        reset_clients()
+
+        settings = Settings.from_env(env)
+        clients = {name: _client(name, settings) for name in ("dynamodb", "sqs", "secretsmanager")}
+        self.provisioned = provision(clients, STAGE, to_document(EnvSecrets(settings).get()))
+        env.update(self.provisioned.env)
+
+        functions = {spec.key: Function(spec, STAGE) for spec in FUNCTIONS}
+        gateway = Gateway([f for f in functions.values() if f.spec.http], on_request=self._on_request)
+        self.front = Front(gateway, self.options.host, self.options.port)
+        self.front.start()
+        for function in functions.values():
+            source = function.spec.sqs_source
+            if source is None:
+                continue
+            event_source = SqsEventSource(
+                clients["sqs"],
+                self.provisioned.queue_urls[source.queue.key],
+                self.provisioned.queue_arns[source.queue.key],
+                function,
+                source,
+                on_batch=self._on_batch,
+            )
+            event_source.start()
+            self.sources.append(event_source)
+
+    def stop(self) -> None:
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        for source in self.sources:
+            source.stop()
+        if self.front is not None:
+            self.front.stop()
+        if self._moto is not None:
+            self._moto.stop()
+
+
+def _client(service: str, settings: Settings) -> Any:
+    from shared.aws import client  # noqa: PLC0415
+
+    return client(service, settings)
