@@ -14,12 +14,18 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 # jsii (behind aws-cdk-lib) nags about the Node.js version on every synth.
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: run test lint typecheck unit functional contract e2e infra-test bench clean help
+STAGE ?= dev
+CDK := infra/node_modules/.bin/cdk
+# The CDK CLI and a supported Node.js (22) come from npm, pinned in infra/package-lock.json.
+CDK_ENV := PATH="$(abspath infra/node_modules/.bin):$$PATH" CDK_DISABLE_CLI_TELEMETRY=true
+
+.PHONY: run test lint typecheck unit functional contract e2e infra bench synth deploy clean help
 
 help:
 	@echo "make run    install what is needed and start the local stack (hark up)"
 	@echo "make test   install what is needed and run lint, type checks and the offline suite"
 	@echo "make bench  run the benchmarks (not part of make test)"
+	@echo "make synth  synthesise the CloudFormation template (STAGE=dev); make deploy deploys it"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -45,8 +51,18 @@ test: lint typecheck
 unit functional contract e2e infra: $(STAMP)
 	$(VENV)/bin/pytest tests/$@
 
+$(CDK): infra/package.json infra/package-lock.json
+	cd infra && npm ci --no-audit --no-fund
+	@touch $@
+
+synth: $(STAMP) $(CDK)
+	$(CDK_ENV) cdk synth --no-notices --quiet -c stage=$(STAGE) --output cdk.out
+
+deploy: $(STAMP) $(CDK)
+	$(CDK_ENV) cdk deploy --no-notices -c stage=$(STAGE) --require-approval broadening
+
 bench: $(STAMP)
 	$(VENV)/bin/python -m bench
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache .hark cdk.out
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache .hark cdk.out infra/node_modules
