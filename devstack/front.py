@@ -112,6 +112,8 @@ def from_result(result: dict[str, Any]) -> Response:
     for key, values in (result.get("multiValueHeaders") or {}).items():
         for value in values:
             response.headers.add(key, str(value))
+    if "Content-Type" not in response.headers:
+        response.headers["Content-Type"] = "application/json"  # API Gateway's default for proxy responses
     return response
 
 

@@ -58,7 +58,7 @@ def client(service: str, settings: Settings, *, max_attempts: int = 4) -> Any:
             from botocore.config import Config  # noqa: PLC0415
 
             config = Config(
-                retries={"mode": "standard", "max_attempts": max_attempts},
+                retries={"mode": "standard", "total_max_attempts": max_attempts},
                 connect_timeout=3,
                 read_timeout=10,
                 tcp_keepalive=True,

@@ -120,19 +120,19 @@ class IngestService:
         correlation_id = request.headers.get("x-request-id") or request.request_id or str(uuid.uuid4())
         admission = self.admit(candidates, correlation_id, WEEK)
         accepted = {c.dedupe_key for c in admission.accepted}
-        return Reply(
-            status=202,
-            json={
-                "mentions": [
-                    {
-                        "id": c.mention.id,
-                        "native_id": c.mention.native_id,
-                        "status": "accepted" if c.dedupe_key in accepted else "duplicate",
-                    }
-                    for c in admission.accepted + admission.duplicates
-                ]
-            },
-        )
+        answered: set[str] = set()
+        items = []
+        for candidate in candidates:  # in submission order; a repeat within the batch is a duplicate
+            fresh = candidate.dedupe_key in accepted and candidate.dedupe_key not in answered
+            answered.add(candidate.dedupe_key)
+            items.append(
+                {
+                    "id": candidate.mention.id,
+                    "native_id": candidate.mention.native_id,
+                    "status": "accepted" if fresh else "duplicate",
+                }
+            )
+        return Reply(status=202, json={"mentions": items})
 
     def admit(self, candidates: Sequence[Candidate], correlation_id: str, ttl_s: int) -> Admission:
         unique: dict[str, Candidate] = {}

@@ -273,10 +273,12 @@ def rules_intent(text: str) -> tuple[Intent, float, list[str]]:
         return "spam", 0.8, [f"spam: {spam[0]}"]
     if complaint := _matches(without_urls, COMPLAINT_PHRASES):
         return "complaint", 0.75, [f"complaint: {complaint[0]}"]
-    if "?" in without_urls or (tokens and tokens[0] in QUESTION_STARTS and len(tokens) > 2):
+    if "?" in without_urls:
         return "question", 0.7, ["question"]
     if request := _matches(without_urls, REQUEST_PHRASES):
         return "request", 0.65, [f"request: {request[0]}"]
+    if tokens and tokens[0] in QUESTION_STARTS and len(tokens) > 2:
+        return "question", 0.6, ["question"]
     if praise := _matches(without_urls, PRAISE_PHRASES):
         return "praise", 0.65, [f"praise: {praise[0]}"]
     if len(tokens) >= 8:
