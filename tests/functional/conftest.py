@@ -4,7 +4,6 @@ would send, against the moto server. The `pipeline` fixture is the local stack w
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -33,7 +32,9 @@ class Pipeline:
         return self.http.post("/webhooks/github", data=body, headers=headers)
 
     def meta(self, body: bytes, secret: str | None = None) -> TestResponse:
-        return self.http.post("/webhooks/meta", data=body, headers=meta_headers(body, secret or dev_platform_secret("meta")))
+        return self.http.post(
+            "/webhooks/meta", data=body, headers=meta_headers(body, secret or dev_platform_secret("meta"))
+        )
 
     def submit(self, payload: Any, api_key: str | None = API_KEY) -> TestResponse:
         headers = {"Content-Type": "application/json"}
@@ -62,7 +63,7 @@ class Pipeline:
 
 
 @pytest.fixture
-def pipeline(aws: Aws) -> Iterator[Pipeline]:
+def pipeline(aws: Aws) -> Pipeline:
     functions = {spec.key: Function(spec) for spec in FUNCTIONS}
     gateway = Gateway([functions[INGEST_API.key], functions[RESPOND_API.key]])
     sqs = aws.client("sqs")
@@ -75,4 +76,4 @@ def pipeline(aws: Aws) -> Iterator[Pipeline]:
         sources[spec.key] = SqsEventSource(
             sqs, aws.queue_urls[queue], aws.queue_arns[queue], functions[spec.key], source, poll_wait_s=0
         )
-    yield Pipeline(aws, Client(gateway), sources)
+    return Pipeline(aws, Client(gateway), sources)

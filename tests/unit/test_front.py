@@ -1,0 +1,98 @@
+"""The local API Gateway stand-in: routing from the apps' own route tables, events as API Gateway builds them,
+and gateway-level refusals in problem+json."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+from chalice.app import Chalice, Response
+from werkzeug.test import Client
+
+from devstack.front import Gateway, build_routes, compile_template
+from devstack.lambda_runtime import LambdaContext
+
+
+class AppFunction:
+    def __init__(self, app: Chalice) -> None:
+        self.handler = app
+        self.name = app.app_name
+        self.events: list[dict[str, Any]] = []
+
+    def invoke(self, event: dict[str, Any]) -> Any:
+        self.events.append(event)
+        return self.handler(event, LambdaContext(self.name, 128, 10))
+
+
+def make_app(name: str) -> AppFunction:
+    app = Chalice(app_name=name, env={}, configure_logs=False)
+
+    @app.route("/things/{thing_id}", methods=["GET", "POST"], content_types=["*/*"])
+    def thing(thing_id: str) -> Response:
+        request = app.current_request
+        assert request is not None
+        return Response(
+            body={"id": thing_id, "raw": base64.b64encode(request.raw_body).decode(), "q": request.query_params},
+            status_code=200,
+        )
+
+    @app.route("/things/special", methods=["GET"])
+    def special() -> dict[str, str]:
+        return {"special": "yes"}
+
+    return AppFunction(app)
+
+
+def test_templates_become_anchored_patterns() -> None:
+    pattern = compile_template("/webhooks/{platform}")
+    assert pattern.match("/webhooks/github")["platform"] == "github"  # type: ignore[index]
+    assert pattern.match("/webhooks/github/extra") is None
+    assert pattern.match("/webhooks/") is None
+
+
+def test_two_apps_may_share_a_path_but_not_a_method() -> None:
+    one, two = make_app("one"), make_app("two")
+    with pytest.raises(ValueError, match="declared by two apps"):
+        build_routes([one, two])  # type: ignore[list-item]
+
+
+def test_literal_routes_win_over_parameters_and_bodies_arrive_byte_exact() -> None:
+    function = make_app("things")
+    client = Client(Gateway([function]))  # type: ignore[list-item]
+    assert client.get("/things/special").json == {"special": "yes"}
+    raw = b"\xff\xfe not utf-8"
+    response = client.post("/things/abc?x=1&x=2", data=raw, headers={"Content-Type": "text/plain"})
+    assert response.json["id"] == "abc"
+    assert base64.b64decode(response.json["raw"]) == raw
+    event = function.events[-1]
+    assert event["isBase64Encoded"] is True
+    assert event["multiValueQueryStringParameters"] == {"x": ["1", "2"]}
+    assert event["requestContext"]["resourcePath"] == "/things/{thing_id}"
+    assert event["requestContext"]["requestTimeEpoch"] > 0
+    text = client.post("/things/t", data="héllo".encode(), headers={"Content-Type": "application/json"})
+    assert base64.b64decode(text.json["raw"]).decode() == "héllo"
+    assert function.events[-1]["isBase64Encoded"] is False
+
+
+def test_unknown_paths_and_methods_are_problems() -> None:
+    client = Client(Gateway([make_app("things")]))  # type: ignore[list-item]
+    missing = client.get("/nowhere")
+    assert missing.status_code == 404
+    assert missing.headers["Content-Type"] == "application/problem+json"
+    wrong = client.delete("/things/abc")
+    assert wrong.status_code == 405
+    assert wrong.headers["Allow"] == "GET, POST"
+    assert wrong.json["type"] == "urn:hark:problem:method-not-allowed"
+
+
+def test_a_crashing_function_is_a_502_problem() -> None:
+    function = make_app("things")
+
+    def crash(event: dict[str, Any]) -> Any:
+        raise RuntimeError("init failed")
+
+    function.invoke = crash  # type: ignore[method-assign]
+    response = Client(Gateway([function])).get("/things/x")  # type: ignore[list-item]
+    assert response.status_code == 502
+    assert response.json["detail"] == "RuntimeError"

@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.classify.analyzers.base import Signals
+from services.classify.triage import triage
+from services.respond.tasks import absorb, first_response_sla, open_task, route
+from shared.events import Author, Classification, Mention
+from shared.ids import mention_id, task_id
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+
+def mention(text: str = "hi", native: str = "n1", **fields: object) -> Mention:
+    values: dict[str, object] = {
+        "id": mention_id("generic", native),
+        "platform": "generic",
+        "channel": "generic.api",
+        "kind": "comment",
+        "native_id": native,
+        "thread_id": "thread-1",
+        "author": Author(id="a1", handle="jo"),
+        "text": text,
+        "created_at": NOW,
+        "received_at": NOW,
+    }
+    values.update(fields)
+    return Mention.model_validate(values)
+
+
+def signals(**fields: object) -> Signals:
+    values: dict[str, object] = {"language": "en", "sentiment": "neutral", "sentiment_score": 0.6, "intent": "other"}
+    values.update(fields)
+    return Signals(**values)  # type: ignore[arg-type]
+
+
+def test_a_complaint_needs_a_human_and_says_why() -> None:
+    result = triage(
+        mention(),
+        signals(intent="complaint", cues=("complaint: refund",), sentiment="negative", sentiment_score=0.9),
+        NOW,
+    )
+    assert result.needs_response is True
+    assert result.priority == 55 + 18
+    assert result.reasons == ("complaint: refund", "negative 0.90")
+
+
+def test_the_brand_and_spam_never_need_a_reply() -> None:
+    brand = triage(mention(from_brand=True), signals(intent="complaint"), NOW)
+    assert (brand.needs_response, brand.priority, brand.reasons) == (False, 0, ("sent by the brand",))
+    spam = triage(mention(), signals(intent="spam", spam=True), NOW)
+    assert (spam.needs_response, spam.reasons) == (False, ("spam",))
+
+
+def test_strong_negativity_alone_needs_a_reply_but_mild_does_not() -> None:
+    assert triage(mention(), signals(sentiment="negative", sentiment_score=0.8), NOW).needs_response is True
+    mild = triage(mention(), signals(sentiment="negative", sentiment_score=0.55), NOW)
+    assert mild.needs_response is False
+    assert mild.priority <= 20
+
+
+def test_reach_private_messages_bad_reviews_and_adverse_events_raise_priority() -> None:
+    base = triage(mention(), signals(intent="question"), NOW).priority
+    famous = triage(mention(author=Author(id="a", followers=120_000)), signals(intent="question"), NOW)
+    assert famous.priority == base + 15
+    assert "author has 120k followers" in famous.reasons
+    assert (
+        "author has 1.5M followers"
+        in triage(mention(author=Author(id="a", followers=1_500_000)), signals(intent="question"), NOW).reasons
+    )
+    dm = triage(mention(kind="message"), signals(intent="question"), NOW)
+    assert (dm.priority, dm.reasons[-1]) == (base + 5, "direct message")
+    review = triage(mention(kind="review", rating=1), signals(intent="feedback"), NOW)
+    assert review.needs_response is True
+    assert "1-star review" in review.reasons
+    ae = triage(mention(), signals(intent="other", adverse_event=True), NOW)
+    assert (ae.needs_response, ae.priority) == (True, 90)
+
+
+def test_priority_is_capped_at_100() -> None:
+    result = triage(
+        mention(kind="message", rating=1, author=Author(id="a", followers=10**7)),
+        signals(intent="complaint", sentiment="negative", sentiment_score=0.99, adverse_event=True),
+        NOW,
+    )
+    assert result.priority == 100
+
+
+def classification(priority: int, **fields: object) -> Classification:
+    values: dict[str, object] = {
+        "language": "en",
+        "sentiment": "negative",
+        "sentiment_score": 0.9,
+        "intent": "complaint",
+        "toxic": False,
+        "needs_response": True,
+        "priority": priority,
+        "reasons": (f"p{priority}",),
+        "analyzer": "local",
+        "classified_at": NOW,
+    }
+    values.update(fields)
+    return Classification.model_validate(values)
+
+
+def test_a_thread_opens_one_task_and_later_mentions_join_it() -> None:
+    first = mention("first", "n1")
+    task = open_task(first, classification(40), NOW)
+    assert task.id == task_id("generic", "thread-1")
+    assert (task.status, task.priority, task.queue, task.mention_ids) == ("open", 40, "care", (first.id,))
+    assert task.due_at == NOW + timedelta(hours=24)
+    assert absorb(task, first, classification(40), NOW) is None  # a redelivery changes nothing
+
+    later = mention("worse", "n2", received_at=NOW + timedelta(minutes=10))
+    joined = absorb(task, later, classification(85), NOW + timedelta(minutes=10))
+    assert joined is not None
+    assert joined.mention_ids == (first.id, later.id)
+    assert joined.priority == 85
+    assert joined.reasons == ("p85",)
+    assert joined.due_at == NOW + timedelta(minutes=10) + timedelta(hours=1)
+
+    calmer = absorb(joined, mention("ok", "n3"), classification(10), NOW)
+    assert calmer is not None
+    assert (calmer.priority, calmer.reasons, calmer.due_at) == (85, ("p85",), joined.due_at)
+
+
+def test_a_closed_task_reopens_when_the_thread_speaks_again() -> None:
+    task = open_task(mention(), classification(40), NOW).model_copy(update={"status": "closed"})
+    reopened = absorb(task, mention("again", "n9"), classification(40), NOW)
+    assert reopened is not None
+    assert reopened.status == "open"
+
+
+@pytest.mark.parametrize(("priority", "hours"), [(95, 1), (80, 1), (79, 4), (50, 4), (49, 24), (0, 24)])
+def test_first_response_sla_by_priority(priority: int, hours: int) -> None:
+    assert first_response_sla(priority) == timedelta(hours=hours)
+
+
+def test_routing_sends_safety_and_moderation_cases_to_their_queues() -> None:
+    assert route(mention(), classification(50, adverse_event=True)) == "safety"
+    assert route(mention(), classification(50, toxic=True)) == "moderation"
+    assert route(mention(), classification(50)) == "care"
