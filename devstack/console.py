@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import UTC, datetime
 import urllib.request
 from typing import Any
 
@@ -74,11 +75,20 @@ def mention_line(mention: dict[str, Any]) -> str:
     )
 
 
+def due_in(due_at: str, now: datetime | None = None) -> str:
+    remaining = datetime.fromisoformat(due_at.replace("Z", "+00:00")) - (now or datetime.now(UTC))
+    minutes = int(remaining.total_seconds() // 60)
+    if minutes < 0:
+        return "overdue"
+    hours, minutes = divmod(minutes, 60)
+    return f"due in {hours}h{minutes:02d}m"
+
+
 def task_line(task: dict[str, Any], verb: str) -> str:
     reasons = ", ".join(task["reasons"][:3])
     return (
         f"[magenta]task {verb}[/] {task['id']} [bold]P{task['priority']}[/] {task['queue']} · "
-        f"{len(task['mention_ids'])} message(s) · due {task['due_at'][11:16]} UTC · [dim]{escape(reasons)}[/]"
+        f"{len(task['mention_ids'])} message(s) · {due_in(task['due_at'])} · [dim]{escape(reasons)}[/]"
     )
 
 

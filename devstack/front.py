@@ -5,7 +5,6 @@ back into HTTP. Routes are read from the apps themselves, so there is no second 
 from __future__ import annotations
 
 import base64
-import logging
 import re
 import threading
 import time
@@ -167,7 +166,6 @@ class Front:
     """The gateway served over real HTTP on a background thread."""
 
     def __init__(self, gateway: Gateway, host: str, port: int) -> None:
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the console reports requests itself
         self._server: BaseWSGIServer = make_server(host, port, gateway, threaded=True)
         self._thread = threading.Thread(target=self._server.serve_forever, name="hark-front", daemon=True)
 

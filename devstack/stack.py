@@ -6,6 +6,7 @@ event-source mappings feeding the consumers → demo stream and console feed. St
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -61,6 +62,7 @@ class LocalStack:
 
     def start(self) -> None:
         env = _env()
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the emulator's and the front's access logs
         if self.options.endpoint is None:
             from moto.server import ThreadedMotoServer  # noqa: PLC0415
 
