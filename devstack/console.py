@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, datetime
 import urllib.request
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Console
