@@ -115,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     classify_parser = commands.add_parser(
         "classify", help='classify JSONL from stdin: {"id", "text", "lang"?, "platform"?} per line'
     )
-    classify_parser.add_argument("--analyzer", choices=("local", "comprehend"), default=None)
+    classify_parser.add_argument("--analyzer", choices=("local", "comprehend", "tiered"), default=None)
     classify_parser.set_defaults(func=classify)
 
     args = parser.parse_args(argv)

@@ -81,6 +81,11 @@ class Mention(Contract):
     account_id: str | None = Field(default=None, description="The brand's page, repository or number.")
     author: Author
     from_brand: bool = Field(default=False, description="Written by the brand itself (a reply, an echo).")
+    addressed: bool | None = Field(
+        default=True,
+        description="Addressed to the brand (a comment on its page, a DM, a review); null when not known, as for "
+        "a public post found by listening.",
+    )
     text: str
     truncated: bool = False
     url: str | None = None
@@ -97,6 +102,22 @@ class PiiSpan(Contract):
     end: int
 
 
+class Entity(Contract):
+    type: str
+    text: str
+    score: float = Field(ge=0, le=1)
+
+
+class AdverseEventCriteria(Contract):
+    """The four minimum criteria of a valid adverse-event report, as far as the message shows them."""
+
+    patient: bool
+    reporter: bool
+    product: str | None
+    events: tuple[str, ...] = ()
+    reaction_score: float = Field(default=0.0, ge=0, le=1)
+
+
 class Classification(Contract):
     """What Hark understood of a mention and what it decided. The fields of `hark classify` output."""
 
@@ -105,12 +126,17 @@ class Classification(Contract):
     sentiment_score: float = Field(ge=0, le=1, description="Confidence in the sentiment label.")
     intent: Intent
     toxic: bool
+    toxicity: float = Field(default=0.0, ge=0, le=1)
     pii: tuple[PiiSpan, ...] = ()
     adverse_event: bool = False
+    adverse_event_criteria: AdverseEventCriteria | None = None
     needs_response: bool
     priority: int = Field(ge=0, le=100)
     reasons: tuple[str, ...] = ()
+    entities: tuple[Entity, ...] = ()
+    key_phrases: tuple[str, ...] = ()
     analyzer: str
+    comprehend_apis: tuple[str, ...] = Field(default=(), description="Comprehend APIs called for this mention.")
     comprehend_units: int = Field(default=0, ge=0)
     classified_at: AwareDatetime
 

@@ -45,6 +45,7 @@ class PartnerMention(_Strict):
     account_id: str | None = Field(default=None, max_length=512)
     author: PartnerAuthor
     from_brand: bool = False
+    addressed: bool | None = Field(default=True, description="false or null for posts found by listening")
     text: str = Field(max_length=MAX_TEXT_CHARS)
     url: HttpUrl | None = None
     lang: str | None = Field(default=None, min_length=2, max_length=16)

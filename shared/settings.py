@@ -15,7 +15,7 @@ from shared.errors import NotConfigured
 from shared.events import PLATFORMS
 from shared.resources import QUEUES, SECRETS, TABLES, QueueSpec, TableSpec
 
-AnalyzerMode = Literal["local", "comprehend"]
+AnalyzerMode = Literal["local", "comprehend", "tiered"]
 
 # Development defaults: used only when the stage is `local`, so a deployed stack never runs on a known secret.
 DEV_API_KEY = "hark-dev-api-key"
@@ -40,6 +40,8 @@ class Settings(BaseModel):
     discord_public_key: str | None = None
     api_key: str | None = None
     analyzer: AnalyzerMode = "local"
+    comprehend_classifier_arn: str | None = None
+    triage_policy: str | None = None
     max_webhook_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
     max_api_bytes: int = Field(default=1024 * 1024, gt=0)
     api_bases: dict[str, str] = Field(default_factory=dict)
@@ -75,6 +77,8 @@ class Settings(BaseModel):
             "discord_public_key": "HARK_DISCORD_PUBLIC_KEY",
             "api_key": "HARK_API_KEY",
             "analyzer": "HARK_ANALYZER",
+            "comprehend_classifier_arn": "HARK_COMPREHEND_CLASSIFIER_ARN",
+            "triage_policy": "HARK_TRIAGE_POLICY",
             "max_webhook_bytes": "HARK_MAX_WEBHOOK_BYTES",
             "max_api_bytes": "HARK_MAX_API_BYTES",
         }
@@ -83,6 +87,9 @@ class Settings(BaseModel):
                 raw[field] = value
         if region := pick("AWS_REGION") or pick("AWS_DEFAULT_REGION"):
             raw["region"] = region
+        if "analyzer" not in raw:
+            # Offline on a laptop; in AWS the local tier first and Comprehend where it adds value.
+            raw["analyzer"] = "local" if raw.get("stage", "local") == "local" else "tiered"
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:

@@ -6,8 +6,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from services.classify.analyzers.base import Analyzer
+from services.classify.analyzers.adverse import ProductDictionary
 from services.classify.analyzers.local import LocalAnalyzer
+from services.classify.pipeline import Classifier
+from services.classify.policy import TriagePolicy
 from services.classify.service import SERVICE, ClassifyService
 from shared.bootstrap import LazyRoot
 from shared.consumer import consume
@@ -18,13 +20,16 @@ from shared.settings import Settings
 from shared.store.mentions import MentionStore
 
 
-def make_analyzer(settings: Settings) -> Analyzer:
-    if settings.analyzer == "comprehend":
-        from services.classify.analyzers.comprehend import ComprehendAnalyzer  # noqa: PLC0415
-        from shared.aws import client  # noqa: PLC0415
+def make_classifier(settings: Settings) -> Classifier:
+    policy = TriagePolicy.from_json(settings.triage_policy)
+    local = LocalAnalyzer(products=ProductDictionary(policy.products, policy.assumed_product))
+    if settings.analyzer == "local":
+        return Classifier("local", local, policy=policy)
+    from services.classify.analyzers.comprehend import ComprehendEnricher  # noqa: PLC0415
+    from shared.aws import client  # noqa: PLC0415
 
-        return ComprehendAnalyzer(client("comprehend", settings, max_attempts=6))
-    return LocalAnalyzer()
+    enricher = ComprehendEnricher(client("comprehend", settings, max_attempts=6), settings.comprehend_classifier_arn)
+    return Classifier(settings.analyzer, local, enricher, policy)
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,7 @@ class ClassifyRoot:
 def build(env: Mapping[str, str]) -> ClassifyRoot:
     settings = Settings.from_env(env)
     service = ClassifyService(
-        analyzer=make_analyzer(settings),
+        classifier=make_classifier(settings),
         store=MentionStore(settings),
         publisher=EnvelopePublisher(settings, RESPOND_QUEUE),
     )

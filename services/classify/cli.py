@@ -10,10 +10,7 @@ from typing import IO
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from services.classify.analyzers.base import Analyzer
-from services.classify.bootstrap import make_analyzer
-from services.classify.service import document_of
-from services.classify.triage import triage
+from services.classify.bootstrap import make_classifier
 from shared.events import Author, Mention, PlatformId
 from shared.ids import mention_id
 from shared.settings import Settings
@@ -28,6 +25,8 @@ class Line(BaseModel):
     text: str
     lang: str | None = Field(default=None, min_length=2, max_length=16)
     platform: PlatformId = "generic"
+    # Unknown by default: an arbitrary text may or may not be addressed to the brand.
+    addressed: bool | None = None
 
 
 def _chunks(stream: IO[str], errors: IO[str]) -> Iterator[list[Line]]:
@@ -56,6 +55,7 @@ def _mention(line: Line, now: datetime) -> Mention:
         native_id=str(line.id),
         thread_id=str(line.id),
         author=Author(id="unknown"),
+        addressed=line.addressed,
         text=line.text,
         lang=line.lang,
         created_at=now,
@@ -67,19 +67,17 @@ def run(stdin: IO[str], stdout: IO[str], stderr: IO[str], *, analyzer: str | Non
     settings = Settings.from_env(env)
     if analyzer is not None:
         settings = settings.model_copy(update={"analyzer": analyzer})
-    engine: Analyzer = make_analyzer(settings)
+    classifier = make_classifier(settings)
     failures = 0
     for chunk in _chunks(stdin, stderr):
         now = datetime.now(UTC)
-        mentions = [_mention(line, now) for line in chunk]
-        results = engine.analyze([document_of(m) for m in mentions])
-        for line, mention, result in zip(chunk, mentions, results, strict=True):
+        results = classifier.classify([_mention(line, now) for line in chunk], now)
+        for line, result in zip(chunk, results, strict=True):
             if isinstance(result, Exception):
                 failures += 1
-                stderr.write(f"{line.id}: analysis failed: {result}\n")
+                stderr.write(f"{line.id}: classification failed: {result}\n")
                 continue
-            classification = triage(mention, result, now)
-            row = {"id": line.id, **classification.model_dump(mode="json", exclude={"classified_at"})}
+            row = {"id": line.id, **result.model_dump(mode="json", exclude={"classified_at"})}
             stdout.write(orjson.dumps(row).decode() + "\n")
         stdout.flush()
     return 1 if failures else 0

@@ -1,4 +1,4 @@
-"""The classify domain: analyse a batch, decide per mention, store each once, forward those that need a human."""
+"""The classify domain: classify a batch, store each mention once, forward those that need a human."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from services.classify.analyzers.base import Analyzer, Document, Signals
-from services.classify.triage import TriagePolicy, triage
+from services.classify.pipeline import Classifier
 from shared.errors import Unavailable
 from shared.events import (
     Classification,
@@ -34,42 +33,35 @@ class Publisher(Protocol):
     def publish(self, envelopes: Sequence[Envelope[Any]]) -> list[str]: ...
 
 
-def document_of(mention: Mention) -> Document:
-    return Document(id=mention.id, text=mention.text, lang_hint=mention.lang, platform=mention.platform)
-
-
 class ClassifyService:
     service = SERVICE
 
     def __init__(
         self,
-        analyzer: Analyzer,
+        classifier: Classifier,
         store: MentionWriter,
         publisher: Publisher,
-        policy: TriagePolicy | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        self._analyzer = analyzer
+        self.classifier = classifier
         self._store = store
         self._publisher = publisher
-        self._policy = policy or TriagePolicy()
         self._clock = clock
 
     # BatchWork: parse / prepare / process
     def parse(self, body: str) -> MentionReceived:
         return parse_envelope(body, MentionReceived)
 
-    def prepare(self, items: Sequence[MentionReceived]) -> Sequence[Signals | Exception]:
-        return self._analyzer.analyze([document_of(e.data) for e in items])
+    def prepare(self, items: Sequence[MentionReceived]) -> Sequence[Classification | Exception]:
+        return self.classifier.classify([e.data for e in items], self._clock())
 
-    def process(self, envelope: MentionReceived, signals: Signals) -> None:
-        self.classify(envelope, signals)
+    def process(self, envelope: MentionReceived, classification: Classification) -> None:
+        self.store_and_route(envelope, classification)
 
-    def classify(self, envelope: MentionReceived, signals: Signals) -> Classification:
+    def store_and_route(self, envelope: MentionReceived, classification: Classification) -> Classification:
         mention = envelope.data
-        classification = triage(mention, signals, self._clock(), self._policy)
         if not self._store.save_classified(mention, classification):
-            # A redelivery: what was stored the first time is what respond must see.
+            # A redelivery: what was stored the first time is what respond must see (and what was billed).
             stored = self._store.get(mention.id)
             if stored is not None and stored.classification is not None:
                 classification = stored.classification
@@ -98,6 +90,7 @@ class ClassifyService:
                 "needs_response": classification.needs_response,
                 "priority": classification.priority,
                 "analyzer": classification.analyzer,
+                "comprehend_units": classification.comprehend_units,
             },
         )
         return classification

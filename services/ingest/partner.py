@@ -34,6 +34,7 @@ def to_candidate(submitted: PartnerMention, request: HttpRequest) -> Candidate:
         account_id=submitted.account_id,
         author=Author(**submitted.author.model_dump()),
         from_brand=submitted.from_brand,
+        addressed=submitted.addressed,
         text=submitted.text,
         url=str(submitted.url) if submitted.url else None,
         lang=submitted.lang,

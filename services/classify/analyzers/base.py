@@ -1,12 +1,10 @@
-"""The analyzer port: a batch of documents in, one `Signals` (or the exception for that document) out."""
+"""What analyzers take and give: documents in, `Signals` out. Analyzers find things; triage decides."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
-from shared.events import Intent, PiiSpan, SentimentLabel
+from shared.events import AdverseEventCriteria, Entity, Intent, PiiSpan, SentimentLabel
 
 
 @dataclass(frozen=True)
@@ -15,29 +13,33 @@ class Document:
     text: str
     lang_hint: str | None = None
     platform: str | None = None
+    # Known to be addressed to the brand (a comment on its page, a DM, a review); None when it must be estimated.
+    addressed: bool | None = None
+    reporter_known: bool = False
 
 
 @dataclass(frozen=True)
 class Signals:
-    """What an analyzer found in one text, with the cues that explain it (shown to agents as reasons)."""
+    """What was found in one text, with the scores and cues that explain it."""
 
     language: str | None
     sentiment: SentimentLabel
     sentiment_score: float
     intent: Intent
+    language_confidence: float = 0.0
     intent_score: float = 1.0
+    addressed: float = 1.0  # probability the message is addressed to the brand
+    complaint: float = 0.0
+    toxicity: float = 0.0
     toxic: bool = False
     spam: bool = False
     pii: tuple[PiiSpan, ...] = ()
     adverse_event: bool = False
+    adverse_event_criteria: AdverseEventCriteria | None = None
+    entities: tuple[Entity, ...] = ()
+    key_phrases: tuple[str, ...] = ()
     cues: tuple[str, ...] = ()
     analyzer: str = "local"
+    comprehend_apis: tuple[str, ...] = ()
     comprehend_units: int = 0
-    extras: dict[str, object] = field(default_factory=dict)
-
-
-class Analyzer(Protocol):
-    name: str
-
-    def analyze(self, documents: Sequence[Document]) -> list[Signals | Exception]:
-        """One result per document, in order. A failure of one document must not fail the others."""
+    probabilities: dict[str, float] = field(default_factory=dict)

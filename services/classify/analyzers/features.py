@@ -1,0 +1,112 @@
+"""Text to hashed features, shared by training (ml/) and scoring (the classify Lambda): one implementation, so
+what a model learnt is exactly what it sees at run time.
+
+Features are binary presences of word unigrams and bigrams (negation-marked), character 2-4-grams over the
+normalised text and the parts of @handles, hashed with CRC-32 into 2**BITS buckets (stable across processes,
+unlike `hash()`). Pure Python: no numpy or scikit-learn at run time.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import zlib
+from dataclasses import dataclass
+
+BITS = 18
+MASK = (1 << BITS) - 1
+
+_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+_MENTION = re.compile(r"@\w+")
+_HANDLE = re.compile(r"@(\w+)")
+_HANDLE_PART = re.compile(r"[a-z]+|\d+")
+# Handles of customer-care accounts say who a message is addressed to (@BTCare, @hulu_support, @FC_Help).
+_CARE_CUES = ("help", "care", "support", "service", "assist", "team")
+_REPEAT = re.compile(r"(.)\1{2,}")
+_SPACE = re.compile(r"\s+")
+_TOKEN = re.compile(r"[^\W\d_](?:[\w']*[^\W_])?|\d+|[^\w\s]", re.UNICODE)
+_NEGATORS = frozenset(
+    {
+        "not", "no", "never", "nothing", "nobody", "none", "nor", "cannot", "cant", "can't", "don't", "dont",
+        "doesn't", "doesnt", "didn't", "didnt", "isn't", "isnt", "wasn't", "wasnt", "won't", "wont", "aren't",
+        "haven't", "hasn't", "shouldn't", "wouldn't", "couldn't", "without", "ne", "pas", "nicht", "kein", "keine",
+        "nunca", "nada", "nao", "não", "non", "mai", "nahi", "nahin", "nai", "لا", "ما", "لم", "لن", "नहीं",
+    }
+)  # fmt: skip
+_CLAUSE_END = frozenset(".,!?;:")
+
+
+def normalise(text: str) -> str:
+    """Lower case, links and handles as placeholders, runs of a repeated character cut to two ("soooo" → "soo")."""
+    text = _URL.sub(" httpurl ", text)
+    text = _MENTION.sub(" @user ", text)
+    text = _REPEAT.sub(r"\1\1", text.lower())
+    return _SPACE.sub(" ", text).strip()
+
+
+def tokens(normalised: str) -> list[str]:
+    """Words (negation-marked up to the end of the clause) and punctuation/emoji tokens."""
+    out: list[str] = []
+    negated = False
+    for token in _TOKEN.findall(normalised):
+        if token in _CLAUSE_END:
+            negated = False
+            out.append(token)
+        elif token in _NEGATORS:
+            negated = True
+            out.append(token)
+        else:
+            out.append("¬" + token if negated and token[0].isalpha() else token)
+    return out
+
+
+FAMILIES = ("text", "handle")
+
+
+@dataclass(frozen=True)
+class Features:
+    text: tuple[int, ...]
+    handle: tuple[int, ...]
+    words: tuple[str, ...]
+
+    @property
+    def indices(self) -> tuple[int, ...]:
+        return self.text + self.handle
+
+    def select(self, families: tuple[str, ...]) -> tuple[int, ...]:
+        if families == FAMILIES:
+            return self.indices
+        return tuple(i for family in families for i in getattr(self, family))
+
+
+def bucket(feature: str) -> int:
+    return zlib.crc32(feature.encode()) & MASK
+
+
+def _handle_features(text: str) -> set[str]:
+    names: set[str] = set()
+    handles = _HANDLE.findall(text.lower())
+    for handle in handles:
+        names.update("h:" + part for part in _HANDLE_PART.findall(handle))
+        names.update("hc:" + cue for cue in _CARE_CUES if cue in handle)
+    if handles and text.lstrip().startswith("@"):
+        names.add("m:addressed")
+    return names
+
+
+def featurise(text: str) -> Features:
+    normalised = normalise(text)
+    words = tokens(normalised)
+    names = {"w:" + w for w in words}
+    names.update("b:" + a + " " + b for a, b in itertools.pairwise(words))
+    padded = f" {normalised} "
+    for n in (2, 3, 4):
+        names.update("c:" + padded[i : i + n] for i in range(len(padded) - n + 1))
+    if "?" in normalised:
+        names.add("m:question")
+    if "httpurl" in normalised:
+        names.add("m:url")
+    names.add("m:bias")
+    text_buckets = {bucket(name) for name in names}
+    handle_buckets = {bucket(name) for name in _handle_features(text)} - text_buckets
+    return Features(tuple(sorted(text_buckets)), tuple(sorted(handle_buckets)), tuple(words))

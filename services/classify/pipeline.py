@@ -1,0 +1,91 @@
+"""From mentions to classifications, in one of three modes:
+
+- `local` (the offline default): the local analyzer alone;
+- `comprehend`: the local analyzer, then every Comprehend API on every message (where its language allows);
+- `tiered` (the default in AWS): the local tier decides clear cases and Comprehend is called only where it changes
+  the decision or the agent's view:
+    * nothing for spam, the brand's own messages, texts with no letters;
+    * language when the local tier is unsure of it (confidence below 0.6, or a script it does not read);
+    * sentiment when the local sentiment is uncertain (below 0.6), or for a message routed to a human in a language
+      other than English (the local multilingual sentiment model is the weakest);
+    * entities, key phrases, PII and toxicity (and the custom classifier, if configured) for messages routed to a
+      human, where they feed the agent's view and redaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Literal
+
+from services.classify.analyzers.base import Document, Signals
+from services.classify.analyzers.comprehend import ComprehendEnricher
+from services.classify.analyzers.local import LocalAnalyzer
+from services.classify.policy import TriagePolicy
+from services.classify.triage import triage
+from shared.events import Classification, Mention
+
+Mode = Literal["local", "comprehend", "tiered"]
+ENRICHMENTS = frozenset({"entities", "key_phrases", "pii", "toxicity", "custom"})
+EVERYTHING = frozenset({"language", "sentiment"}) | ENRICHMENTS
+UNSURE = 0.6
+
+
+def document_of(mention: Mention) -> Document:
+    return Document(
+        id=mention.id,
+        text=mention.text,
+        lang_hint=mention.lang,
+        platform=mention.platform,
+        addressed=mention.addressed,
+        reporter_known=mention.author.id != "unknown",
+    )
+
+
+def plan(mode: Mode, mention: Mention, signals: Signals | Exception, routed: bool) -> frozenset[str]:
+    """Which Comprehend APIs are worth their price for this mention."""
+    if mode == "local" or isinstance(signals, Exception):
+        return frozenset()
+    if signals.spam or mention.from_brand or sum(c.isalpha() for c in mention.text) < 3:
+        return frozenset()
+    if mode == "comprehend":
+        return EVERYTHING
+    apis: set[str] = set()
+    if signals.language is None or signals.language_confidence < UNSURE:
+        apis.add("language")
+    if signals.sentiment_score < UNSURE or (routed and signals.language != "en"):
+        apis.add("sentiment")
+    if routed:
+        apis |= ENRICHMENTS
+    return frozenset(apis)
+
+
+class Classifier:
+    def __init__(
+        self,
+        mode: Mode,
+        local: LocalAnalyzer,
+        enricher: ComprehendEnricher | None = None,
+        policy: TriagePolicy | None = None,
+    ) -> None:
+        if mode != "local" and enricher is None:
+            raise ValueError(f"mode {mode} needs Comprehend")
+        self.mode = mode
+        self.local = local
+        self.enricher = enricher
+        self.policy = policy or TriagePolicy()
+
+    def classify(self, mentions: Sequence[Mention], now: datetime) -> list[Classification | Exception]:
+        documents = [document_of(m) for m in mentions]
+        signals = self.local.analyze(documents)
+        if self.enricher is not None and self.mode != "local":
+            plans = [
+                plan(self.mode, m, s, not isinstance(s, Exception) and triage(m, s, now, self.policy).needs_response)
+                for m, s in zip(mentions, signals, strict=True)
+            ]
+            if any(plans):
+                signals = self.enricher.enrich(documents, signals, plans)
+        return [
+            s if isinstance(s, Exception) else triage(m, s, now, self.policy)
+            for m, s in zip(mentions, signals, strict=True)
+        ]
