@@ -19,12 +19,17 @@ CDK := infra/node_modules/.bin/cdk
 # The CDK CLI and a supported Node.js (22) come from npm, pinned in infra/package-lock.json.
 CDK_ENV := PATH="$(abspath infra/node_modules/.bin):$$PATH" CDK_DISABLE_CLI_TELEMETRY=true
 
-.PHONY: run test lint typecheck unit functional contract e2e infra bench synth deploy clean help
+# Where the public labelled datasets are (never copied into the repository).
+DATA ?= ../shared/data
+
+.PHONY: run test lint typecheck unit functional contract e2e infra bench train eval synth deploy clean help
 
 help:
 	@echo "make run    install what is needed and start the local stack (hark up)"
 	@echo "make test   install what is needed and run lint, type checks and the offline suite"
 	@echo "make bench  run the benchmarks (not part of make test)"
+	@echo "make eval   score the local analyzer on the public datasets (DATA=../shared/data), write docs/evaluation.md"
+	@echo "make train  retrain the local analyzer's models from the public datasets into services/classify/models"
 	@echo "make synth  synthesise the CloudFormation template (STAGE=dev); make deploy deploys it"
 
 $(UV):
@@ -63,6 +68,12 @@ deploy: $(STAMP) $(CDK)
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m bench
+
+train: $(STAMP)
+	$(VENV)/bin/python -m ml.train --data $(DATA)
+
+eval: $(STAMP)
+	$(VENV)/bin/python -m ml.evaluate --data $(DATA)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache .hark cdk.out infra/node_modules
