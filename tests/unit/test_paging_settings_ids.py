@@ -75,6 +75,8 @@ def test_settings_from_env() -> None:
     assert settings.platform_secrets == {"github": "gh"}
     assert settings.api_bases == {"github": "http://127.0.0.1:9100"}
     assert settings.analyzer == "comprehend"
+    assert Settings.from_env({}).analyzer == "local"
+    assert Settings.from_env({"HARK_STAGE": "prod"}).analyzer == "tiered"
     assert settings.dev_defaults is False
     with pytest.raises(NotConfigured, match="analyzer"):
         Settings.from_env({"HARK_ANALYZER": "magic"})

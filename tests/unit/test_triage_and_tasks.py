@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.classify.analyzers.base import Signals
+from services.classify.policy import TriagePolicy
 from services.classify.triage import triage
 from services.respond.tasks import absorb, first_response_sla, open_task, route
 from shared.events import Author, Classification, Mention
@@ -43,7 +44,7 @@ def test_a_complaint_needs_a_human_and_says_why() -> None:
         NOW,
     )
     assert result.needs_response is True
-    assert result.priority == 55 + 18
+    assert result.priority == 50 + 18
     assert result.reasons == ("complaint: refund", "negative 0.90")
 
 
@@ -63,8 +64,11 @@ def test_strong_negativity_alone_needs_a_reply_but_mild_does_not() -> None:
 
 def test_reach_private_messages_bad_reviews_and_adverse_events_raise_priority() -> None:
     base = triage(mention(), signals(intent="question"), NOW).priority
+    known = triage(mention(author=Author(id="a", followers=12_000)), signals(intent="question"), NOW)
+    assert known.priority == base + 15
+    assert "author has 12k followers" in known.reasons
     famous = triage(mention(author=Author(id="a", followers=120_000)), signals(intent="question"), NOW)
-    assert famous.priority == base + 15
+    assert famous.priority == base + 20
     assert "author has 120k followers" in famous.reasons
     assert (
         "author has 1.5M followers"
@@ -142,3 +146,23 @@ def test_routing_sends_safety_and_moderation_cases_to_their_queues() -> None:
     assert route(mention(), classification(50, adverse_event=True)) == "safety"
     assert route(mention(), classification(50, toxic=True)) == "moderation"
     assert route(mention(), classification(50)) == "care"
+
+
+def test_policy_terms_vip_keywords_toxicity_and_language_rules() -> None:
+    policy = TriagePolicy(vip_authors=frozenset({"@bigclient"}), brand_keywords={"recall": 30})
+    vip = triage(mention(author=Author(id="9", handle="BigClient")), signals(intent="praise"), NOW, policy)
+    assert (vip.needs_response, vip.reasons[-1]) == (True, "VIP")
+    risky = triage(mention("Is there a recall on the X200?"), signals(intent="question"), NOW, policy)
+    assert "keyword: recall" in risky.reasons
+    assert risky.priority == 35 + 30
+    toxic = triage(mention(), signals(intent="other", toxic=True, toxicity=0.93), NOW)
+    assert (toxic.needs_response, toxic.reasons[-1]) == (True, "toxic 0.93")
+    spanish = triage(mention("Quiero un reembolso ya"), signals(language="es", intent="other"), NOW)
+    assert (spanish.intent, spanish.reasons[0], spanish.needs_response) == ("complaint", "complaint: reembolso", True)
+
+
+def test_a_post_not_addressed_to_the_brand_needs_no_reply() -> None:
+    aside = triage(mention(addressed=None), signals(intent="question", addressed=0.2), NOW)
+    assert aside.needs_response is False
+    assert aside.reasons[-1] == "not addressed to the brand"
+    assert triage(mention(addressed=None), signals(intent="question", addressed=0.8), NOW).needs_response is True

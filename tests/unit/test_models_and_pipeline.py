@@ -1,0 +1,128 @@
+"""Model files, the tiering plan and the triage policy."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from services.classify.analyzers.base import Document, Signals
+from services.classify.analyzers.features import BITS, featurise
+from services.classify.analyzers.linear import MAGIC, LinearModel, encode
+from services.classify.analyzers.local import MODEL_NAMES, MODELS, LocalAnalyzer
+from services.classify.pipeline import EVERYTHING, Classifier, plan
+from services.classify.policy import TriagePolicy
+from shared.errors import NotConfigured
+from shared.events import Author, Mention
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+
+def test_every_shipped_model_loads_and_is_small() -> None:
+    total = 0
+    for name in MODEL_NAMES:
+        path = MODELS / f"{name}.hark"
+        model = LinearModel.load(path)
+        assert model.name == name
+        assert 0 < model.threshold < 1
+        total += path.stat().st_size
+    assert total < 6_000_000
+
+
+def _model(tmp_path: Path, bits: int = BITS, body: bytes | None = None) -> Path:
+    header = {"name": "t", "bits": bits, "kind": "sigmoid", "classes": ["no", "yes"], "scales": [1.0], "bias": [0.0]}
+    path = tmp_path / "t.hark"
+    path.write_bytes(encode(header, [body if body is not None else bytes(1 << bits)]))
+    return path
+
+
+def test_model_files_are_checked_on_load(tmp_path: Path) -> None:
+    assert LinearModel.load(_model(tmp_path)).positive(featurise("anything")) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="weight bytes"):
+        LinearModel.load(_model(tmp_path, body=b"\x00" * 10))
+    with pytest.raises(ValueError, match="bits"):
+        LinearModel.load(_model(tmp_path, bits=4, body=bytes(16)))
+    (tmp_path / "bad.hark").write_bytes(b"NOPE" + MAGIC)
+    with pytest.raises(ValueError, match="not a Hark model"):
+        LinearModel.load(tmp_path / "bad.hark")
+
+
+def test_a_weight_moves_the_score_by_its_bucket(tmp_path: Path) -> None:
+    features = featurise("refund")
+    weights = bytearray(1 << BITS)
+    for index in features.text:
+        weights[index] = 100
+    header = {"name": "t", "bits": BITS, "kind": "sigmoid", "classes": ["no", "yes"], "scales": [0.01], "bias": [-1.0]}
+    path = tmp_path / "w.hark"
+    path.write_bytes(encode(header, [bytes(weights)]))
+    model = LinearModel.load(path)
+    assert model.logits(features)[0] == pytest.approx(-1.0 + len(features.text) ** 0.5, rel=1e-6)
+    assert model.positive(featurise("something else")) < 0.5
+
+
+def mention(text: str = "hello there", **fields: Any) -> Mention:
+    values: dict[str, Any] = {
+        "id": "m", "platform": "generic", "channel": "t", "kind": "comment", "native_id": "n", "thread_id": "t",
+        "author": Author(id="a"), "text": text, "created_at": NOW, "received_at": NOW,
+    }  # fmt: skip
+    values.update(fields)
+    return Mention.model_validate(values)
+
+
+def signals(**fields: Any) -> Signals:
+    values: dict[str, Any] = {"language": "en", "language_confidence": 0.95, "sentiment": "neutral"}
+    values |= {"sentiment_score": 0.8, "intent": "other"}
+    values.update(fields)
+    return Signals(**values)
+
+
+def test_tiered_plan_spends_only_where_it_helps() -> None:
+    assert plan("local", mention(), signals(), routed=True) == frozenset()
+    assert plan("comprehend", mention(), signals(), routed=False) == EVERYTHING
+    assert plan("tiered", mention(), signals(), routed=False) == frozenset()  # clear, not routed: nothing
+    assert plan("tiered", mention(), signals(sentiment_score=0.45), routed=False) == {"sentiment"}
+    assert plan("tiered", mention(), signals(language=None, language_confidence=0.0), routed=False) == {"language"}
+    routed = plan("tiered", mention(), signals(), routed=True)
+    assert routed == {"entities", "key_phrases", "pii", "toxicity", "custom"}
+    assert "sentiment" in plan("tiered", mention(), signals(language="de"), routed=True)
+    assert plan("tiered", mention(), signals(spam=True, intent="spam"), routed=True) == frozenset()
+    assert plan("comprehend", mention(from_brand=True), signals(), routed=True) == frozenset()
+    assert plan("tiered", mention("👍"), signals(sentiment_score=0.3), routed=False) == frozenset()
+    assert plan("tiered", mention(), RuntimeError("failed"), routed=True) == frozenset()
+
+
+class RecordingEnricher:
+    def __init__(self) -> None:
+        self.plans: list[frozenset[str]] = []
+
+    def enrich(self, documents: Any, found: Any, plans: Any) -> list[Signals | Exception]:
+        self.plans = list(plans)
+        return list(found)
+
+
+def test_the_classifier_asks_comprehend_only_for_what_the_plan_says() -> None:
+    enricher = RecordingEnricher()
+    classifier = Classifier("tiered", LocalAnalyzer(), enricher, TriagePolicy())  # type: ignore[arg-type]
+    results = classifier.classify(
+        [mention("I was charged twice and want a refund now"), mention("Great job, love it!")], NOW
+    )
+    assert [r.needs_response for r in results] == [True, False]  # type: ignore[union-attr]
+    assert "pii" in enricher.plans[0]
+    assert "pii" not in enricher.plans[1]
+    with pytest.raises(ValueError, match="needs Comprehend"):
+        Classifier("tiered", LocalAnalyzer())
+    assert Document("a", "t").addressed is None
+
+
+def test_policy_json_is_validated() -> None:
+    policy = TriagePolicy.from_json('{"vip_authors": ["@BigClient"], "influencer_followers": 500}')
+    assert policy.is_vip("123", "bigclient")
+    assert policy.is_vip("123", "@BigClient")
+    assert not policy.is_vip("123", "someone")
+    assert TriagePolicy.from_json(None) == TriagePolicy()
+    with pytest.raises(NotConfigured):
+        TriagePolicy.from_json('{"vip_author": []}')
+    with pytest.raises(NotConfigured):
+        TriagePolicy.from_json("{not json")
