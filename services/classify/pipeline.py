@@ -8,8 +8,9 @@
     * language when the local tier is unsure of it (confidence below 0.6, or a script it does not read);
     * sentiment when the local sentiment is uncertain (below 0.6), or for a message routed to a human in a language
       other than English (the local multilingual sentiment model is the weakest);
-    * entities, key phrases, PII and toxicity (and the custom classifier, if configured) for messages routed to a
-      human, where they feed the agent's view and redaction.
+    * entities, key phrases and PII (and the custom classifier, if configured) for messages routed to a human, where
+      they feed the agent's view and redaction; toxicity for those only when the local offensive-language score is
+      in its uncertain middle.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from services.classify.triage import triage
 from shared.events import Classification, Mention
 
 Mode = Literal["local", "comprehend", "tiered"]
-ENRICHMENTS = frozenset({"entities", "key_phrases", "pii", "toxicity", "custom"})
-EVERYTHING = frozenset({"language", "sentiment"}) | ENRICHMENTS
+ENRICHMENTS = frozenset({"entities", "key_phrases", "pii", "custom"})
+EVERYTHING = frozenset({"language", "sentiment", "toxicity"}) | ENRICHMENTS
 UNSURE = 0.6
+TOXICITY_UNSURE = (0.25, 0.75)
 
 
 def document_of(mention: Mention) -> Document:
@@ -57,6 +59,8 @@ def plan(mode: Mode, mention: Mention, signals: Signals | Exception, routed: boo
         apis.add("sentiment")
     if routed:
         apis |= ENRICHMENTS
+        if TOXICITY_UNSURE[0] <= signals.toxicity < TOXICITY_UNSURE[1]:
+            apis.add("toxicity")
     return frozenset(apis)
 
 

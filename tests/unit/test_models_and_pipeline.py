@@ -85,7 +85,9 @@ def test_tiered_plan_spends_only_where_it_helps() -> None:
     assert plan("tiered", mention(), signals(sentiment_score=0.45), routed=False) == {"sentiment"}
     assert plan("tiered", mention(), signals(language=None, language_confidence=0.0), routed=False) == {"language"}
     routed = plan("tiered", mention(), signals(), routed=True)
-    assert routed == {"entities", "key_phrases", "pii", "toxicity", "custom"}
+    assert routed == {"entities", "key_phrases", "pii", "custom"}
+    assert "toxicity" in plan("tiered", mention(), signals(toxicity=0.5), routed=True)
+    assert "toxicity" not in plan("tiered", mention(), signals(toxicity=0.9, toxic=True), routed=True)
     assert "sentiment" in plan("tiered", mention(), signals(language="de"), routed=True)
     assert plan("tiered", mention(), signals(spam=True, intent="spam"), routed=True) == frozenset()
     assert plan("comprehend", mention(from_brand=True), signals(), routed=True) == frozenset()
