@@ -27,6 +27,7 @@ SERVICE = "classify"
 class MentionWriter(Protocol):
     def save_classified(self, mention: Mention, classification: Classification) -> bool: ...
     def get(self, mention_id: str) -> StoredMention | None: ...
+    def get_many(self, mention_ids: Sequence[str]) -> dict[str, StoredMention]: ...
 
 
 class Publisher(Protocol):
@@ -53,7 +54,19 @@ class ClassifyService:
         return parse_envelope(body, MentionReceived)
 
     def prepare(self, items: Sequence[MentionReceived]) -> Sequence[Classification | Exception]:
-        return self.classifier.classify([e.data for e in items], self._clock())
+        """Classify the batch, except mentions already stored (redeliveries): they keep what they were given, and
+        Comprehend is not paid twice for them."""
+        stored = self._store.get_many([e.data.id for e in items])
+        fresh = [e.data for e in items if not _classified(stored.get(e.data.id))]
+        results = iter(self.classifier.classify(fresh, self._clock()) if fresh else [])
+        out: list[Classification | Exception] = []
+        for envelope in items:
+            known = stored.get(envelope.data.id)
+            if known is not None and known.classification is not None:
+                out.append(known.classification)
+            else:
+                out.append(next(results))
+        return out
 
     def process(self, envelope: MentionReceived, classification: Classification) -> None:
         self.store_and_route(envelope, classification)
@@ -94,3 +107,7 @@ class ClassifyService:
             },
         )
         return classification
+
+
+def _classified(stored: StoredMention | None) -> bool:
+    return stored is not None and stored.classification is not None

@@ -3,7 +3,7 @@ lists and reads them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from pynamodb.exceptions import PutError
@@ -57,6 +57,14 @@ class MentionStore:
             except MentionRecord.DoesNotExist:
                 return None
         return _to_stored(record)
+
+    def get_many(self, mention_ids: Sequence[str]) -> dict[str, StoredMention]:
+        """The stored mentions among `mention_ids` (one BatchGetItem per 100 ids)."""
+        found: dict[str, StoredMention] = {}
+        with translate_errors("read mentions"):
+            for record in MentionRecord.batch_get(list(dict.fromkeys(mention_ids))):
+                found[record.id] = _to_stored(record)
+        return found
 
     def list(
         self,
