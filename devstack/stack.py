@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -66,6 +67,8 @@ class LocalStack:
         if self.options.endpoint is None:
             from moto.server import ThreadedMotoServer  # noqa: PLC0415
 
+            # The emulator binds in its own thread and would wait forever on a busy port: find out here.
+            _check_free(self.options.host, self.options.aws_port)
             self._moto = ThreadedMotoServer(ip_address=self.options.host, port=self.options.aws_port, verbose=False)
             self._moto.start()
             host, port = self._moto.get_host_and_port()
@@ -127,3 +130,13 @@ def _client(service: str, settings: Settings) -> Any:
     from shared.aws import client  # noqa: PLC0415
 
     return client(service, settings)
+
+
+def _check_free(host: str, port: int) -> None:
+    if port == 0:
+        return
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as error:
+            raise OSError(f"{host}:{port} is already in use") from error

@@ -7,6 +7,7 @@ A consumer parses exactly the envelope versions it understands (`parse_envelope`
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Generic, Literal, Self, TypeVar, get_args
@@ -44,6 +45,28 @@ TaskStatus = Literal["open", "closed"]
 TASK_STATUSES: tuple[str, ...] = get_args(TaskStatus)
 
 MAX_TEXT_CHARS = 100_000
+# A stored mention must fit a 400 KB DynamoDB item and a 1 MiB SQS message; JSON escaping can multiply a character's
+# size by six, so the budget is on the escaped form.
+MAX_TEXT_JSON_BYTES = 150_000
+
+
+def text_json_bytes(text: str) -> int:
+    return len(json.dumps(text).encode())
+
+
+def fit_text(text: str) -> tuple[str, bool]:
+    """The text cut to the stored budget (by characters, then by escaped size), and whether it was cut."""
+    cut = text[:MAX_TEXT_CHARS]
+    if text_json_bytes(cut) > MAX_TEXT_JSON_BYTES:
+        low, high = 0, len(cut)
+        while low < high:  # the longest prefix that fits
+            middle = (low + high + 1) // 2
+            if text_json_bytes(cut[:middle]) <= MAX_TEXT_JSON_BYTES:
+                low = middle
+            else:
+                high = middle - 1
+        cut = cut[:low]
+    return cut, len(cut) < len(text)
 
 
 def utcnow() -> datetime:
@@ -159,7 +182,8 @@ class Task(Contract):
     status: TaskStatus
     priority: int = Field(ge=0, le=100)
     queue: str
-    mention_ids: tuple[str, ...]
+    mention_ids: tuple[str, ...] = Field(description="The thread's most recent mentions (up to 200).")
+    mention_count: int = Field(default=1, ge=1, description="All mentions the task has absorbed.")
     due_at: AwareDatetime
     platform: PlatformId
     thread_id: str

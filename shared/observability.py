@@ -48,8 +48,9 @@ def flush(service: str) -> None:
     metrics = get_metrics(service)
     if metrics.metric_set:
         metrics.flush_metrics()
-        # When metrics are disabled (local stack, tests) flush keeps the set; clear it so it cannot grow.
-        metrics.clear_metrics()
+    # Always: a dimension added by an invocation that recorded no metric must not leak into the next one, and with
+    # metrics disabled (local stack, tests) flush keeps the set, which must not grow.
+    metrics.clear_metrics()
 
 
 def instrument(service: str, handler: Callable[[Any, Any], R]) -> Callable[[Any, Any], R]:

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, field_validator
 from pydantic.json_schema import models_json_schema
 
 from shared.events import (
     MAX_TEXT_CHARS,
+    MAX_TEXT_JSON_BYTES,
     PLATFORMS,
     TASK_STATUSES,
     MentionKind,
     PlatformId,
     StoredMention,
     Task,
+    text_json_bytes,
 )
 
 MAX_BATCH = 100
@@ -47,6 +49,14 @@ class PartnerMention(_Strict):
     from_brand: bool = False
     addressed: bool | None = Field(default=True, description="false or null for posts found by listening")
     text: str = Field(max_length=MAX_TEXT_CHARS)
+
+    @field_validator("text")
+    @classmethod
+    def _fits(cls, text: str) -> str:
+        if text_json_bytes(text) > MAX_TEXT_JSON_BYTES:
+            raise ValueError(f"text is larger than {MAX_TEXT_JSON_BYTES} bytes once JSON-escaped")
+        return text
+
     url: HttpUrl | None = None
     lang: str | None = Field(default=None, min_length=2, max_length=16)
     rating: int | None = Field(default=None, ge=1, le=5)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from shared.aws import client, translate_errors
+from shared.errors import HarkError
 from shared.events import Envelope
+from shared.observability import get_logger
 from shared.resources import QueueSpec
 from shared.settings import Settings
 
@@ -53,15 +56,20 @@ class EnvelopePublisher:
             return self._url
 
     def publish(self, envelopes: Sequence[Envelope[Any]]) -> list[str]:
-        """Send every envelope; returns the ids of those SQS did not accept (after one retry of each)."""
-        pending = [(e.id, e.model_dump_json()) for e in envelopes]
+        """Send every envelope; returns the ids of those SQS did not take (after one retry of each). A batch whose
+        call fails counts as failed without stopping the others, so the caller knows exactly what was sent."""
+        pending = [(e.id, sqs_safe(e.model_dump_json())) for e in envelopes]
         attributes = {e.id: _attributes(e) for e in envelopes}
         failed: list[str] = []
         for batch in _batches(pending):
-            rejected = self._send(batch, attributes)
-            if rejected:
-                retry = [entry for entry in batch if entry[0] in rejected]
-                failed.extend(self._send(retry, attributes))
+            try:
+                rejected = self._send(batch, attributes)
+                if rejected:
+                    retry = [entry for entry in batch if entry[0] in rejected]
+                    failed.extend(self._send(retry, attributes))
+            except HarkError as error:
+                get_logger("queues").warning("send failed", extra={"queue": self._queue.key, "error": error.detail})
+                failed.extend(entry[0] for entry in batch)
         return failed
 
     def _send(self, batch: list[tuple[str, str]], attributes: dict[str, dict[str, Any]]) -> set[str]:
@@ -74,10 +82,18 @@ class EnvelopePublisher:
         return {batch[int(f["Id"])][0] for f in response.get("Failed", [])}
 
 
+_NOT_XML = re.compile("[\ufffe\uffff\ud800-\udfff]")
+
+
+def sqs_safe(body: str) -> str:
+    """SQS refuses characters XML does not allow; inside JSON strings they can travel as escapes instead."""
+    return _NOT_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", body)
+
+
 def _attributes(envelope: Envelope[Any]) -> dict[str, dict[str, Any]]:
     # Lets operators filter and redrive by event without parsing bodies.
     return {
         "event": {"DataType": "String", "StringValue": envelope.event},
         "version": {"DataType": "Number", "StringValue": str(envelope.version)},
-        "correlation_id": {"DataType": "String", "StringValue": envelope.correlation_id},
+        "correlation_id": {"DataType": "String", "StringValue": envelope.correlation_id[:128]},
     }

@@ -14,10 +14,12 @@ from __future__ import annotations
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shared.aws import client, translate_errors
-from shared.errors import NotConfigured
+from shared.errors import NotConfigured, validation_errors
 from shared.events import PLATFORMS
 from shared.settings import DEV_API_KEY, DEV_META_VERIFY_TOKEN, Settings, dev_platform_secret
 
@@ -76,13 +78,36 @@ class EnvSecrets:
         return self._values
 
 
+class SecretDocument(BaseModel):
+    """The secret's JSON, checked: a list where a list belongs, strings where strings belong."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    meta_verify_token: str | None = None
+    discord_public_key: str | None = None
+    api_keys: list[Annotated[str, Field(min_length=8)]] = Field(default_factory=list)
+    api_key: Annotated[str, Field(min_length=8)] | None = None
+
+
 def values_from_json(document: Mapping[str, Any]) -> SecretValues:
-    api_keys = document.get("api_keys") or ([document["api_key"]] if document.get("api_key") else [])
+    try:
+        checked = SecretDocument.model_validate(document)
+    except ValidationError as exc:
+        raise NotConfigured(f"the secret document is malformed: {validation_errors(exc)}") from exc
+    platform = {}
+    for name in PLATFORMS:
+        value = document.get(name)
+        if value is None or value == "":
+            continue
+        if not isinstance(value, str):
+            raise NotConfigured(f"the secret for {name} must be a string")
+        platform[name] = value
+    api_keys = checked.api_keys or ([checked.api_key] if checked.api_key else [])
     return SecretValues(
-        platform={p: str(document[p]) for p in PLATFORMS if document.get(p)},
-        meta_verify_token=document.get("meta_verify_token"),
-        discord_public_key=document.get("discord_public_key"),
-        api_keys=tuple(str(k) for k in api_keys),
+        platform=platform,
+        meta_verify_token=checked.meta_verify_token,
+        discord_public_key=checked.discord_public_key,
+        api_keys=tuple(api_keys),
     )
 
 

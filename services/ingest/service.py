@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from services.ingest.partner import parse_submission, to_candidate
 from services.ingest.platforms.base import WEEK, Candidate, Connector
 from shared.errors import (
+    BadRequest,
     HarkError,
     InvalidSignature,
     MethodNotAllowed,
@@ -85,10 +86,17 @@ class IngestService:
             count(SERVICE, "SignaturesRejected")
             raise
         _check_content_type(request, connector.content_types)
-        parsed = connector.parse(request)
+        try:
+            parsed = connector.parse(request)
+        except HarkError:
+            raise
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            # A shape the parser did not foresee is still the sender's malformed body, not our 500.
+            get_logger(SERVICE).warning("unparsed delivery", extra={"platform": platform, "error": repr(exc)[:300]})
+            raise BadRequest(f"the body is not a {platform} delivery Hark can read") from exc
         if parsed.reply is not None:
             return parsed.reply
-        correlation_id = connector.correlation_id(request) or request.request_id or str(uuid.uuid4())
+        correlation_id = _correlation(connector.correlation_id(request) or request.request_id)
         admission = self.admit(parsed.candidates, correlation_id, connector.dedupe_ttl_s)
         if parsed.ignored:
             count(SERVICE, "EventsIgnored", parsed.ignored)
@@ -117,7 +125,7 @@ class IngestService:
         _check_content_type(request, frozenset({"application/json"}))
         submitted = parse_submission(parse_json(request.body))
         candidates = [to_candidate(item, request) for item in submitted]
-        correlation_id = request.headers.get("x-request-id") or request.request_id or str(uuid.uuid4())
+        correlation_id = _correlation(request.headers.get("x-request-id") or request.request_id)
         admission = self.admit(candidates, correlation_id, WEEK)
         accepted = {c.dedupe_key for c in admission.accepted}
         answered: set[str] = set()
@@ -187,6 +195,13 @@ class IngestService:
                 self._dedupe.release(candidate.dedupe_key)
             except HarkError:
                 get_logger(SERVICE).warning("could not release claim", extra={"key": candidate.dedupe_key})
+
+
+def _correlation(candidate: str | None) -> str:
+    """A caller-supplied id, kept only if it is a short printable token."""
+    if candidate and len(candidate) <= 128 and candidate.isprintable():
+        return candidate
+    return str(uuid.uuid4())
 
 
 def _check_size(request: HttpRequest, limit: int) -> None:

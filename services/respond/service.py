@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from services.respond.tasks import absorb, open_task
@@ -25,6 +26,9 @@ from shared.secrets import SecretSource
 from shared.store.paging import Page, clamp_limit
 
 SERVICE = "respond"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MENTION_ID = re.compile(r"m_[a-z2-7]{26}")
+TASK_ID = re.compile(r"t_[a-z2-7]{26}")
 SAVE_ATTEMPTS = 5
 
 
@@ -126,7 +130,7 @@ class RespondService:
 
     def get_task(self, request: HttpRequest, task_id: str) -> Reply:
         self._authorise(request)
-        task = self._tasks.get(task_id)
+        task = self._tasks.get(task_id) if TASK_ID.fullmatch(task_id) else None
         if task is None:
             raise NotFound(f"there is no task {task_id}")
         return Reply(json=task.model_dump(mode="json"))
@@ -147,7 +151,7 @@ class RespondService:
 
     def get_mention(self, request: HttpRequest, mention_id: str) -> Reply:
         self._authorise(request)
-        mention = self._mentions.get(mention_id)
+        mention = self._mentions.get(mention_id) if MENTION_ID.fullmatch(mention_id) else None
         if mention is None:
             raise NotFound(f"there is no mention {mention_id}")
         return Reply(json=mention.model_dump(mode="json"))
@@ -182,4 +186,8 @@ def _moment(raw: str | None, name: str) -> datetime | None:
         raise BadRequest(f"{name} must be an RFC 3339 timestamp, e.g. 2026-11-26T09:00:00Z", parameter=name) from exc
     if moment.tzinfo is None:
         raise BadRequest(f"{name} needs a time zone offset, e.g. Z", parameter=name)
-    return moment
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError as exc:
+        raise BadRequest(f"{name} is out of range", parameter=name) from exc
+    return max(moment, EPOCH)

@@ -12,6 +12,8 @@ from shared.events import Classification, Mention, Task, TaskPreview
 from shared.ids import task_id
 
 PREVIEW_CHARS = 280
+# A long-running DM thread must not outgrow DynamoDB's 400 KB item: the task keeps the most recent ids and a count.
+MAX_TASK_MENTIONS = 200
 
 
 def first_response_sla(priority: int) -> timedelta:
@@ -65,7 +67,8 @@ def absorb(task: Task, mention: Mention, classification: Classification, now: da
             "priority": max(task.priority, classification.priority),
             "reasons": classification.reasons if more_urgent else task.reasons,
             "preview": _preview(mention) if more_urgent else task.preview,
-            "mention_ids": (*task.mention_ids, mention.id),
+            "mention_ids": (*task.mention_ids, mention.id)[-MAX_TASK_MENTIONS:],
+            "mention_count": task.mention_count + 1,
             "due_at": due,
             "updated_at": now,
         }

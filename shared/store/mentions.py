@@ -78,6 +78,8 @@ class MentionStore:
         """Newest first, across the feed shards."""
         before = decode_cursor(cursor)
         after = time_key(since) if since else None
+        if before is not None and after is not None and after > before:
+            return Page([], None)  # the cursor is already older than `since`
         range_condition: Condition | None
         if before is not None and after is not None:
             range_condition = MentionRecord.feed_key.between(after, before)

@@ -11,6 +11,7 @@ import base64
 import binascii
 import heapq
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,17 +35,24 @@ def encode_cursor(sort_key: str) -> str:
     return base64.urlsafe_b64encode(json.dumps({"k": sort_key}).encode()).decode().rstrip("=")
 
 
+_SORT_KEY = re.compile(r"[\w:.#-]{1,200}")
+MAX_CURSOR = 400
+
+
 def decode_cursor(cursor: str | None) -> str | None:
     if not cursor:
         return None
+    refused = BadRequest("the cursor is not one this API issued", parameter="cursor")
+    if len(cursor) > MAX_CURSOR:
+        raise refused
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
         key = value["k"]
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise BadRequest("the cursor is not one this API issued", parameter="cursor") from exc
-    if not isinstance(key, str):
-        raise BadRequest("the cursor is not one this API issued", parameter="cursor")
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError) as exc:
+        raise refused from exc
+    if not isinstance(key, str) or not _SORT_KEY.fullmatch(key):
+        raise refused
     return key
 
 
@@ -74,4 +82,5 @@ def clamp_limit(raw: str | None, default: int = 50) -> int:
 
 def time_key(moment: datetime) -> str:
     """A fixed-width UTC timestamp whose string order is its time order (a sort-key prefix)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    m = moment.astimezone(UTC)
+    return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}.{m.microsecond:06d}Z"

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from shared.errors import BadRequest, InvalidSignature
-from shared.events import MAX_TEXT_CHARS, Attachment, Author, Mention, MentionKind, PlatformId
+from shared.events import Attachment, Author, Mention, MentionKind, PlatformId, fit_text
 from shared.http import HttpRequest, Reply
 from shared.ids import mention_id
 from shared.secrets import SecretValues
@@ -28,8 +28,9 @@ class Candidate:
 
     @classmethod
     def new_message(cls, mention: Mention) -> Candidate:
-        """A newly posted message is recognised by the platform's id for it, whichever delivery carried it."""
-        return cls(mention, f"{mention.platform}:{mention.native_id}")
+        """A newly posted message is recognised by the platform's id for it, whichever delivery carried it. The
+        mention id is a fixed-size hash of (platform, native id): safe as a key whatever the platform sends."""
+        return cls(mention, mention.id)
 
 
 @dataclass(frozen=True)
@@ -81,11 +82,16 @@ def from_unix(value: Any) -> datetime:
     """Unix seconds or milliseconds (Meta mixes both), as int, float or string."""
     try:
         number = float(value)
-    except (TypeError, ValueError) as exc:
-        raise BadRequest(f"not a timestamp: {value!r}") from exc
-    if number > 1e11:  # milliseconds
-        number /= 1000
-    return datetime.fromtimestamp(number, UTC)
+        if number > 1e11:  # milliseconds
+            number /= 1000
+        return datetime.fromtimestamp(number, UTC)
+    except (TypeError, ValueError, OverflowError, OSError) as exc:
+        raise BadRequest(f"not a timestamp: {str(value)[:40]!r}") from exc
+
+
+def text_or_none(value: Any) -> str | None:
+    """An optional string field: anything but a string is treated as absent."""
+    return value if isinstance(value, str) else None
 
 
 def from_iso(value: Any) -> datetime:
@@ -125,7 +131,7 @@ def build_mention(
     attachments: tuple[Attachment, ...] = (),
     rating: int | None = None,
 ) -> Mention:
-    truncated = len(text) > MAX_TEXT_CHARS
+    text, truncated = fit_text(text)
     return Mention(
         id=mention_id(platform, native_id),
         platform=platform,
@@ -138,7 +144,7 @@ def build_mention(
         author=author,
         from_brand=from_brand,
         addressed=addressed,
-        text=text[:MAX_TEXT_CHARS],
+        text=text,
         truncated=truncated,
         url=url,
         lang=lang,

@@ -24,6 +24,7 @@ from services.ingest.platforms.base import (
     from_unix,
     hmac_hex,
     sid,
+    text_or_none,
 )
 from shared.errors import BadRequest, Forbidden, NotConfigured
 from shared.events import Attachment, Author, MentionKind
@@ -181,7 +182,7 @@ class Meta:
             native_id=native_id,
             thread_id=native_id,
             account_id=account,
-            author=Author(id=sid(value.get("reviewer_id")), name=value.get("reviewer_name")),
+            author=Author(id=sid(value.get("reviewer_id")), name=text_or_none(value.get("reviewer_name"))),
             text=str(value.get("review_text") or ""),
             rating=rating if isinstance(rating, int) and 1 <= rating <= 5 else None,
             created_at=from_unix(value.get("created_time") or entry.get("time")),
@@ -199,7 +200,7 @@ class Meta:
         parent = sid(value["parent_id"]) if value.get("parent_id") is not None else None
         sender = value.get("from")
         author = (
-            Author(id=sid(sender.get("id")), handle=sender.get("username"))
+            Author(id=sid(sender.get("id")), handle=text_or_none(sender.get("username")))
             if isinstance(sender, dict) and sender.get("id") is not None
             else UNKNOWN_AUTHOR
         )
@@ -260,7 +261,7 @@ class Meta:
         metadata = _dict(value.get("metadata"), "metadata")
         number = sid(metadata.get("phone_number_id"))
         names = {
-            str(c.get("wa_id")): (c.get("profile") or {}).get("name")
+            str(c.get("wa_id")): text_or_none(c["profile"].get("name")) if isinstance(c.get("profile"), dict) else None
             for c in _list(value.get("contacts"), "contacts")
             if isinstance(c, dict)
         }
@@ -296,9 +297,9 @@ class Meta:
 def _page_author(value: dict[str, Any]) -> Author:
     sender = value.get("from")
     if isinstance(sender, dict) and sender.get("id") is not None:
-        return Author(id=sid(sender["id"]), name=sender.get("name"))
+        return Author(id=sid(sender["id"]), name=text_or_none(sender.get("name")))
     if value.get("sender_id") is not None:  # payloads before Graph API v2.11 or so
-        return Author(id=sid(value["sender_id"]), name=value.get("sender_name"))
+        return Author(id=sid(value["sender_id"]), name=text_or_none(value.get("sender_name")))
     return UNKNOWN_AUTHOR
 
 
@@ -316,8 +317,9 @@ def _whatsapp_content(kind: str, message: dict[str, Any]) -> tuple[str, tuple[At
     if kind == "text":
         return str(body.get("body", "")), ()
     if kind == "button":
-        return str(body.get("text", "")), ()
+        return text_or_none(body.get("text")) or "", ()
     if kind == "interactive":
-        reply = body.get("button_reply") or body.get("list_reply") or {}
-        return str(reply.get("title", "")), ()
-    return str(body.get("caption", "")), (Attachment(type=kind),)
+        reply = body.get("button_reply") or body.get("list_reply")
+        title = text_or_none(reply.get("title")) if isinstance(reply, dict) else None
+        return title or "", ()
+    return text_or_none(body.get("caption")) or "", (Attachment(type=kind),)
