@@ -41,7 +41,7 @@ DEFAULT_LANGUAGES: dict[str, LanguageRule] = {
     "de": LanguageRule(
         complaint_cues=(
             "erstattung", "geld zurück", "funktioniert nicht", "nicht angekommen", "kaputt", "beschwerde",
-            "betrug", "doppelt abgebucht", "niemand antwortet", "keiner meldet", "unverschämt", "immer noch",
+            "betrug", "doppelt abgebucht", "niemand antwortet", "keiner meldet", "unverschämt",
         )
     ),
     "it": LanguageRule(

@@ -66,8 +66,33 @@ class ProductDictionary:
         return self.assumed
 
 
+# Words that, within three words before a symptom, deny it ("no side effects", "I had no nausea").
+NEGATORS = frozenset(
+    """
+    no not never without zero none nor didn't don't doesn't haven't hasn't hadn't wasn't weren't isn't aren't
+    free sin ningún ninguna sans aucun aucune pas kein keine keinen ohne nie senza nessun nessuna sem nenhum nenhuma
+    """.split()
+)
+# Words that name a reaction only when the reaction model agrees ("Zoloft helps my anxiety" is an indication,
+# "I'm confused about my refill" is not a symptom).
+AMBIGUOUS = frozenset(
+    {
+        "anxiety", "anxious", "confused", "confusion", "tired all the time", "numb", "numbness", "sleepy", "foggy",
+        "agitated", "irritable", "side effect", "side effects", "withdrawal", "withdrawals", "efectos secundarios",
+        "effets secondaires", "nebenwirkungen", "effetti collaterali", "cramps", "shaky", "jittery", "sweats",
+    }
+)  # fmt: skip
+_WORDS = re.compile(r"[\w']+")
+
+
 def symptoms(text: str) -> list[str]:
-    return list(dict.fromkeys(m.group().lower() for m in _SYMPTOM.finditer(text)))
+    """Symptoms the text names and does not deny."""
+    found = []
+    for match in _SYMPTOM.finditer(text):
+        before = _WORDS.findall(text[max(0, match.start() - 40) : match.start()].lower())[-3:]
+        if not NEGATORS.intersection(before):
+            found.append(match.group().lower())
+    return list(dict.fromkeys(found))
 
 
 def assess(
@@ -78,7 +103,8 @@ def assess(
     products: ProductDictionary,
     reporter_known: bool,
 ) -> tuple[bool, AdverseEventCriteria]:
-    events: Sequence[str] = symptoms(text)
+    named = symptoms(text)
+    events: Sequence[str] = [s for s in named if s not in AMBIGUOUS or adr_probability >= adr_threshold]
     if not events and adr_probability >= adr_threshold:
         events = ["adverse reaction described"]
     criteria = AdverseEventCriteria(

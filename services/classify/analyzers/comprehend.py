@@ -8,7 +8,8 @@
 
 Throttling is retried by botocore's standard retry mode (jittered exponential backoff); a call that still fails
 fails only the documents in it, and a document Comprehend reports an error for fails only its own record.
-Billing: 1 unit = 100 characters with a 3-unit minimum, per document and per API; every unit is counted.
+Billing: 1 unit = 100 characters with a 3-unit minimum, per document and per API; every unit of a call that
+returned a result is counted (a throttled or failed call is not billed, and the retry will be).
 """
 
 from __future__ import annotations
@@ -133,10 +134,11 @@ class ComprehendEnricher:
             ]
 
         for i, outcome in self._batch("batch_detect_dominant_language", todo("language"), texts, _language).items():
-            run.charge(i, "language", texts[i])
             if isinstance(outcome, Exception):
                 run.fail(i, outcome)
-            elif outcome[0]:
+                continue
+            run.charge(i, "language", texts[i])
+            if outcome[0]:
                 run.update(i, language=outcome[0], language_confidence=round(outcome[1], 3))
         self._by_language(run, texts, todo("sentiment"), "sentiment", "batch_detect_sentiment", _sentiment)
         self._by_language(run, texts, todo("entities"), "entities", "batch_detect_entities", _entities)
@@ -160,22 +162,22 @@ class ComprehendEnricher:
             by_language[str(run.language(i))].append(i)
         for language, group in by_language.items():
             for i, outcome in self._batch(operation, group, texts, read, LanguageCode=language).items():
-                run.charge(i, api, texts[i])
                 if isinstance(outcome, Exception):
                     run.fail(i, outcome)
                 else:
+                    run.charge(i, api, texts[i])
                     run.update(i, **outcome)
 
     def _pii(self, run: _Run, indexes: list[int]) -> None:
         for i in indexes:
             text = truncate_utf8(run.documents[i].text, MAX_PII_BYTES)
-            run.charge(i, "pii", text)
             try:
                 with translate_errors("comprehend detect_pii_entities"):
                     response = self._client.detect_pii_entities(Text=text, LanguageCode=run.language(i))
             except Exception as exc:
                 run.fail(i, exc)
                 continue
+            run.charge(i, "pii", text)
             found = [
                 PiiSpan(type=str(e["Type"]), start=int(e["BeginOffset"]), end=int(e["EndOffset"]))
                 for e in response.get("Entities", [])
@@ -188,8 +190,6 @@ class ComprehendEnricher:
         for start in range(0, len(indexes), TOXICITY_SEGMENTS):
             chunk = indexes[start : start + TOXICITY_SEGMENTS]
             segments = [truncate_utf8(run.documents[i].text, MAX_TOXICITY_BYTES) for i in chunk]
-            for i, segment in zip(chunk, segments, strict=True):
-                run.charge(i, "toxicity", segment)
             try:
                 with translate_errors("comprehend detect_toxic_content"):
                     response = self._client.detect_toxic_content(
@@ -199,6 +199,8 @@ class ComprehendEnricher:
                 for i in chunk:
                     run.fail(i, exc)
                 continue
+            for i, segment in zip(chunk, segments, strict=True):
+                run.charge(i, "toxicity", segment)
             for i, item in zip(chunk, response.get("ResultList", []), strict=False):
                 score = float(item.get("Toxicity", 0.0))
                 run.update(i, toxicity=round(score, 3), toxic=score >= 0.5)
@@ -206,20 +208,20 @@ class ComprehendEnricher:
     def _custom_classifier(self, run: _Run, indexes: list[int]) -> None:
         for i in indexes:
             text = truncate_utf8(run.documents[i].text, MAX_CUSTOM_BYTES)
-            run.charge(i, "custom", text)
             try:
                 with translate_errors("comprehend classify_document"):
                     response = self._client.classify_document(Text=text, EndpointArn=self._custom)
             except Exception as exc:
                 run.fail(i, exc)
                 continue
+            run.charge(i, "custom", text)
             classes = sorted(response.get("Classes", []), key=lambda c: -float(c.get("Score", 0)))
             if not classes:
                 continue
             top, score = str(classes[0]["Name"]).lower(), float(classes[0]["Score"])
             if top in INTENTS and score >= 0.5:
                 reason = f"{top} (custom classifier {score:.2f})"
-                run.update(i, intent=top, intent_score=round(score, 3), cues=(reason,))
+                run.update(i, intent=top, intent_score=round(score, 3), cues=(reason,), spam=top == "spam")
 
     def _batch(
         self, operation: str, indexes: list[int], texts: list[str], read: Callable[[dict[str, Any]], Any], **params: Any

@@ -80,7 +80,8 @@ class Features:
 
 
 def bucket(feature: str) -> int:
-    return zlib.crc32(feature.encode()) & MASK
+    # surrogatepass: a lone surrogate (possible in JSON that escapes one) must not make hashing fail
+    return zlib.crc32(feature.encode("utf-8", "surrogatepass")) & MASK
 
 
 def _handle_features(text: str) -> set[str]:

@@ -57,7 +57,13 @@ def _vader() -> SentimentIntensityAnalyzer:
     return SentimentIntensityAnalyzer()
 
 
+# VADER's cost grows faster than linearly with length; its valence is a sentence-level signal, so the first
+# thousand characters carry it.
+LEXICON_CHARS = 1000
+
+
 def dense_features(text: str) -> dict[str, float]:
+    text = text[:LEXICON_CHARS]
     with _lock:
         analyzer = _vader()
     scores = analyzer.polarity_scores(text)

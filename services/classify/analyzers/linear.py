@@ -22,6 +22,8 @@ from typing import Any
 from services.classify.analyzers.features import BITS, FAMILIES, Features, bucket
 
 MAGIC = b"HRK1"
+PLACEHOLDERS = frozenset({"user", "httpurl"})  # what the features put in place of @handles and links
+_PUNCTUATION = frozenset("@#.,!?;:'\"()[]{}-")
 
 
 @dataclass(frozen=True)
@@ -106,9 +108,21 @@ class LinearModel:
         """The words (or word pairs) of the text that pushed hardest towards `label`: the reason shown to people."""
         column = self._columns[0 if self.kind == "sigmoid" else self.classes.index(label)]
         sign = -1 if self.kind == "sigmoid" and label == self.classes[0] else 1
-        words = [w for w in features.words if (w[:1].isalpha() or w[:1] == "¬") and w.lstrip("¬") not in ignore]
-        candidates = {w: "w:" + w for w in words}
-        candidates.update({f"{a} {b}": f"b:{a} {b}" for a, b in itertools.pairwise(words)})
+
+        def content(word: str) -> bool:
+            bare = word.lstrip("¬")
+            return bare[:1].isalpha() and bare not in ignore and bare not in PLACEHOLDERS
+
+        sequence = list(features.words)
+        candidates = {w: "w:" + w for w in sequence if content(w)}
+        # Pairs come from the text as written (stop words included), and need at least one content word.
+        candidates.update(
+            {
+                f"{a} {b}": f"b:{a} {b}"
+                for a, b in itertools.pairwise(sequence)
+                if (content(a) or content(b)) and a[:1] not in _PUNCTUATION and b[:1] not in _PUNCTUATION
+            }
+        )
         scored = sorted(((sign * column[bucket(name)], term) for term, name in candidates.items()), reverse=True)
         return [term.replace("¬", "") for weight, term in scored[:limit] if weight > 0]
 

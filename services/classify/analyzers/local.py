@@ -18,12 +18,15 @@ from services.classify.analyzers.base import Document, Signals
 from services.classify.analyzers.features import Features, featurise
 from services.classify.analyzers.language import SentimentRouter
 from services.classify.analyzers.lexicon import STOPWORDS, dense_features
-from services.classify.analyzers.linear import LinearModel
+from services.classify.analyzers.linear import LinearModel, Prediction
 from services.classify.analyzers.pii import find_pii
 from shared.events import Intent
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 PRAISE_MIN = 0.5
+# Long posts are judged on their opening (Comprehend reads at most 5,000 bytes too); PII is looked for further.
+ANALYZED_CHARS = 5000
+PII_CHARS = 20_000
 CLEAR_COMPLAINT = 0.6
 CLEAR_SPAM = 0.85
 MODEL_NAMES = ("language", "sentiment_en", "sentiment_multi", "addressed", "complaint", "offensive", "spam", "adr")
@@ -60,11 +63,17 @@ def _cue(text: str, cues: Sequence[str]) -> str | None:
     return None
 
 
+PLACEHOLDERS = frozenset({"user", "httpurl"})
+
+
 def is_question(text: str, features: Features) -> bool:
     if "?" in _URL.sub(" ", text):
         return True
-    words = [w for w in features.words if w[:1].isalpha() and w != "@user"]
-    return len(words) >= 3 and words[0] in QUESTION_OPENINGS
+    # "@Brand how do I ..." reads as "@ user how do i ...": the handle is not the opening.
+    words = [w for w in features.words if w[:1].isalpha() and w not in PLACEHOLDERS]
+    if len(words) < 3 or words[0] not in QUESTION_OPENINGS:
+        return False
+    return not (words[0] == "what" and words[1] in ("a", "an"))  # "What a great service!" is an exclamation
 
 
 @dataclass(frozen=True)
@@ -101,19 +110,21 @@ class LocalAnalyzer:
         return results
 
     def analyze_one(self, document: Document) -> Signals:
-        text = document.text
+        full_text = document.text
+        text = full_text[:ANALYZED_CHARS]
         m = self.models
         features = featurise(text)
         dense = dense_features(text)
         language: str | None
-        if document.lang_hint:
-            language, language_confidence = document.lang_hint.split("-")[0].lower(), 1.0
+        hint = (document.lang_hint or "").split("-")[0].lower()
+        if len(hint) == 2 and hint.isalpha():  # a usable ISO 639-1 code; "und" and the like are no hint
+            language, language_confidence = hint, 1.0
         else:
             language, language_confidence = self.router.identifier.identify(text, features)
         sentiment = self.router.sentiment(features, dense, language)
         spam = m.spam.positive(features)
         toxicity = m.offensive.positive(features, dense)
-        addressed = 1.0 if document.addressed else m.addressed.positive(features)
+        addressed = m.addressed.positive(features) if document.addressed is None else float(document.addressed)
         complaint_dense = {**dense, **self.router.as_dense(sentiment)}
         complaint = addressed * m.complaint.positive(features, complaint_dense)
         adr = m.adr.positive(features)
@@ -124,44 +135,9 @@ class LocalAnalyzer:
             products=self.products,
             reporter_known=document.reporter_known,
         )
-        lowered = text.lower()
-        asks = "?" in _URL.sub(" ", text)
-        request = _cue(lowered, REQUEST_CUES)
-        threshold = m.complaint.threshold if document.addressed else m.complaint.threshold_unaddressed
-        # For a message known to be addressed to the brand, a calm question or request ("When does the sale
-        # start?", "I need a receipt") stays one unless the complaint signal is clear: the complaint model's
-        # threshold was tuned where two brand-directed tweets in three are complaints. (When the addressee is
-        # estimated, the probability already carries that doubt.) An unhappy question is still a complaint.
-        calm_ask = (asks or request is not None) and sentiment.label != "negative"
-        complains = complaint >= threshold and (not document.addressed or complaint >= CLEAR_COMPLAINT or not calm_ask)
-        intent: Intent
-        cues: list[str] = []
-        # A complaint is not filed away as spam ("please check my order") unless the spam signal is overwhelming.
-        if spam >= m.spam.threshold and (spam >= CLEAR_SPAM or not (complains and addressed >= 0.5)):
-            intent, score = "spam", spam
-            cues.append("spam")
-        elif complains:
-            intent, score = "complaint", complaint
-            term = m.complaint.top_terms(features, "complaint", ignore=STOPWORDS)
-            cues.append(f"complaint: {term[0]}" if term else "complaint")
-        elif asks:
-            intent, score = "question", 0.9
-            cues.append("question")
-        elif request:
-            intent, score = "request", 0.7
-            cues.append(f"request: {request}")
-        elif is_question(text, features):
-            intent, score = "question", 0.7
-            cues.append("question")
-        elif sentiment.label == "positive" and sentiment.probability >= PRAISE_MIN:
-            intent, score = "praise", sentiment.probability
-            term = self.router.sentiment_model(language).top_terms(features, "positive", ignore=STOPWORDS)
-            cues.append(f"praise: {term[0]}" if term else "praise")
-        elif feedback := _cue(lowered, FEEDBACK_CUES):
-            intent, score = "feedback", 0.6
-            cues.append(f"feedback: {feedback}")
-        else:
-            intent, score = "other", 1 - max(complaint, spam)
+        intent, score, cues = self._intent(
+            text, features, document, language, sentiment, complaint=complaint, spam=spam, addressed=addressed
+        )
         return Signals(
             language=language,
             language_confidence=language_confidence,
@@ -174,10 +150,10 @@ class LocalAnalyzer:
             toxicity=round(toxicity, 3),
             toxic=toxicity >= m.offensive.threshold,
             spam=intent == "spam",
-            pii=find_pii(text, language),
+            pii=find_pii(full_text[:PII_CHARS], language),
             adverse_event=suspected,
             adverse_event_criteria=criteria if (criteria.events or criteria.product) else None,
-            cues=tuple(cues),
+            cues=cues,
             analyzer=self.name,
             probabilities={
                 "spam": round(spam, 3),
@@ -186,3 +162,46 @@ class LocalAnalyzer:
                 **{f"sentiment_{k}": round(v, 3) for k, v in sentiment.probabilities.items()},
             },
         )
+
+    def _intent(
+        self,
+        text: str,
+        features: Features,
+        document: Document,
+        language: str | None,
+        sentiment: Prediction,
+        *,
+        complaint: float,
+        spam: float,
+        addressed: float,
+    ) -> tuple[Intent, float, tuple[str, ...]]:
+        """The intent, its confidence, and the cue that explains it, decided in a fixed order."""
+        m = self.models
+        lowered = text.lower()
+        asks = "?" in _URL.sub(" ", text)
+        request = _cue(lowered, REQUEST_CUES)
+        threshold = m.complaint.threshold if document.addressed else m.complaint.threshold_unaddressed
+        # For a message known to be addressed to the brand, a calm question or request ("When does the sale
+        # start?", "I need a receipt") stays one unless the complaint signal is clear: the complaint model's
+        # threshold was tuned where two brand-directed tweets in three are complaints. (When the addressee is
+        # estimated, the probability already carries that doubt.) An unhappy question is still a complaint.
+        calm_ask = (asks or request is not None) and sentiment.label != "negative"
+        complains = complaint >= threshold and (not document.addressed or complaint >= CLEAR_COMPLAINT or not calm_ask)
+        # A complaint is not filed away as spam ("please check my order") unless the spam signal is overwhelming.
+        if spam >= m.spam.threshold and (spam >= CLEAR_SPAM or not (complains and addressed >= 0.5)):
+            return "spam", spam, ("spam",)
+        if complains:
+            term = m.complaint.top_terms(features, "complaint", ignore=STOPWORDS)
+            return "complaint", complaint, (f"complaint: {term[0]}" if term else "complaint",)
+        if asks:
+            return "question", 0.9, ("question",)
+        if request:
+            return "request", 0.7, (f"request: {request}",)
+        if is_question(text, features) and not (sentiment.label == "positive" and sentiment.probability >= PRAISE_MIN):
+            return "question", 0.7, ("question",)
+        if sentiment.label == "positive" and sentiment.probability >= PRAISE_MIN:
+            term = self.router.sentiment_model(language).top_terms(features, "positive", ignore=STOPWORDS)
+            return "praise", sentiment.probability, (f"praise: {term[0]}" if term else "praise",)
+        if feedback := _cue(lowered, FEEDBACK_CUES):
+            return "feedback", 0.6, (f"feedback: {feedback}",)
+        return "other", 1 - max(complaint, spam), ()

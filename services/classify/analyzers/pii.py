@@ -9,7 +9,7 @@ and Portuguese forms, with UK and US postcodes. Checksums keep order numbers and
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from shared.events import PiiSpan
 
@@ -17,14 +17,15 @@ EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-
 CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
 _STREET_EN = (
-    r"street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|terrace|close|crescent"
+    r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Close|Crescent"
 )
+# Street names are capitalised words; the words around them ("street", "rue", "calle") may be in any case.
 ADDRESS = re.compile(
-    rf"\b\d{{1,5}}[a-zA-Z]?\s+(?:[A-Z][\w'-]*\s+){{1,4}}(?:{_STREET_EN})\b\.?"
-    r"|\b(?:[A-ZÄÖÜ][\w-]*(?:straße|strasse|weg|gasse|platz|allee))\s+\d{1,4}[a-z]?\b"
-    r"|\b\d{1,4},?\s+(?:rue|avenue|boulevard|chemin|place|allée)\s+(?:[\w'-]+\s?){1,4}"
-    r"|\b(?:calle|avenida|avda\.?|plaza|via|viale|piazza|corso|rua|travessa)\s+(?:[\w'-]+\s){0,3}[\w'-]+,?\s+\d{1,4}\b",
-    re.IGNORECASE,
+    rf"\b\d{{1,5}}[a-zA-Z]?\s+(?:[A-Z][\w'-]*\s+){{1,4}}(?:{_STREET_EN}|(?i:{_STREET_EN}))\b\.?"
+    r"|\b[A-ZÄÖÜ][\w-]*(?i:straße|strasse|weg|gasse|platz|allee)\s+\d{1,4}[a-z]?\b"
+    r"|\b\d{1,4},?\s+(?i:rue|avenue|boulevard|chemin|place|allée)\s+(?:[A-Za-zÀ-ÿ'-]+\s?){1,4}"
+    r"|\b(?i:calle|avenida|avda\.?|plaza|via|viale|piazza|corso|rua|travessa)\s+(?:[A-ZÀ-Þ][\w'-]*\s){1,3}\d{1,4}\b"
+    r"|\b(?i:calle|avenida|avda\.?|plaza|via|viale|piazza|corso|rua|travessa)\s+(?:[A-ZÀ-Þ][\w'-]*\s?){1,3},\s+\d{1,4}\b"
 )
 POSTCODE = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|\d{5}(?:-\d{4})?)\b")
 _DIGITS7 = re.compile(r"\d(?:[\s().-]*\d){6,}")
@@ -39,6 +40,19 @@ _REGIONS = {
     "ar": ("SA", "EG"),
 }
 _PRIORITY = {"CREDIT_DEBIT_NUMBER": 0, "BANK_ACCOUNT_NUMBER": 1, "EMAIL": 2, "PHONE": 3, "ADDRESS": 4}
+
+
+def _longest_valid(candidate: str, valid: Callable[[str], bool]) -> int:
+    """The length of the longest prefix, ending on an alphanumeric, that passes its checksum (0 if none)."""
+    for end in range(len(candidate), 0, -1):
+        if candidate[end - 1].isalnum() and valid(candidate[:end]):
+            return end
+    return 0
+
+
+def card_valid(candidate: str) -> bool:
+    digits = re.sub(r"\D", "", candidate)
+    return 13 <= len(digits) <= 19 and luhn_valid(digits)
 
 
 def luhn_valid(digits: str) -> bool:
@@ -76,12 +90,14 @@ def _phones(text: str, language: str | None) -> Iterable[PiiSpan]:
 def find_pii(text: str, language: str | None = None) -> tuple[PiiSpan, ...]:
     found: list[PiiSpan] = [PiiSpan(type="EMAIL", start=m.start(), end=m.end()) for m in EMAIL.finditer(text)]
     for match in CARD.finditer(text):
-        digits = re.sub(r"\D", "", match.group())
-        if 13 <= len(digits) <= 19 and luhn_valid(digits):
-            found.append(PiiSpan(type="CREDIT_DEBIT_NUMBER", start=match.start(), end=match.end()))
+        # The pattern is greedy ("4111 1111 1111 1111 12" with an expiry after it): try shorter prefixes too.
+        end = _longest_valid(match.group(), card_valid)
+        if end:
+            found.append(PiiSpan(type="CREDIT_DEBIT_NUMBER", start=match.start(), end=match.start() + end))
     for match in IBAN.finditer(text):
-        if iban_valid(match.group()):
-            found.append(PiiSpan(type="BANK_ACCOUNT_NUMBER", start=match.start(), end=match.end()))
+        end = _longest_valid(match.group(), iban_valid)
+        if end:
+            found.append(PiiSpan(type="BANK_ACCOUNT_NUMBER", start=match.start(), end=match.start() + end))
     found.extend(_phones(text, language))
     for match in ADDRESS.finditer(text):
         end = match.end()
