@@ -62,10 +62,13 @@ def tweeteval(data: Path, task: str, split: str) -> list[Example]:
     return [Example(text, mapping[label].strip(), task) for text, label in _paired(folder, split)]
 
 
-def complaints(data: Path) -> list[Example]:
-    """Every CSV in the complaints folder: the dev half here, plus any held-out file placed beside it."""
+def complaints(data: Path, held_out: bool = False) -> list[Example]:
+    """The dev half (complaints-dev.csv), used for training; with `held_out`, every other CSV placed beside it
+    instead (the other half of the corpus), which only evaluation reads."""
     out = []
-    for path in sorted((data / "complaints_twitter_dev").glob("*.csv")):
+    folder = data / "complaints_twitter_dev"
+    paths = sorted(p for p in folder.glob("*.csv") if (p.name != "complaints-dev.csv") == held_out)
+    for path in paths:
         with path.open(encoding="utf-8", newline="") as handle:
             for row in csv.reader(handle):
                 if len(row) >= 4 and row[2] in ("0", "1"):

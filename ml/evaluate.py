@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import time
 from collections import Counter
@@ -24,13 +25,13 @@ from typing import Any
 
 import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from ml import data as D
 from ml import train as T
 from services.classify.analyzers.adverse import symptoms
 from services.classify.analyzers.base import Document
-from services.classify.analyzers.features import featurise
+from services.classify.analyzers.features import featurise, normalise
 from services.classify.analyzers.lexicon import dense_features
 from services.classify.analyzers.local import LocalAnalyzer, Models
 from services.classify.analyzers.pii import find_pii
@@ -199,16 +200,31 @@ when it is unsure, and triage leans on intent and complaint detection more than 
     )
 
 
+def brand_of(example: D.Example, index: int) -> str:
+    """The brand a tweet is addressed to (its first @handle), so a fold can hold brands out entirely."""
+    if not T.is_addressed_group(example.group):
+        return f"random-{index}"
+    handle = re.search(r"@(\w+)", example.text)
+    return handle.group(1).lower() if handle else example.group
+
+
 def _complaint_scores(
-    complaints: Sequence[D.Example], examples: Sequence[dict[str, Any]], analyzer: LocalAnalyzer
+    complaints: Sequence[D.Example], examples: Sequence[dict[str, Any]], analyzer: LocalAnalyzer, *, by_brand: bool
 ) -> tuple[list[bool], list[bool], list[bool], list[bool]]:
-    """Out-of-fold: for each tweet, the analyzer with addressed/complaint models trained without its fold."""
+    """Out-of-fold: for each tweet, the analyzer with addressed/complaint models trained without its fold. With
+    `by_brand`, no brand is in both a fold and its training data."""
     gold = np.array([e.label == "complaint" for e in complaints])
     predicted_complaint = [False] * len(complaints)
     predicted_needs = [False] * len(complaints)
     predicted_known = [False] * len(complaints)
-    folds = StratifiedKFold(5, shuffle=True, random_state=T.SEED + 1)
-    for train_index, test_index in folds.split(np.zeros(len(complaints)), gold):
+    if by_brand:
+        groups = [brand_of(e, i) for i, e in enumerate(complaints)]
+        splits = StratifiedGroupKFold(5, shuffle=True, random_state=T.SEED + 1).split(
+            np.zeros(len(complaints)), gold, groups
+        )
+    else:
+        splits = StratifiedKFold(5, shuffle=True, random_state=T.SEED + 1).split(np.zeros(len(complaints)), gold)
+    for train_index, test_index in splits:
         subset = [complaints[i] for i in train_index]
         addressed, complaint = T.complaint_models(subset, examples, analyzer.router.dense_for)
         fold = LocalAnalyzer(replace(analyzer.models, addressed=addressed.model, complaint=complaint.model))
@@ -223,18 +239,31 @@ def _complaint_scores(
 
 
 def complaints(report: Report, analyzer: LocalAnalyzer, data: Path) -> None:
-    everything = D.complaints(data)
-    dev = [e for e in everything if e.group.startswith("complaints-dev:")]
-    held_out = [e for e in everything if not e.group.startswith("complaints-dev:")]
+    dev = D.complaints(data)
+    held_out = D.complaints(data, held_out=True)
     examples = T.load_examples()
-    gold, complaint, needs, known = _complaint_scores(dev, examples, analyzer)
-    cv = binary(gold, complaint)
     brand = [T.is_addressed_group(e.group) for e in dev]
-    cv_known = binary(
-        [g for g, b in zip(gold, brand, strict=True) if b], [k for k, b in zip(known, brand, strict=True) if b]
-    )
-    needs_vs_brand = binary(brand, needs)
-    needs_vs_complaint = binary(gold, needs)
+    rows = []
+    scores: dict[str, dict[str, Any]] = {}
+    for protocol, by_brand in (("random folds", False), ("unseen brands", True)):
+        gold, complaint, needs, known = _complaint_scores(dev, examples, analyzer, by_brand=by_brand)
+        scores[protocol] = {
+            "complaint_addressee_estimated": binary(gold, complaint),
+            "complaint_addressed_known": binary(
+                [g for g, b in zip(gold, brand, strict=True) if b], [k for k, b in zip(known, brand, strict=True) if b]
+            ),
+            "needs_response_vs_brand_directed": binary(brand, needs),
+            "needs_response_vs_complaint": binary(gold, needs),
+        }
+        labels = {
+            "complaint_addressee_estimated": "intent = complaint, addressee estimated (`hark classify` on any tweet)",
+            "complaint_addressed_known": "intent = complaint, brand-directed tweets known to be addressed",
+            "needs_response_vs_brand_directed": 'needs_response against "addressed to a brand"',
+            "needs_response_vs_complaint": 'needs_response against "complaint"',
+        }
+        for key, label in labels.items():
+            s = scores[protocol][key]
+            rows.append([protocol, label, f"{s['precision']:.3f}", f"{s['recall']:.3f}", f"{s['f1']:.3f}"])
     banking = D.banking77(data, "test")
     banking_needs = [
         triage(mention(e.text, True), analyzer.analyze_one(Document("x", e.text, addressed=True)), NOW).needs_response
@@ -246,20 +275,28 @@ def complaints(report: Report, analyzer: LocalAnalyzer, data: Path) -> None:
         held_pred = [analyzer.analyze_one(Document("x", e.text)).intent == "complaint" for e in held_out]
         held = binary([e.label == "complaint" for e in held_out], held_pred)
     report.results["complaint"] = {
-        "cv5_intent_complaint": cv,
-        "cv5_addressed_known": cv_known,
-        "needs_response_vs_brand_directed": needs_vs_brand,
-        "needs_response_vs_complaint": needs_vs_complaint,
+        **scores,
         "banking77_test_needs_response_recall": round(banking_recall, 4),
         **({"held_out": held} if held else {}),
     }
-    headline = held or cv
-    report.target(
-        "Complaint F1 / recall" + (" (held-out half)" if held else " (5-fold CV on complaints-dev)"),
-        "F1 ≥ 0.80, recall ≥ 0.85",
-        f"F1 {headline['f1']:.3f}, recall {headline['recall']:.3f}",
-        headline["f1"] >= 0.80 and headline["recall"] >= 0.85,
-    )
+    for protocol, note in (
+        ("random folds", "5-fold CV, brands shared like the held-out half"),
+        ("unseen brands", "5-fold CV, brands held out"),
+    ):
+        s = scores[protocol]["complaint_addressee_estimated"]
+        report.target(
+            f"Complaint F1 / recall ({note})",
+            "F1 ≥ 0.80, recall ≥ 0.85",
+            f"F1 {s['f1']:.3f}, recall {s['recall']:.3f}",
+            s["f1"] >= 0.80 and s["recall"] >= 0.85,
+        )
+    if held:
+        report.target(
+            "Complaint F1 / recall (held-out half)",
+            "F1 ≥ 0.80, recall ≥ 0.85",
+            f"F1 {held['f1']:.3f}, recall {held['recall']:.3f}",
+            held["f1"] >= 0.80 and held["recall"] >= 0.85,
+        )
     held_text = (
         f"\nHeld-out rows beside complaints-dev ({held['n']:,}, scored by the shipped models): precision "
         f"{held['precision']:.3f}, recall {held['recall']:.3f}, F1 **{held['f1']:.3f}**.\n"
@@ -270,21 +307,22 @@ def complaints(report: Report, analyzer: LocalAnalyzer, data: Path) -> None:
         "Complaints and needs-response",
         f"""
 Complaints in Social Media (Preoţiuc-Pietro et al., 2019), the dev half here: 1,727 tweets, 635 complaints, 732
-random tweets and replies that are never complaints. Five-fold cross-validation, each fold scored by models trained
-on the other four through the same code that trains the shipped ones (the decision threshold is chosen inside
-training, by its own cross-validation, for recall ≥ 0.85: a missed complaint costs more than an extra task).
+random tweets and replies that are never complaints. Cross-validated twice, each fold scored by models trained on
+the other four through the same code that trains the shipped ones (the decision threshold is chosen inside
+training, by its own cross-validation, for recall ≥ 0.85: a missed complaint costs more than an extra task):
 
-| what is predicted | precision | recall | F1 |
-|---|---|---|---|
-| intent = complaint, addressee estimated (`hark classify` on arbitrary tweets) | {cv["precision"]:.3f} | {cv["recall"]:.3f} | **{cv["f1"]:.3f}** |
-| intent = complaint, messages known to be addressed to the brand (brand-domain tweets) | {cv_known["precision"]:.3f} | {cv_known["recall"]:.3f} | {cv_known["f1"]:.3f} |
-| needs_response against "addressed to a brand" | {needs_vs_brand["precision"]:.3f} | {needs_vs_brand["recall"]:.3f} | {needs_vs_brand["f1"]:.3f} |
-| needs_response against "complaint" | {needs_vs_complaint["precision"]:.3f} | {needs_vs_complaint["recall"]:.3f} | {needs_vs_complaint["f1"]:.3f} |
+- **random folds**: tweets to the same brand fall on both sides, as they do between the two halves of the corpus;
+- **unseen brands**: every brand's tweets are in one fold only. This is the honest figure for a brand Hark has
+  never seen: the addressed-to-brand model partly learns brands' handles (`@FC_Help`), so it loses most here.
+
+{table(rows, ["protocol", "what is predicted", "precision", "recall", "F1"])}
 {held_text}
 Needs-response is broader than complaint by design: questions and requests to the brand need a reply too, so
-against complaint labels it pays in precision. Cross-domain check: BANKING77's test set (3,080 customer requests to
-a bank, every one needing an answer, never trained on for this) gets needs_response = true for
-**{banking_recall:.3f}** of them.
+against complaint labels it pays in precision. In Hark most mentions arrive on the brand's own channels, where the
+addressee is known; the "known to be addressed" row is the one that describes them. BANKING77's test set (3,080
+customer requests to a bank, every one needing an answer) gets needs_response = true for **{banking_recall:.3f}**
+of them; it is not an independent domain for the spam and language models, which saw BANKING77's training texts
+as ham and as English.
 """,
     )
 
@@ -337,9 +375,13 @@ def spam(report: Report, analyzer: LocalAnalyzer, data: Path) -> None:
     videos = sorted({e.group for e in youtube})
     gold: list[bool] = []
     predicted: list[bool] = []
+    unseen_gold: list[bool] = []
+    unseen_predicted: list[bool] = []
     rows = []
     for video in videos:
-        model = T.train_spam(T.spam_training(data, examples, [v for v in videos if v != video])).model
+        training = T.spam_training(data, examples, [v for v in videos if v != video])
+        model = T.train_spam(training).model
+        seen = {normalise(e.text) for e in training}
         held = [e for e in youtube if e.group == video]
         pred = [model.positive(featurise(e.text)) >= model.threshold for e in held]
         truth = [e.label == "spam" for e in held]
@@ -347,7 +389,13 @@ def spam(report: Report, analyzer: LocalAnalyzer, data: Path) -> None:
         rows.append([video, len(held), f"{scores['precision']:.3f}", f"{scores['recall']:.3f}", f"{scores['f1']:.3f}"])
         gold += truth
         predicted += pred
+        # Spammers paste the same comment under several videos: score also only the texts training never saw.
+        for e, p, t in zip(held, pred, truth, strict=True):
+            if normalise(e.text) not in seen:
+                unseen_gold.append(t)
+                unseen_predicted.append(p)
     lovo = binary(gold, predicted)
+    unseen = binary(unseen_gold, unseen_predicted)
     shipped = analyzer.models.spam
     sms = D.sms_spam(data)
     sms_scores = binary(
@@ -357,22 +405,33 @@ def spam(report: Report, analyzer: LocalAnalyzer, data: Path) -> None:
     false_alarms = sum(shipped.positive(featurise(e.text)) >= shipped.threshold for e in banking) / len(banking)
     report.results["spam"] = {
         "youtube_leave_one_video_out": lovo,
+        "youtube_leave_one_video_out_unseen_texts": unseen,
         "sms_cross_domain": sms_scores,
         "banking77_false_alarm_rate": round(false_alarms, 4),
     }
-    report.target("Spam F1 (YouTube, leave one video out)", "≥ 0.93", f"{lovo['f1']:.3f}", lovo["f1"] >= 0.93)
+    report.target(
+        "Spam F1 (YouTube, leave one video out; texts unseen in training)",
+        "≥ 0.93",
+        f"{unseen['f1']:.3f} ({lovo['f1']:.3f} with repeats)",
+        unseen["f1"] >= 0.93,
+    )
     report.section(
         "Spam",
         f"""
 YouTube Spam Collection, leave one video out: each video's comments scored by a model trained on the other four
-(plus the care-domain ham and Hark's examples the shipped model also uses). Overall precision
-{lovo["precision"]:.3f}, recall {lovo["recall"]:.3f}, F1 **{lovo["f1"]:.3f}**.
+(plus the care-domain ham and Hark's examples the shipped model also uses). Spammers paste the same comment under
+several videos, so {len(gold) - len(unseen_gold)} of the {len(gold):,} comments also stand, word for word, in the
+training data of their fold. On the {len(unseen_gold):,} the model never saw: precision {unseen["precision"]:.3f},
+recall {unseen["recall"]:.3f}, F1 **{unseen["f1"]:.3f}**; on all of them: precision {lovo["precision"]:.3f}, recall
+{lovo["recall"]:.3f}, F1 {lovo["f1"]:.3f}.
 
 {table(rows, ["held-out video", "comments", "precision", "recall", "F1"])}
 
 Cross-domain: SMS Spam Collection (never trained on): precision {sms_scores["precision"]:.3f}, recall
 {sms_scores["recall"]:.3f}, F1 {sms_scores["f1"]:.3f}: SMS spam ("call now to claim your prize") is another genre
-from comment spam ("check out my channel"). On BANKING77's test requests, {false_alarms:.2%} are flagged as spam.
+from comment spam ("check out my channel"). On BANKING77's test requests, {false_alarms:.2%} are flagged as spam
+(BANKING77's training texts are among the ham the model learnt from; without that care-domain ham, about one
+customer request in nine looks like spam to a model trained on YouTube comments alone).
 """,
     )
 
