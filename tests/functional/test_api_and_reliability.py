@@ -9,6 +9,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from devstack.esm import SqsEventSource
 from devstack.lambda_runtime import Function
 from devstack.provision import create_queue
@@ -196,3 +198,36 @@ def test_health_openapi_and_dashboard(pipeline: Pipeline) -> None:
     assert page.status_code == 200
     assert page.headers["Content-Type"].startswith("text/html")
     assert b"/v1/tasks" in page.data
+
+
+def test_a_delivery_racing_an_unfinished_one_is_told_to_retry(pipeline: Pipeline) -> None:
+    from services.ingest.dedupe import DynamoDedupe
+    from shared.settings import Settings
+
+    body = webhook_fixture("github", "issue_comment__created.payload.json")
+    dedupe = DynamoDedupe(Settings.from_env(pipeline.aws.env))
+    mention_id = "m_75yspktzgsqidmdw3knpusljgy"  # the fixture comment's id
+    assert dedupe.claim(mention_id, mention_id)  # another delivery is half-way through enqueueing
+    racing = pipeline.github(body, "issue_comment")
+    assert racing.status_code == 503
+    assert racing.json["type"] == "urn:hark:problem:delivery-in-progress"
+    assert pipeline.aws.queue_depth("classify") == 0
+    dedupe.confirm(mention_id, 3600)  # the other delivery finished: now this one is a plain duplicate
+    again = pipeline.github(body, "issue_comment")
+    assert (again.status_code, again.json["duplicates"]) == (200, 1)
+
+
+def test_the_local_stack_refuses_a_busy_emulator_port_at_once() -> None:
+    import socket
+
+    from devstack.stack import LocalStack, StackOptions
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        started = time.monotonic()
+        stack = LocalStack(StackOptions(port=0, aws_port=port))
+        with pytest.raises(OSError, match="already in use"):
+            stack.start()
+        assert time.monotonic() - started < 5

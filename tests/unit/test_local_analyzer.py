@@ -100,10 +100,45 @@ def test_adverse_event_criteria_with_the_product_dictionary() -> None:
 
 
 def test_one_bad_document_fails_alone() -> None:
-    class Exploding(str):
-        def lower(self) -> str:
-            raise RuntimeError("boom")
-
-    results = analyzer().analyze([Document("a", "Where is my parcel?"), Document("b", Exploding("x y z"))])
+    broken = Document("b", None)  # type: ignore[arg-type]
+    results = analyzer().analyze([Document("a", "Where is my parcel?"), broken])
     assert isinstance(results[0], Signals)
-    assert isinstance(results[1], RuntimeError)
+    assert isinstance(results[1], TypeError)
+
+
+def test_very_long_posts_are_judged_on_their_opening() -> None:
+    opening = "My order never arrived and nobody answers my emails. "
+    signals = analyze(opening + "blah " * 50_000 + "mail me at jo@example.com", addressed=True)
+    assert signals.intent == "complaint"
+    assert [p.type for p in signals.pii] == []  # beyond the 20,000 characters searched for PII
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("@AcmeHelp how do I reset my password", "question"),
+        ("What a great service, thank you so much", "praise"),
+        ("Como siempre, excelente servicio", "praise"),
+    ],
+)
+def test_openings_handles_and_exclamations(text: str, intent: str) -> None:
+    assert analyze(text, addressed=True).intent == intent
+
+
+def test_reasons_quote_the_text_as_written() -> None:
+    for text in (
+        "I'm confused about my Zoloft refill order, it never came",
+        "@AcmeHelp my order never arrived http://t.co/x",
+        "the app keeps crashing every single time I log in",
+    ):
+        signals = analyze(text, addressed=True)
+        for cue in signals.cues:
+            term = cue.partition(": ")[2]
+            assert term not in ("user", "httpurl")
+            assert not term or term in text.lower().replace("'", "'"), (cue, text)
+
+
+def test_a_post_known_not_to_be_addressed_to_the_brand_is_not_a_complaint() -> None:
+    signals = analyze("This airline lost my bag again, worst trip ever", addressed=False)
+    assert signals.addressed == 0.0
+    assert signals.intent != "complaint"

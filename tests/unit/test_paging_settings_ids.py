@@ -93,9 +93,23 @@ def test_development_secrets_apply_only_on_the_local_stage() -> None:
 
 
 def test_api_keys_and_secret_documents() -> None:
-    values = SecretValues(platform={"meta": "m"}, meta_verify_token="t", api_keys=("k1", "k2"))
-    assert values.api_key_valid("k2")
-    assert not values.api_key_valid("k3")
+    values = SecretValues(platform={"meta": "m"}, meta_verify_token="t", api_keys=("key-one-1", "key-two-2"))
+    assert values.api_key_valid("key-two-2")
+    assert not values.api_key_valid("key-three")
     assert not values.api_key_valid(None)
     assert values_from_json(to_document(values)) == values
-    assert values_from_json({"api_key": "single"}).api_keys == ("single",)
+    assert values_from_json({"api_key": "single-key"}).api_keys == ("single-key",)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"api_keys": "sk-live-abc123"},  # a string, not a list: every character would be a key
+        {"api_keys": ["short"]},
+        {"meta_verify_token": 12345},
+        {"github": 42},
+    ],
+)
+def test_a_malformed_secret_document_is_refused(document: dict[str, object]) -> None:
+    with pytest.raises(NotConfigured):
+        values_from_json(document)

@@ -81,3 +81,31 @@ def test_all_four_criteria_are_reported() -> None:
     assert unnamed
     assert criteria.events == ("adverse reaction described",)
     assert criteria.product == "Lexapro"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("GB82 WEST 1234 5698 7654 32 ASAP please", [("BANK_ACCOUNT_NUMBER", "GB82 WEST 1234 5698 7654 32")]),
+        ("IBAN DE89370400440532013000 2 days ago", [("BANK_ACCOUNT_NUMBER", "DE89370400440532013000")]),
+        ("card 4111 1111 1111 1111 12/27", [("CREDIT_DEBIT_NUMBER", "4111 1111 1111 1111")]),
+        ("I waited 45 minutes in the drive", []),
+        ("sent via email 3 days ago", []),
+        ("2 messages on the way", []),
+        ("Via Roma 12, Milano", [("ADDRESS", "Via Roma 12")]),
+    ],
+)
+def test_greedy_matches_and_lookalikes(text: str, expected: list[tuple[str, str]]) -> None:
+    assert [(s.type, text[s.start : s.end]) for s in find_pii(text, "en")] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["No side effects at all, I love Zoloft", "I had no nausea on Zoloft", "I'm confused about my Zoloft refill order"],
+)
+def test_denied_or_ambiguous_symptoms_are_not_adverse_events(text: str) -> None:
+    suspected, criteria = assess(
+        text, adr_probability=0.1, adr_threshold=0.4, products=ProductDictionary(("Zoloft",)), reporter_known=True
+    )
+    assert not suspected
+    assert criteria.events == ()

@@ -77,7 +77,7 @@ def test_issue_comment_becomes_a_mention() -> None:
     assert mention.url == "https://github.com/Codertocat/Hello-World/issues/1#issuecomment-492700400"
     assert mention.created_at == datetime(2019, 5, 15, 15, 20, 21, tzinfo=UTC)
     assert mention.received_at == ARRIVAL
-    assert candidate.dedupe_key == f"github:{mention.native_id}"
+    assert candidate.dedupe_key == mention.id  # a fixed-size hash of (platform, native id)
 
 
 def test_a_comment_by_someone_outside_the_repository_is_not_the_brand() -> None:

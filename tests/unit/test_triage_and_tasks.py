@@ -125,6 +125,7 @@ def test_a_thread_opens_one_task_and_later_mentions_join_it() -> None:
     assert joined.reasons == ("p85",)
     assert joined.due_at == NOW + timedelta(minutes=10) + timedelta(hours=1)
 
+    assert joined.mention_count == 2
     calmer = absorb(joined, mention("ok", "n3"), classification(10), NOW)
     assert calmer is not None
     assert (calmer.priority, calmer.reasons, calmer.due_at) == (85, ("p85",), joined.due_at)
@@ -166,3 +167,21 @@ def test_a_post_not_addressed_to_the_brand_needs_no_reply() -> None:
     assert aside.needs_response is False
     assert aside.reasons[-1] == "not addressed to the brand"
     assert triage(mention(addressed=None), signals(intent="question", addressed=0.8), NOW).needs_response is True
+
+
+def test_a_long_thread_keeps_its_latest_mentions_and_a_count() -> None:
+    from services.respond.tasks import MAX_TASK_MENTIONS
+
+    task = open_task(mention("first", "n0"), classification(40), NOW)
+    for n in range(1, MAX_TASK_MENTIONS + 50):
+        updated = absorb(task, mention(f"again {n}", f"n{n}"), classification(40), NOW)
+        assert updated is not None
+        task = updated
+    assert len(task.mention_ids) == MAX_TASK_MENTIONS
+    assert task.mention_count == MAX_TASK_MENTIONS + 50
+    assert task.mention_ids[-1] == mention("x", f"n{MAX_TASK_MENTIONS + 49}").id
+
+
+def test_still_loving_it_in_german_is_not_a_complaint() -> None:
+    result = triage(mention("Ich liebe es immer noch, danke!"), signals(language="de", intent="praise"), NOW)
+    assert result.intent == "praise"
