@@ -33,7 +33,7 @@ from services.classify.analyzers.adverse import symptoms
 from services.classify.analyzers.base import Document
 from services.classify.analyzers.features import featurise, normalise
 from services.classify.analyzers.lexicon import dense_features
-from services.classify.analyzers.local import LocalAnalyzer, Models
+from services.classify.analyzers.local import TOXIC_FLAG, LocalAnalyzer, Models
 from services.classify.analyzers.pii import find_pii
 from services.classify.pipeline import plan
 from services.classify.triage import triage
@@ -336,6 +336,11 @@ def offensive(report: Report, analyzer: LocalAnalyzer, data: Path) -> None:
         for e in test
     ]
     macro = f1_score([e.label for e in test], predicted, average="macro")
+    flag = max(model.threshold, TOXIC_FLAG)
+    flagged = binary(
+        [e.label == "offensive" for e in test],
+        [model.positive(featurise(e.text), dense_features(e.text)) >= flag for e in test],
+    )
     davidson = D.davidson(data)
     dav_gold = ["not-offensive" if e.label == "neither" else "offensive" for e in davidson]
     dav_pred = [
@@ -352,13 +357,15 @@ def offensive(report: Report, analyzer: LocalAnalyzer, data: Path) -> None:
         "tweeteval_test_macro_f1": round(float(macro), 4),
         "davidson_macro_f1": round(float(dav_macro), 4),
         "jigsaw_sample": jig,
+        "flagged_as_toxic": flagged,
     }
     report.target("Offensive macro-F1 (TweetEval offensive test)", "≥ 0.78", f"{macro:.3f}", macro >= 0.78)
     report.section(
         "Offensive language (toxicity)",
         f"""
 Trained on TweetEval offensive (OLID) train, threshold {model.threshold} chosen on its validation split. TweetEval
-offensive test (860 tweets): macro-F1 **{macro:.3f}**.
+offensive test (860 tweets): macro-F1 **{macro:.3f}**. Hark flags a message `toxic` (and routes it to moderators)
+only at {flag}: precision {flagged["precision"]:.3f}, recall {flagged["recall"]:.3f} for the offensive class.
 
 {confusion([e.label for e in test], predicted, labels)}
 

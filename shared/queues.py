@@ -16,13 +16,15 @@ from shared.settings import Settings
 
 MAX_BATCH_MESSAGES = 10
 MAX_BATCH_BYTES = 1024 * 1024
+# What a message's attributes add to a batch's size at most (three short attributes, correlation id capped).
+ATTRIBUTES_BYTES = 512
 
 
 def _batches(bodies: Sequence[tuple[str, str]]) -> Iterator[list[tuple[str, str]]]:
     batch: list[tuple[str, str]] = []
     size = 0
     for entry in bodies:
-        length = len(entry[1].encode())
+        length = len(entry[1].encode()) + ATTRIBUTES_BYTES
         if batch and (len(batch) == MAX_BATCH_MESSAGES or size + length > MAX_BATCH_BYTES):
             yield batch
             batch, size = [], 0

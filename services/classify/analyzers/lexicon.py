@@ -43,7 +43,8 @@ STOPWORDS = frozenset(
     than too very can will just should now also get got would could may might must shall im i'm i've you're it's
     el la los las un una y o de del en que por para con se su sus es al lo le les des et ou du au aux une est pour
     dans sur avec ce cette der die das und oder ein eine zu mit von den dem ist nicht il lo gli e di da per con che
-    una os as um uma e ou do da dos das em no na com que
+    una os as um uma e ou do da dos das em no na com que please pls mi mis tu tus mon ma mes ton ta mein meine
+    dein deine mio mia miei mie meu minha meus minhas
     """.split()
 )
 _WORD = re.compile(r"[a-z*']+")

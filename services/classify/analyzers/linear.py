@@ -111,7 +111,7 @@ class LinearModel:
 
         def content(word: str) -> bool:
             bare = word.lstrip("¬")
-            return bare[:1].isalpha() and bare not in ignore and bare not in PLACEHOLDERS
+            return len(bare) >= 3 and bare[:1].isalpha() and bare not in ignore and bare not in PLACEHOLDERS
 
         sequence = list(features.words)
         candidates = {w: "w:" + w for w in sequence if content(w)}
