@@ -8,10 +8,10 @@ The other records of the batch are deleted.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
-from shared.observability import count, get_logger
+from shared.observability import count, get_logger, instrument
 
 T = TypeVar("T")
 P = TypeVar("P")
@@ -28,6 +28,11 @@ class BatchWork(Protocol, Generic[T, P]):
 
     def process(self, item: T, prepared: P) -> None:
         """Handle one record; raise to have it retried."""
+
+
+def sqs_handler(work: BatchWork[T, P]) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """The Lambda handler of an SQS consumer: partial batch responses, log context, metrics flushed per call."""
+    return instrument(work.service, lambda event, context: consume(event, context, work))
 
 
 def consume(event: dict[str, Any], context: Any, work: BatchWork[T, P]) -> dict[str, Any]:

@@ -10,10 +10,9 @@ from services.classify.analyzers.adverse import ProductDictionary
 from services.classify.analyzers.local import LocalAnalyzer
 from services.classify.pipeline import Classifier
 from services.classify.policy import TriagePolicy
-from services.classify.service import SERVICE, ClassifyService
+from services.classify.service import ClassifyService
 from shared.bootstrap import LazyRoot
-from shared.consumer import consume
-from shared.observability import instrument
+from shared.consumer import sqs_handler
 from shared.queues import EnvelopePublisher
 from shared.resources import RESPOND_QUEUE
 from shared.settings import Settings
@@ -46,7 +45,7 @@ def build(env: Mapping[str, str]) -> ClassifyRoot:
         store=MentionStore(settings),
         publisher=EnvelopePublisher(settings, RESPOND_QUEUE),
     )
-    handler = instrument(SERVICE, lambda event, context: consume(event, context, service))
+    handler = sqs_handler(service)
     return ClassifyRoot(settings, service, handler)
 
 

@@ -6,11 +6,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from services.respond.service import SERVICE, RespondService
+from services.respond.service import RespondService
 from services.respond.store import TaskStore
 from shared.bootstrap import LazyRoot
-from shared.consumer import consume
-from shared.observability import instrument
+from shared.consumer import sqs_handler
 from shared.secrets import secret_source
 from shared.settings import Settings
 from shared.store.mentions import MentionStore
@@ -26,7 +25,7 @@ class RespondRoot:
 def build(env: Mapping[str, str]) -> RespondRoot:
     settings = Settings.from_env(env)
     service = RespondService(TaskStore(settings), MentionStore(settings), secret_source(settings))
-    handler = instrument(SERVICE, lambda event, context: consume(event, context, service))
+    handler = sqs_handler(service)
     return RespondRoot(settings, service, handler)
 
 
