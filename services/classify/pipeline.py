@@ -38,7 +38,6 @@ def document_of(mention: Mention) -> Document:
         id=mention.id,
         text=mention.text,
         lang_hint=mention.lang,
-        platform=mention.platform,
         addressed=mention.addressed,
         reporter_known=mention.author.id != "unknown",
     )

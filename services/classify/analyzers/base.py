@@ -12,7 +12,6 @@ class Document:
     id: str
     text: str
     lang_hint: str | None = None
-    platform: str | None = None
     # Known to be addressed to the brand (a comment on its page, a DM, a review); None when it must be estimated.
     addressed: bool | None = None
     reporter_known: bool = False
