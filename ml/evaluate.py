@@ -390,7 +390,7 @@ def spam(report: Report, analyzer: LocalAnalyzer, data: Path) -> None:
         model = T.train_spam(training).model
         seen = {normalise(e.text) for e in training}
         held = [e for e in youtube if e.group == video]
-        pred = [model.positive(featurise(e.text)) >= model.threshold for e in held]
+        pred = [model.positive(featurise(e.text), dense_features(e.text)) >= model.threshold for e in held]
         truth = [e.label == "spam" for e in held]
         scores = binary(truth, pred)
         rows.append([video, len(held), f"{scores['precision']:.3f}", f"{scores['recall']:.3f}", f"{scores['f1']:.3f}"])
@@ -406,10 +406,13 @@ def spam(report: Report, analyzer: LocalAnalyzer, data: Path) -> None:
     shipped = analyzer.models.spam
     sms = D.sms_spam(data)
     sms_scores = binary(
-        [e.label == "spam" for e in sms], [shipped.positive(featurise(e.text)) >= shipped.threshold for e in sms]
+        [e.label == "spam" for e in sms],
+        [shipped.positive(featurise(e.text), dense_features(e.text)) >= shipped.threshold for e in sms],
     )
     banking = D.banking77(data, "test")
-    false_alarms = sum(shipped.positive(featurise(e.text)) >= shipped.threshold for e in banking) / len(banking)
+    false_alarms = sum(
+        shipped.positive(featurise(e.text), dense_features(e.text)) >= shipped.threshold for e in banking
+    ) / len(banking)
     report.results["spam"] = {
         "youtube_leave_one_video_out": lovo,
         "youtube_leave_one_video_out_unseen_texts": unseen,

@@ -28,7 +28,7 @@ from sklearn.model_selection import StratifiedKFold
 from ml import data as D
 from services.classify.analyzers import features as F
 from services.classify.analyzers.language import SentimentRouter, lingua_confidences
-from services.classify.analyzers.lexicon import DENSE, dense_features
+from services.classify.analyzers.lexicon import DENSE, PROMOTION_DENSE, dense_features
 from services.classify.analyzers.linear import LinearModel, encode
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -364,6 +364,7 @@ def train_spam(examples: Sequence[D.Example]) -> Trained:
         [e.text for e in examples],
         [e.label for e in examples],
         classes=("ham", "spam"),
+        dense_names=PROMOTION_DENSE,
         c=10.0,
         provenance="YouTube Spam Collection (5 videos); brand-directed complaints-dev tweets and a fifth of "
         "BANKING77 train as ham; "

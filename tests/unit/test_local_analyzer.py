@@ -10,7 +10,8 @@ import pytest
 
 from services.classify.analyzers.adverse import ProductDictionary
 from services.classify.analyzers.base import Document, Signals
-from services.classify.analyzers.lexicon import STOPWORDS
+from services.classify.analyzers.features import normalise
+from services.classify.analyzers.lexicon import STOPWORDS, dense_features
 from services.classify.analyzers.local import LocalAnalyzer
 from tests.conftest import ROOT
 
@@ -142,3 +143,42 @@ def test_a_post_known_not_to_be_addressed_to_the_brand_is_not_a_complaint() -> N
     signals = analyze("This airline lost my bag again, worst trip ever", addressed=False)
     assert signals.addressed == 0.0
     assert signals.intent != "complaint"
+
+
+@pytest.mark.parametrize(
+    ("text", "normalised"),
+    [
+        ("Visit murdev.com today", "visit httpurl today"),
+        ("bit.ly/make-money now", "httpurl now"),
+        ("I&#39;m here &amp; waiting", "i'm here & waiting"),
+        ("".join(chr(ord(c) + 0xFEE0) for c in "http://ebay.com/usr"), "httpurl"),  # full-width forms
+        ("Version 3.5 costs 2.99, e.g. today", "version 3.5 costs 2.99, e.g. today"),
+    ],
+)
+def test_normalisation_decodes_entities_folds_forms_and_finds_bare_links(text: str, normalised: str) -> None:
+    assert normalise(text) == normalised
+
+
+def test_promotion_cues_are_counted_in_several_languages() -> None:
+    assert dense_features("Check out my channel and subscribe!")["promotion"] == 1.0
+    assert dense_features("Suscríbete a mi canal")["promotion"] > 0
+    assert dense_features("Abonnez-vous à ma chaîne")["promotion"] > 0
+    assert dense_features("My order arrived broken and nobody answers")["promotion"] == 0.0
+    assert (dense_features("see gofundme.com/abc")["link"], dense_features("see you at 5.30")["link"]) == (1.0, 0.0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nice song. See my new track murdev.com",
+        "WAYS TO MAKE MONEY 50k per month 9nl.me/make-money",
+        "sub to my channel",
+    ],
+)
+def test_self_promotion_with_hidden_links_is_spam(text: str) -> None:
+    assert analyze(text).intent == "spam"
+
+
+def test_a_complaint_with_a_link_is_not_spam() -> None:
+    signals = analyze("@acme my order from acme.com never arrived and support does not answer", addressed=True)
+    assert signals.intent == "complaint"

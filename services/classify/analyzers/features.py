@@ -8,15 +8,23 @@ unlike `hash()`). Pure Python: no numpy or scikit-learn at run time.
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
+import unicodedata
 import zlib
 from dataclasses import dataclass
 
 BITS = 18
 MASK = (1 << BITS) - 1
 
-_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+# Links, with or without a scheme: spam hides them as bare domains ("murdev.com", "bit.ly/x").
+LINK = re.compile(
+    r"https?://\S+|www\.\S+"
+    r"|\b(?:[a-z0-9-]+\.)+(?:com|net|org|info|biz|me|ly|io|co|tv|us|uk|de|fr|es|it|nl|pl|ru|in|br|gl|gd|tk|xyz|site"
+    r"|online|shop|app)\b(?:/\S*)?",
+    re.IGNORECASE,
+)
 _MENTION = re.compile(r"@\w+")
 _HANDLE = re.compile(r"@(\w+)")
 _HANDLE_PART = re.compile(r"[a-z]+|\d+")
@@ -37,8 +45,10 @@ _CLAUSE_END = frozenset(".,!?;:")
 
 
 def normalise(text: str) -> str:
-    """Lower case, links and handles as placeholders, runs of a repeated character cut to two ("soooo" → "soo")."""
-    text = _URL.sub(" httpurl ", text)
+    """HTML entities decoded and compatibility forms folded (full-width letters read as ASCII), lower case, links and
+    handles as placeholders, runs of a repeated character cut to two ("soooo" → "soo")."""
+    text = unicodedata.normalize("NFKC", html.unescape(text))
+    text = LINK.sub(" httpurl ", text)
     text = _MENTION.sub(" @user ", text)
     text = _REPEAT.sub(r"\1\1", text.lower())
     return _SPACE.sub(" ", text).strip()

@@ -1,5 +1,6 @@
 """Dense lexicon features, shared by training and scoring: VADER's valence scores (a hand-built English lexicon
-that carries across domains better than learnt n-grams) and profanity, shouting and exclamation signals."""
+that carries across domains better than learnt n-grams), profanity, shouting and exclamation signals, and
+self-promotion cues for the spam model."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import re
 import threading
 from functools import cache
 from typing import TYPE_CHECKING
+
+from services.classify.analyzers.features import LINK
 
 if TYPE_CHECKING:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -23,6 +26,9 @@ DENSE = (
     "exclamation",
     "shouting",
 )
+# The spam model's dense inputs: learnt n-grams are tied to the videos and products they were trained on, while
+# "look at my channel" and a link are how self-promotion reads anywhere.
+PROMOTION_DENSE = ("promotion", "link", "shouting")
 
 # Insults and profanity in English (lower case; a `*` inside a word is read as a vowel, "f*ck").
 PROFANITY = frozenset(
@@ -46,6 +52,15 @@ STOPWORDS = frozenset(
     una os as um uma e ou do da dos das em no na com que please pls mi mis tu tus mon ma mes ton ta mein meine
     dein deine mio mia miei mie meu minha meus minhas
     """.split()
+)
+# Self-promotion and money-making cues, in the languages Hark reads best.
+_PROMOTION = re.compile(
+    r"(?<!\w)(?:(?:my|mi|mis|mon|ma|mes|mein|meine|meinen|il mio|la mia|meu|minha) "
+    r"(?:channel|videos?|page|music|songs?|blog|playlist|account|site|website|store|shop|canal|chaîne|kanal|"
+    r"canale|página|pagina|vidéos?|vídeos?|tienda|boutique|loja)"
+    r"|subscrib\w*|sub to|sub4sub|check (?:it )?out|visit|follow me|click|promo(?:tion)?|giveaway|make money|earn"
+    r"|suscr[ií]b\w*|abonn\w*|abonnier\w*|iscriv\w*|inscrev\w*|inscreva\w*|sígueme|suivez-moi|folgt mir|seguimi)(?!\w)",
+    re.IGNORECASE,
 )
 _WORD = re.compile(r"[a-z*']+")
 _lock = threading.Lock()
@@ -82,4 +97,6 @@ def dense_features(text: str) -> dict[str, float]:
         "has_profanity": 1.0 if profane else 0.0,
         "exclamation": 1.0 if "!" in text else 0.0,
         "shouting": sum(c.isupper() for c in letters) / len(letters) if len(letters) >= 8 else 0.0,
+        "promotion": min(len(_PROMOTION.findall(text)), 3) / 3,
+        "link": 1.0 if LINK.search(text) else 0.0,
     }

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from services.classify.analyzers.adverse import ProductDictionary, assess
 from services.classify.analyzers.base import Document, Signals
-from services.classify.analyzers.features import Features, featurise
+from services.classify.analyzers.features import LINK, Features, featurise
 from services.classify.analyzers.language import SentimentRouter
 from services.classify.analyzers.lexicon import STOPWORDS, dense_features
 from services.classify.analyzers.linear import LinearModel, Prediction
@@ -34,7 +34,6 @@ CLEAR_SPAM = 0.85
 TOXIC_FLAG = 0.7
 MODEL_NAMES = ("language", "sentiment_en", "sentiment_multi", "addressed", "complaint", "offensive", "spam", "adr")
 
-_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 # Openings of questions, by language (a question mark is the stronger cue; many questions online lack one).
 QUESTION_OPENINGS = frozenset(
     """
@@ -70,7 +69,7 @@ PLACEHOLDERS = frozenset({"user", "httpurl"})
 
 
 def is_question(text: str, features: Features) -> bool:
-    if "?" in _URL.sub(" ", text):
+    if "?" in LINK.sub(" ", text):
         return True
     # "@Brand how do I ..." reads as "@ user how do i ...": the handle is not the opening.
     words = [w for w in features.words if w[:1].isalpha() and w not in PLACEHOLDERS]
@@ -125,7 +124,7 @@ class LocalAnalyzer:
         else:
             language, language_confidence = self.router.identifier.identify(text, features)
         sentiment = self.router.sentiment(features, dense, language)
-        spam = m.spam.positive(features)
+        spam = m.spam.positive(features, dense)
         toxicity = m.offensive.positive(features, dense)
         addressed = m.addressed.positive(features) if document.addressed is None else float(document.addressed)
         complaint_dense = {**dense, **self.router.as_dense(sentiment)}
@@ -181,7 +180,7 @@ class LocalAnalyzer:
         """The intent, its confidence, and the cue that explains it, decided in a fixed order."""
         m = self.models
         lowered = text.lower()
-        asks = "?" in _URL.sub(" ", text)
+        asks = "?" in LINK.sub(" ", text)
         request = _cue(lowered, REQUEST_CUES)
         threshold = m.complaint.threshold if document.addressed else m.complaint.threshold_unaddressed
         # For a message known to be addressed to the brand, a calm question or request ("When does the sale
