@@ -313,7 +313,8 @@ training, by its own cross-validation, for recall ≥ 0.85: a missed complaint c
 
 - **random folds**: tweets to the same brand fall on both sides, as they do between the two halves of the corpus;
 - **unseen brands**: every brand's tweets are in one fold only. This is the honest figure for a brand Hark has
-  never seen: the addressed-to-brand model partly learns brands' handles (`@FC_Help`), so it loses most here.
+  never seen, which every customer's brand is: the features leave brand names in handles out for that reason
+  (they lifted the random-fold F1 to 0.80 by memorising brands, and cost recall on unseen ones).
 
 {table(rows, ["protocol", "what is predicted", "precision", "recall", "F1"])}
 {held_text}

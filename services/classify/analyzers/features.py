@@ -2,8 +2,9 @@
 what a model learnt is exactly what it sees at run time.
 
 Features are binary presences of word unigrams and bigrams (negation-marked), character 2-4-grams over the
-normalised text and the parts of @handles, hashed with CRC-32 into 2**BITS buckets (stable across processes,
-unlike `hash()`). Pure Python: no numpy or scikit-learn at run time.
+normalised text and what @handles say (a customer-care account, a message opening with one; never the brand's
+name, which would teach the models the brands they were trained on), hashed with CRC-32 into 2**BITS buckets
+(stable across processes, unlike `hash()`). Pure Python: no numpy or scikit-learn at run time.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ LINK = re.compile(
 )
 _MENTION = re.compile(r"@\w+")
 _HANDLE = re.compile(r"@(\w+)")
-_HANDLE_PART = re.compile(r"[a-z]+|\d+")
 # Handles of customer-care accounts say who a message is addressed to (@BTCare, @hulu_support, @FC_Help).
 _CARE_CUES = ("help", "care", "support", "service", "assist", "team")
 _REPEAT = re.compile(r"(.)\1{2,}")
@@ -98,7 +98,6 @@ def _handle_features(text: str) -> set[str]:
     names: set[str] = set()
     handles = _HANDLE.findall(text.lower())
     for handle in handles:
-        names.update("h:" + part for part in _HANDLE_PART.findall(handle))
         names.update("hc:" + cue for cue in _CARE_CUES if cue in handle)
     if handles and text.lstrip().startswith("@"):
         names.add("m:addressed")
