@@ -80,6 +80,23 @@ def test_issue_comment_becomes_a_mention() -> None:
     assert candidate.dedupe_key == mention.id  # a fixed-size hash of (platform, native id)
 
 
+def test_a_comment_needs_only_the_number_of_its_issue() -> None:
+    payload = {
+        "action": "created",
+        "issue": {"number": 42},
+        "comment": {
+            "id": 7,
+            "body": "The CSV export is broken again",
+            "html_url": "https://github.com/octo/widgets/issues/42#issuecomment-7",
+            "user": {"login": "dev", "id": 5},
+            "created_at": "2026-11-26T10:00:00Z",
+        },
+        "repository": {"full_name": "octo/widgets"},
+    }
+    [candidate] = github.parse(request(json.dumps(payload).encode(), "issue_comment")).candidates
+    assert (candidate.mention.thread_id, candidate.mention.native_id) == ("octo/widgets#42", "issue_comment:7")
+
+
 def test_a_comment_by_someone_outside_the_repository_is_not_the_brand() -> None:
     payload = json.loads(webhook_fixture("github", "issue_comment__created.payload.json"))
     payload["comment"]["author_association"] = "NONE"

@@ -69,9 +69,15 @@ class Repository(_Model):
     full_name: str
 
 
+class ThreadRef(_Model):
+    """The issue or discussion a comment belongs to: only its number is needed (the comment is the message)."""
+
+    number: int
+
+
 class IssueCommentEvent(_Model):
     action: str
-    issue: Issue
+    issue: ThreadRef
     comment: Comment
     repository: Repository
 
@@ -90,7 +96,7 @@ class DiscussionEvent(_Model):
 
 class DiscussionCommentEvent(_Model):
     action: str
-    discussion: Issue
+    discussion: ThreadRef
     comment: Comment
     repository: Repository
 
