@@ -179,8 +179,9 @@ def sentiment(report: Report, analyzer: LocalAnalyzer, data: Path) -> None:
     report.section(
         "Sentiment",
         f"""
-Cross-collection: trained on UMSAB (eight sources) and TweetEval's validation split, scored on the TweetEval test
-set (SemEval-2017 4A test, 12,284 English tweets; none of them in training). Three classes:
+Cross-collection: trained on UMSAB (eight sources), TweetEval's validation split and Hark's customer-care examples,
+scored on the TweetEval test set (SemEval-2017 4A test, 12,284 English tweets; none of them in training). Three
+classes:
 
 - local English model (n-grams + VADER lexicon features): macro-F1 **{macro:.3f}**, SemEval's F1<sup>PN</sup>
   {f1_pn:.3f}, accuracy {np.mean([g == p for g, p in zip(gold, predicted, strict=True)]):.3f};
