@@ -11,7 +11,7 @@ import pytest
 from services.classify.analyzers.adverse import ProductDictionary
 from services.classify.analyzers.base import Document, Signals
 from services.classify.analyzers.features import normalise
-from services.classify.analyzers.lexicon import STOPWORDS, dense_features
+from services.classify.analyzers.lexicon import STOPWORDS, dense_features, strongest_word
 from services.classify.analyzers.local import LocalAnalyzer
 from tests.conftest import ROOT
 
@@ -182,3 +182,21 @@ def test_self_promotion_with_hidden_links_is_spam(text: str) -> None:
 def test_a_complaint_with_a_link_is_not_spam() -> None:
     signals = analyze("@acme my order from acme.com never arrived and support does not answer", addressed=True)
     assert signals.intent == "complaint"
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("Love the new update, thank you!", "praise: love"),
+        ("not bad at all, the new design is nice", "praise: nice"),
+        ("Merci pour votre aide, tout fonctionne maintenant !", "praise: merci"),
+    ],
+)
+def test_praise_is_explained_by_its_strongest_word(text: str, cue: str) -> None:
+    signals = analyze(text, addressed=True)
+    assert (signals.intent, signals.cues) == ("praise", (cue,))
+
+
+def test_a_negated_word_is_no_reason() -> None:
+    assert strongest_word(["¬great", "nice"], positive=True) == "nice"
+    assert strongest_word(["¬great", "service"], positive=True) is None

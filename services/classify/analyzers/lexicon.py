@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -50,7 +51,8 @@ STOPWORDS = frozenset(
     el la los las un una y o de del en que por para con se su sus es al lo le les des et ou du au aux une est pour
     dans sur avec ce cette der die das und oder ein eine zu mit von den dem ist nicht il lo gli e di da per con che
     una os as um uma e ou do da dos das em no na com que please pls mi mis tu tus mon ma mes ton ta mein meine
-    dein deine mio mia miei mie meu minha meus minhas
+    dein deine mio mia miei mie meu minha meus minhas tout toute tous toutes todo toda todos todas alles tutto
+    tutti tudo muy très sehr molto muito maintenant ahora jetzt ora agora aussi también auch anche também
     """.split()
 )
 # Self-promotion and money-making cues, in the languages Hark reads best.
@@ -71,6 +73,21 @@ def _vader() -> SentimentIntensityAnalyzer:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # noqa: PLC0415
 
     return SentimentIntensityAnalyzer()
+
+
+def strongest_word(words: Sequence[str], positive: bool) -> str | None:
+    """The word of the text VADER's lexicon rates strongest in one direction ("love" in "Love the new update"): a
+    reason people read at a glance, where the learnt weights of a model that also sees VADER's scores are small."""
+    with _lock:
+        lexicon = _vader().lexicon
+    best, best_valence = None, 0.0
+    for word in words:
+        if word.startswith("¬"):  # negated: "not good" is no praise
+            continue
+        valence = float(lexicon.get(word, 0.0)) * (1 if positive else -1)
+        if valence > best_valence:
+            best, best_valence = word, valence
+    return best
 
 
 # VADER's cost grows faster than linearly with length; its valence is a sentence-level signal, so the first

@@ -17,7 +17,7 @@ from services.classify.analyzers.adverse import ProductDictionary, assess
 from services.classify.analyzers.base import Document, Signals
 from services.classify.analyzers.features import LINK, Features, featurise
 from services.classify.analyzers.language import SentimentRouter
-from services.classify.analyzers.lexicon import STOPWORDS, dense_features
+from services.classify.analyzers.lexicon import STOPWORDS, dense_features, strongest_word
 from services.classify.analyzers.linear import LinearModel, Prediction
 from services.classify.analyzers.pii import find_pii
 from shared.events import Intent
@@ -202,7 +202,12 @@ class LocalAnalyzer:
         if is_question(text, features) and not (sentiment.label == "positive" and sentiment.probability >= PRAISE_MIN):
             return "question", 0.7, ("question",)
         if sentiment.label == "positive" and sentiment.probability >= PRAISE_MIN:
-            term = self.router.sentiment_model(language).top_terms(features, "positive", ignore=STOPWORDS)
+            word = strongest_word(features.words, positive=True) if language == "en" else None
+            term = (
+                [word]
+                if word
+                else self.router.sentiment_model(language).top_terms(features, "positive", ignore=STOPWORDS)
+            )
             return "praise", sentiment.probability, (f"praise: {term[0]}" if term else "praise",)
         if feedback := _cue(lowered, FEEDBACK_CUES):
             return "feedback", 0.6, (f"feedback: {feedback}",)
