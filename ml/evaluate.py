@@ -33,6 +33,7 @@ from services.classify.analyzers.adverse import symptoms
 from services.classify.analyzers.base import Document
 from services.classify.analyzers.features import featurise, normalise
 from services.classify.analyzers.lexicon import dense_features
+from services.classify.analyzers.linear import LinearModel
 from services.classify.analyzers.local import TOXIC_FLAG, LocalAnalyzer, Models
 from services.classify.analyzers.pii import find_pii
 from services.classify.pipeline import plan
@@ -54,6 +55,11 @@ class Report:
 
     def target(self, name: str, goal: str, measured: str, met: bool) -> None:
         self.targets.append((name, goal, measured, met))
+
+
+def flags(model: LinearModel, text: str, threshold: float) -> bool:
+    """Whether a binary model, given the text's n-grams and lexicon features, says yes at `threshold`."""
+    return model.positive(featurise(text), dense_features(text)) >= threshold
 
 
 def binary(gold: Sequence[bool], predicted: Sequence[bool]) -> dict[str, float]:
@@ -333,27 +339,21 @@ def offensive(report: Report, analyzer: LocalAnalyzer, data: Path) -> None:
     model = analyzer.models.offensive
     test = D.tweeteval(data, "offensive", "test")
     labels = ["not-offensive", "offensive"]
-    predicted = [
-        "offensive" if model.positive(featurise(e.text), dense_features(e.text)) >= model.threshold else "not-offensive"
-        for e in test
-    ]
+    predicted = ["offensive" if flags(model, e.text, model.threshold) else "not-offensive" for e in test]
     macro = f1_score([e.label for e in test], predicted, average="macro")
     flag = max(model.threshold, TOXIC_FLAG)
     flagged = binary(
         [e.label == "offensive" for e in test],
-        [model.positive(featurise(e.text), dense_features(e.text)) >= flag for e in test],
+        [flags(model, e.text, flag) for e in test],
     )
     davidson = D.davidson(data)
     dav_gold = ["not-offensive" if e.label == "neither" else "offensive" for e in davidson]
-    dav_pred = [
-        "offensive" if model.positive(featurise(e.text), dense_features(e.text)) >= model.threshold else "not-offensive"
-        for e in davidson
-    ]
+    dav_pred = ["offensive" if flags(model, e.text, model.threshold) else "not-offensive" for e in davidson]
     dav_macro = f1_score(dav_gold, dav_pred, average="macro")
     jigsaw = D.jigsaw_sample(data)
     jig = binary(
         [e.label == "toxic" for e in jigsaw],
-        [model.positive(featurise(e.text), dense_features(e.text)) >= model.threshold for e in jigsaw],
+        [flags(model, e.text, model.threshold) for e in jigsaw],
     )
     report.results["offensive"] = {
         "tweeteval_test_macro_f1": round(float(macro), 4),
@@ -392,7 +392,7 @@ def spam(report: Report, analyzer: LocalAnalyzer, data: Path) -> None:
         model = T.train_spam(training).model
         seen = {normalise(e.text) for e in training}
         held = [e for e in youtube if e.group == video]
-        pred = [model.positive(featurise(e.text), dense_features(e.text)) >= model.threshold for e in held]
+        pred = [flags(model, e.text, model.threshold) for e in held]
         truth = [e.label == "spam" for e in held]
         scores = binary(truth, pred)
         rows.append([video, len(held), f"{scores['precision']:.3f}", f"{scores['recall']:.3f}", f"{scores['f1']:.3f}"])
@@ -409,12 +409,10 @@ def spam(report: Report, analyzer: LocalAnalyzer, data: Path) -> None:
     sms = D.sms_spam(data)
     sms_scores = binary(
         [e.label == "spam" for e in sms],
-        [shipped.positive(featurise(e.text), dense_features(e.text)) >= shipped.threshold for e in sms],
+        [flags(shipped, e.text, shipped.threshold) for e in sms],
     )
     banking = D.banking77(data, "test")
-    false_alarms = sum(
-        shipped.positive(featurise(e.text), dense_features(e.text)) >= shipped.threshold for e in banking
-    ) / len(banking)
+    false_alarms = sum(flags(shipped, e.text, shipped.threshold) for e in banking) / len(banking)
     report.results["spam"] = {
         "youtube_leave_one_video_out": lovo,
         "youtube_leave_one_video_out_unseen_texts": unseen,

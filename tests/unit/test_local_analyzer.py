@@ -153,6 +153,8 @@ def test_a_post_known_not_to_be_addressed_to_the_brand_is_not_a_complaint() -> N
         ("I&#39;m here &amp; waiting", "i'm here & waiting"),
         ("".join(chr(ord(c) + 0xFEE0) for c in "http://ebay.com/usr"), "httpurl"),  # full-width forms
         ("Version 3.5 costs 2.99, e.g. today", "version 3.5 costs 2.99, e.g. today"),
+        ("Great app.It works. Thanks.Me too", "great app.it works. thanks.me too"),
+        ("see 9nl.me/make-money", "see httpurl"),
     ],
 )
 def test_normalisation_decodes_entities_folds_forms_and_finds_bare_links(text: str, normalised: str) -> None:

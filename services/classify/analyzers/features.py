@@ -19,11 +19,12 @@ from dataclasses import dataclass
 BITS = 18
 MASK = (1 << BITS) - 1
 
-# Links, with or without a scheme: spam hides them as bare domains ("murdev.com", "bit.ly/x").
+# Links, with or without a scheme: spam hides them as bare domains ("murdev.com", "bit.ly/x"). Endings that are also
+# words ("it", "me", "in", "de", "app") count only with a path, or "great app.It works" would hold a link.
 LINK = re.compile(
     r"https?://\S+|www\.\S+"
-    r"|\b(?:[a-z0-9-]+\.)+(?:com|net|org|info|biz|me|ly|io|co|tv|us|uk|de|fr|es|it|nl|pl|ru|in|br|gl|gd|tk|xyz|site"
-    r"|online|shop|app)\b(?:/\S*)?",
+    r"|\b(?:[a-z0-9-]+\.)+(?:com|net|org|info|biz|ly|io|tv|xyz|ru|nl|pl|br|uk|fr|gl|gd|tk)\b(?:/\S*)?"
+    r"|\b(?:[a-z0-9-]+\.)+(?:me|it|in|us|co|es|de|app|shop|site|online)/\S*",
     re.IGNORECASE,
 )
 _MENTION = re.compile(r"@\w+")
