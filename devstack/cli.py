@@ -26,7 +26,7 @@ def up(args: argparse.Namespace) -> int:
     from devstack.console import Feed, banner, delivery_line  # noqa: PLC0415
     from devstack.demo import DemoStream  # noqa: PLC0415
     from devstack.stack import LocalStack, StackOptions  # noqa: PLC0415
-    from shared.secrets import EnvSecrets  # noqa: PLC0415
+    from shared.secrets import DEV_GRANT, EnvSecrets  # noqa: PLC0415
     from shared.settings import Settings  # noqa: PLC0415
 
     console = Console(highlight=False)
@@ -64,7 +64,8 @@ def up(args: argparse.Namespace) -> int:
         stack.stop()
         return 1
     secrets = EnvSecrets(Settings.from_env(_env())).get()
-    api_key = secrets.api_keys[0]
+    # The documented dev key when it is configured, so the printed dashboard link works for a newcomer.
+    api_key = next((k for k, g in secrets.api_keys.items() if g == DEV_GRANT), next(iter(secrets.api_keys)))
     assert stack.provisioned is not None
     banner(console, stack.url, stack.aws_url, api_key, stack.provisioned.env, demo=not args.no_demo)
 

@@ -38,7 +38,7 @@ def table_request(spec: TableSpec, stage: str) -> dict[str, Any]:
             {
                 "IndexName": index.name,
                 "KeySchema": key_schema(index.partition_key, index.sort_key),
-                "Projection": {"ProjectionType": "ALL"},
+                "Projection": {"ProjectionType": index.projection},
             }
             for index in spec.indexes
         ]
@@ -58,7 +58,7 @@ def create_table(dynamodb: Any, spec: TableSpec, stage: str) -> None:
         )
 
 
-def create_queue(sqs: Any, spec: QueueSpec, stage: str) -> tuple[str, str]:
+def create_queue(sqs: Any, spec: QueueSpec, stage: str) -> tuple[str, str, str]:
     dlq_url = sqs.create_queue(
         QueueName=spec.dlq_name(stage), Attributes={"MessageRetentionPeriod": str(spec.dlq_retention_s)}
     )["QueueUrl"]
@@ -72,7 +72,7 @@ def create_queue(sqs: Any, spec: QueueSpec, stage: str) -> tuple[str, str]:
         },
     )["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    return str(url), str(arn)
+    return str(url), str(arn), str(dlq_url)
 
 
 def put_secret(secretsmanager: Any, name: str, document: Mapping[str, Any]) -> None:
@@ -99,8 +99,9 @@ def provision(
     urls: dict[str, str] = {}
     arns: dict[str, str] = {}
     for queue in queues:
-        urls[queue.key], arns[queue.key] = create_queue(clients["sqs"], queue, stage)
+        urls[queue.key], arns[queue.key], dlq_url = create_queue(clients["sqs"], queue, stage)
         env[queue.env_var] = urls[queue.key]
+        env[queue.dlq_env_var] = dlq_url
     secret_name = SECRETS.physical_name(stage)
     put_secret(clients["secretsmanager"], secret_name, secret_document)
     env[SECRETS.env_var] = secret_name

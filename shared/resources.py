@@ -25,12 +25,14 @@ class IndexSpec:
     name: str
     partition_key: KeyAttr
     sort_key: KeyAttr | None = None
+    projection: Literal["ALL", "KEYS_ONLY"] = "ALL"
 
 
 @dataclass(frozen=True)
 class TableSpec:
     key: str
     env_var: str
+    owner: str  # the one service that writes it (docs/architecture.md)
     partition_key: KeyAttr
     sort_key: KeyAttr | None = None
     indexes: tuple[IndexSpec, ...] = ()
@@ -58,6 +60,7 @@ class TableSpec:
 class QueueSpec:
     key: str
     env_var: str
+    dlq_env_var: str
     visibility_timeout_s: int
     retention_s: int = 4 * DAY
     # Standard queues keep the original enqueue time, so the DLQ must keep messages longer than the source.
@@ -101,35 +104,54 @@ class FunctionSpec:
 MENTIONS = TableSpec(
     key="mentions",
     env_var="HARK_TABLE_MENTIONS",
+    owner="classify",
     partition_key=KeyAttr("id"),
-    # The feed index spreads writes over a few shards (one partition takes at most 1,000 writes/s) and keeps each
-    # shard sorted by arrival, so "newest first" is a merge of a handful of queries.
-    indexes=(IndexSpec("feed", KeyAttr("feed_shard"), KeyAttr("feed_key")),),
-    description="Every classified mention, as the API returns it.",
+    # Erasure finds a person's mentions by author; the index holds only keys.
+    indexes=(IndexSpec("by_author", KeyAttr("author_key"), projection="KEYS_ONLY"),),
+    description="Every mention heard, with its classification: the record that drops redeliveries.",
+)
+
+INBOX = TableSpec(
+    key="inbox",
+    env_var="HARK_TABLE_INBOX",
+    owner="respond",
+    partition_key=KeyAttr("id"),
+    indexes=(
+        # The feed spreads writes over a few shards (one partition takes at most 1,000 writes/s) and keeps each
+        # shard in the order mentions were stored, so "newest first" is a merge of a handful of queries.
+        IndexSpec("feed", KeyAttr("feed_shard"), KeyAttr("feed_key")),
+        # A conversation in order, and a person's conversations (the agent's author panel, erasure).
+        IndexSpec("by_thread", KeyAttr("thread_key"), KeyAttr("said_at")),
+        IndexSpec("by_author", KeyAttr("author_key"), KeyAttr("said_at")),
+    ),
+    description="Every classified mention as the command center shows it, with its task: respond's read model.",
 )
 
 TASKS = TableSpec(
     key="tasks",
     env_var="HARK_TABLE_TASKS",
+    owner="respond",
     partition_key=KeyAttr("id"),
     # Work-queue order: status partitions, sorted by priority then due time.
     indexes=(IndexSpec("by_status", KeyAttr("status"), KeyAttr("rank")),),
     description="One task per conversation thread that needs a human.",
 )
 
-DEDUPE = TableSpec(
-    key="dedupe",
-    env_var="HARK_TABLE_DEDUPE",
-    partition_key=KeyAttr("key"),
-    ttl_attribute="expires_at",
-    description="Platform delivery ids already accepted, kept for the platform's retry window.",
+IDEMPOTENCY = TableSpec(
+    key="idempotency",
+    env_var="HARK_TABLE_IDEMPOTENCY",
+    owner="respond",
+    partition_key=KeyAttr("id"),
+    ttl_attribute="expiration",
+    description="Powertools Idempotency records: what was done once (a reply sent) and its result.",
 )
 
-TABLES: tuple[TableSpec, ...] = (MENTIONS, TASKS, DEDUPE)
+TABLES: tuple[TableSpec, ...] = (MENTIONS, INBOX, TASKS, IDEMPOTENCY)
 
 CLASSIFY_QUEUE = QueueSpec(
     key="classify",
     env_var="HARK_QUEUE_CLASSIFY_URL",
+    dlq_env_var="HARK_DLQ_CLASSIFY_URL",
     # Lambda's guidance: at least 6 x the function timeout plus the batching window.
     visibility_timeout_s=6 * 30 + 5,
     description="Normalised mentions waiting to be classified.",
@@ -138,6 +160,7 @@ CLASSIFY_QUEUE = QueueSpec(
 RESPOND_QUEUE = QueueSpec(
     key="respond",
     env_var="HARK_QUEUE_RESPOND_URL",
+    dlq_env_var="HARK_DLQ_RESPOND_URL",
     visibility_timeout_s=6 * 15 + 1,
     description="Classified mentions that need a human.",
 )
@@ -151,8 +174,6 @@ INGEST_API = FunctionSpec(
     timeout_s=10,
     memory_mb=256,
     http=True,
-    reads=(DEDUPE,),
-    writes=(DEDUPE,),
     sends_to=(CLASSIFY_QUEUE,),
     reads_secret=True,
 )
@@ -160,7 +181,7 @@ INGEST_API = FunctionSpec(
 CLASSIFY = FunctionSpec(
     key="classify",
     service="classify",
-    handler="services.classify.app.on_mention_received",
+    handler="services.classify.app.on_classify_queue",
     timeout_s=30,
     memory_mb=512,
     # Up to 25 documents per Comprehend Batch call; a short window lets quiet periods still flow quickly.
@@ -178,19 +199,19 @@ RESPOND_API = FunctionSpec(
     timeout_s=10,
     memory_mb=256,
     http=True,
-    reads=(MENTIONS, TASKS),
+    reads=(INBOX, TASKS),
     reads_secret=True,
 )
 
 RESPOND = FunctionSpec(
     key="respond",
     service="respond",
-    handler="services.respond.app.on_mention_classified",
+    handler="services.respond.app.on_respond_queue",
     timeout_s=15,
     memory_mb=256,
     sqs_source=SqsSource(RESPOND_QUEUE, batch_size=10, max_batching_window_s=0),
-    reads=(MENTIONS, TASKS),
-    writes=(MENTIONS, TASKS),
+    reads=(INBOX, TASKS),
+    writes=(INBOX, TASKS),
 )
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (INGEST_API, CLASSIFY, RESPOND_API, RESPOND)

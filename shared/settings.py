@@ -6,8 +6,9 @@ anywhere else. Plain pydantic rather than pydantic-settings: the latter adds ~14
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -34,11 +35,13 @@ class Settings(BaseModel):
     aws_endpoint_url: str | None = None
     table_names: dict[str, str] = Field(default_factory=dict)
     queue_urls: dict[str, str] = Field(default_factory=dict)
+    dlq_urls: dict[str, str] = Field(default_factory=dict)
     secrets_name: str | None = None
     platform_secrets: dict[str, str] = Field(default_factory=dict)
     meta_verify_token: str | None = None
     discord_public_key: str | None = None
     api_key: str | None = None
+    api_keys: Any = Field(default=None, description="HARK_API_KEYS, parsed JSON")
     analyzer: AnalyzerMode = "local"
     comprehend_classifier_arn: str | None = None
     triage_policy: str | None = None
@@ -57,6 +60,9 @@ class Settings(BaseModel):
         """The URL when it was configured; otherwise the adapter resolves the queue by name."""
         return self.queue_urls.get(queue.key)
 
+    def dlq_url(self, queue: QueueSpec) -> str | None:
+        return self.dlq_urls.get(queue.key)
+
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         def pick(name: str) -> str | None:
@@ -66,6 +72,7 @@ class Settings(BaseModel):
         raw: dict[str, object] = {
             "table_names": {t.key: v for t in TABLES if (v := pick(t.env_var))},
             "queue_urls": {q.key: v for q in QUEUES if (v := pick(q.env_var))},
+            "dlq_urls": {q.key: v for q in QUEUES if (v := pick(q.dlq_env_var))},
             "platform_secrets": {p: v for p in PLATFORMS if (v := pick(f"HARK_SECRET_{p.upper()}"))},
             "api_bases": {p: v for p in PLATFORMS if (v := pick(f"HARK_API_BASE_{p.upper()}"))},
         }
@@ -76,6 +83,7 @@ class Settings(BaseModel):
             "meta_verify_token": "HARK_META_VERIFY_TOKEN",
             "discord_public_key": "HARK_DISCORD_PUBLIC_KEY",
             "api_key": "HARK_API_KEY",
+            "api_keys": "HARK_API_KEYS",
             "analyzer": "HARK_ANALYZER",
             "comprehend_classifier_arn": "HARK_COMPREHEND_CLASSIFIER_ARN",
             "triage_policy": "HARK_TRIAGE_POLICY",
@@ -85,6 +93,11 @@ class Settings(BaseModel):
         for field, var in scalars.items():
             if (value := pick(var)) is not None:
                 raw[field] = value
+        if isinstance(raw.get("api_keys"), str):
+            try:
+                raw["api_keys"] = json.loads(str(raw["api_keys"]))
+            except ValueError as exc:
+                raise NotConfigured("HARK_API_KEYS is not valid JSON") from exc
         if region := pick("AWS_REGION") or pick("AWS_DEFAULT_REGION"):
             raw["region"] = region
         if "analyzer" not in raw:

@@ -1,5 +1,6 @@
-"""Lambda entry points of respond (Chalice): the partner API's reads, the dashboard, the OpenAPI document, and
-the consumer of the respond queue. Nothing here reads the environment or builds a client."""
+"""Lambda entry points of respond (Chalice): the partner API, the dashboard, the OpenAPI document, and the consumer
+of the respond queue. Each view adapts what the edge validated, makes one call to the respond core, and maps the
+result. Nothing here reads the environment or builds a client."""
 
 from __future__ import annotations
 
@@ -7,12 +8,16 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from chalice.app import Chalice, Response, SQSEvent
+import orjson
+from chalice.app import Chalice, SQSEvent
 
 from services.respond import bootstrap
-from shared.partner_api import openapi
+from services.respond.service import RespondService
+from shared.api import operations as ops
+from shared.api.models import MentionPage, MentionQuery, TaskPage, TaskQuery
+from shared.events import StoredMention, Task
 from shared.resources import RESPOND
-from shared.web import api_view, from_chalice, install, json_response, reply_response
+from shared.web import Call, Edge, Raw
 
 SERVICE = "respond"
 STATIC = Path(__file__).parent / "static"
@@ -23,56 +28,53 @@ _source = RESPOND.sqs_source
 # env={}: Chalice would otherwise stamp os.environ at import. configure_logs=False: Powertools owns the logger
 # of the same name and formats every line as JSON.
 app = Chalice(app_name="hark-respond", env={}, configure_logs=False)
-install(app, SERVICE)
+edge = Edge(app, SERVICE, bootstrap.root.get)
 
 
-def _request() -> Any:
-    assert app.current_request is not None
-    return from_chalice(app.current_request)
+def _service() -> RespondService:
+    return bootstrap.root.get().service
 
 
-@app.route("/v1/mentions", methods=["GET"])
-@api_view(SERVICE)
-def list_mentions() -> Response:
-    return reply_response(bootstrap.root.get().service.list_mentions(_request()))
+@edge.operation(ops.LIST_MENTIONS)
+def list_mentions(call: Call[MentionQuery, None]) -> MentionPage:
+    page = _service().list_mentions(call.caller, call.query)
+    return MentionPage(items=page.items, next_cursor=page.next_cursor)
 
 
-@app.route("/v1/mentions/{mention_id}", methods=["GET"])
-@api_view(SERVICE)
-def get_mention(mention_id: str) -> Response:
-    return reply_response(bootstrap.root.get().service.get_mention(_request(), mention_id))
+@edge.operation(ops.GET_MENTION)
+def get_mention(call: Call[None, None]) -> StoredMention:
+    mention: StoredMention = _service().get_mention(call.caller, call.path["mention_id"])
+    return mention
 
 
-@app.route("/v1/tasks", methods=["GET"])
-@api_view(SERVICE)
-def list_tasks() -> Response:
-    return reply_response(bootstrap.root.get().service.list_tasks(_request()))
+@edge.operation(ops.LIST_TASKS)
+def list_tasks(call: Call[TaskQuery, None]) -> TaskPage:
+    page = _service().list_tasks(call.caller, call.query)
+    return TaskPage(items=page.items, next_cursor=page.next_cursor)
 
 
-@app.route("/v1/tasks/{task_id}", methods=["GET"])
-@api_view(SERVICE)
-def get_task(task_id: str) -> Response:
-    return reply_response(bootstrap.root.get().service.get_task(_request(), task_id))
+@edge.operation(ops.GET_TASK)
+def get_task(call: Call[None, None]) -> Task:
+    task: Task = _service().get_task(call.caller, call.path["task_id"])
+    return task
 
 
 @cache
-def _openapi() -> dict[str, Any]:
-    return openapi()
+def _openapi() -> str:
+    return orjson.dumps(ops.openapi()).decode()
 
 
-@app.route("/openapi.json", methods=["GET"])
-@api_view(SERVICE)
-def openapi_document() -> Response:
-    return json_response(_openapi())
+@edge.operation(ops.OPENAPI)
+def openapi_document(_call: Call[None, None]) -> Raw:
+    return Raw(_openapi(), "application/json")
 
 
-@app.route("/", methods=["GET"])
-@api_view(SERVICE)
-def dashboard() -> Response:
-    return Response(
-        body=(STATIC / "index.html").read_text(encoding="utf-8"),
-        status_code=200,
-        headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache"},
+@edge.operation(ops.DASHBOARD)
+def dashboard(_call: Call[None, None]) -> Raw:
+    return Raw(
+        (STATIC / "index.html").read_text(encoding="utf-8"),
+        "text/html; charset=utf-8",
+        headers={"Cache-Control": "no-cache"},
     )
 
 
@@ -83,5 +85,5 @@ def dashboard() -> Response:
     batch_size=_source.batch_size,
     maximum_batching_window_in_seconds=_source.max_batching_window_s,
 )
-def on_mention_classified(event: SQSEvent) -> dict[str, Any]:
+def on_respond_queue(event: SQSEvent) -> dict[str, Any]:
     return bootstrap.root.get().handler(event.to_dict(), event.context)

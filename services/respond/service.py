@@ -1,53 +1,54 @@
-"""The respond domain: tasks from classified mentions (consumer), and the partner API's reads."""
+"""The respond core: the inbox and the tasks, from classify's events; the partner API's reads, as typed queries.
+
+Events in (respond queue): `mention.classified` (every new mention), `mention.updated` (an edit, classified again),
+`mention.deleted`, `author.erased`. A mention that needs a human opens its thread's task or joins it; every mention
+is kept in the inbox with its task. Every write is conditional, so a repeated event changes nothing.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
-from services.respond.tasks import absorb, open_task
-from shared.errors import BadRequest, Conflict, NotFound
+from services.respond.tasks import absorb, open_task, task_of
+from shared.api.models import MentionQuery, TaskQuery
+from shared.auth import Principal
+from shared.errors import Conflict, NotFound
 from shared.events import (
-    PLATFORMS,
-    TASK_STATUSES,
+    AuthorErased,
     ClassifiedMention,
+    Envelope,
     MentionClassified,
+    MentionDeleted,
+    MentionDeletion,
+    MentionUpdated,
     StoredMention,
     Task,
     parse_envelope,
     utcnow,
 )
-from shared.http import HttpRequest, Reply, require_api_key
-from shared.ids import task_id
 from shared.observability import count, get_logger
-from shared.secrets import SecretSource
-from shared.store.paging import Page, clamp_limit
+from shared.store.paging import Page
 
 SERVICE = "respond"
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-MENTION_ID = re.compile(r"m_[a-z2-7]{26}")
-TASK_ID = re.compile(r"t_[a-z2-7]{26}")
 SAVE_ATTEMPTS = 5
+ACCEPTS: tuple[type[Envelope[Any]], ...] = (MentionClassified, MentionUpdated, MentionDeleted, AuthorErased)
 
 
 class Tasks(Protocol):
     def get(self, task_id: str) -> Task | None: ...
     def save(self, task: Task) -> Task: ...
     def list(
-        self,
-        *,
-        status: str | None = None,
-        queue: str | None = None,
-        cursor: str | None = None,
-        limit: int = 50,
+        self, *, status: str | None = None, queue: str | None = None, cursor: str | None = None, limit: int = 50
     ) -> Page[Task]: ...
 
 
-class Mentions(Protocol):
+class InboxStore(Protocol):
+    def put(self, classified: ClassifiedMention, task_id: str | None, now: datetime) -> bool: ...
+    def mark_deleted(self, deletion: MentionDeletion) -> bool: ...
+    def erase_author(self, platform: str, author_id: str) -> list[str]: ...
     def get(self, mention_id: str) -> StoredMention | None: ...
-    def link_task(self, mention_id: str, task_id: str) -> None: ...
     def list(
         self,
         *,
@@ -62,132 +63,84 @@ class Mentions(Protocol):
 class RespondService:
     service = SERVICE
 
-    def __init__(
-        self, tasks: Tasks, mentions: Mentions, secrets: SecretSource, clock: Callable[[], datetime] = utcnow
-    ) -> None:
+    def __init__(self, tasks: Tasks, inbox: InboxStore, clock: Callable[[], datetime] = utcnow) -> None:
         self._tasks = tasks
-        self._mentions = mentions
-        self._secrets = secrets
+        self._inbox = inbox
         self._clock = clock
 
     # BatchWork: the respond-queue consumer
-    def parse(self, body: str) -> MentionClassified:
-        return parse_envelope(body, MentionClassified)
+    def parse(self, body: str) -> Envelope[Any]:
+        return parse_envelope(body, ACCEPTS)
 
-    def prepare(self, items: Sequence[MentionClassified]) -> Sequence[None]:
-        return [None] * len(items)
+    def process(self, envelope: Envelope[Any], _prepared: None) -> Sequence[Envelope[Any]]:
+        if isinstance(envelope, MentionClassified | MentionUpdated):
+            self.take(envelope.data, correlation_id=envelope.correlation_id)
+        elif isinstance(envelope, MentionDeleted):
+            if self._inbox.mark_deleted(envelope.data):
+                count(SERVICE, "MentionsDeleted")
+        elif isinstance(envelope, AuthorErased):
+            erased = self._inbox.erase_author(envelope.data.platform, envelope.data.author_id)
+            count(SERVICE, "MentionsErased", len(erased))
+        return []
 
-    def process(self, envelope: MentionClassified, _prepared: None) -> None:
-        task = self.assign(envelope.data)
+    def take(self, classified: ClassifiedMention, *, correlation_id: str = "") -> Task | None:
+        """Keep the mention in the inbox, and give it to its thread's task if it needs a human."""
+        task = self.assign(classified) if classified.classification.needs_response else None
+        fresh = self._inbox.put(classified, task.id if task else None, self._clock())
         get_logger(SERVICE).info(
-            "mention assigned",
+            "mention taken",
             extra={
-                "mention_id": envelope.data.mention.id,
-                "task_id": task.id,
-                "correlation_id": envelope.correlation_id,
+                "mention_id": classified.mention.id,
+                "task_id": task.id if task else None,
+                "repeat": not fresh,
+                "correlation_id": correlation_id,
             },
         )
+        return task
 
     def assign(self, classified: ClassifiedMention) -> Task:
         """Open the thread's task or add the mention to it; safe to repeat, safe under concurrent writers."""
         mention, classification = classified.mention, classified.classification
         for _attempt in range(SAVE_ATTEMPTS):
             now = self._clock()
-            current = self._tasks.get(task_id(mention.platform, mention.thread_id))
+            current = self._tasks.get(task_of(mention))
             updated = (
                 open_task(mention, classification, now)
                 if current is None
                 else absorb(current, mention, classification, now)
             )
             if updated is None:
-                task = current
-                assert task is not None
-                break
+                assert current is not None
+                return current
             try:
                 task = self._tasks.save(updated)
             except Conflict:
                 continue
             count(SERVICE, "TasksOpened" if current is None else "MentionsJoinedTask")
-            break
-        else:
-            raise Conflict(f"task for thread {mention.thread_id} kept changing; will retry")
-        self._mentions.link_task(mention.id, task.id)
-        return task
+            return task
+        raise Conflict(f"task for thread {mention.thread_id[:64]} kept changing; will retry")
 
-    # Partner API
-    def list_tasks(self, request: HttpRequest) -> Reply:
-        self._authorise(request)
-        status = request.query.get("status") or None
-        if status is not None and status not in TASK_STATUSES:
-            raise BadRequest(f"status must be one of {', '.join(TASK_STATUSES)}", parameter="status")
-        page = self._tasks.list(
-            status=status,
-            queue=request.query.get("queue") or None,
-            cursor=request.query.get("cursor"),
-            limit=clamp_limit(request.query.get("limit")),
-        )
-        return _page_reply(page)
+    # Partner API reads
+    def list_tasks(self, _principal: Principal, query: TaskQuery) -> Page[Task]:
+        return self._tasks.list(status=query.status, queue=query.queue, cursor=query.cursor, limit=query.limit)
 
-    def get_task(self, request: HttpRequest, task_id: str) -> Reply:
-        self._authorise(request)
-        task = self._tasks.get(task_id) if TASK_ID.fullmatch(task_id) else None
+    def get_task(self, _principal: Principal, task_id: str) -> Task:
+        task = self._tasks.get(task_id)
         if task is None:
             raise NotFound(f"there is no task {task_id}")
-        return Reply(json=task.model_dump(mode="json"))
+        return task
 
-    def list_mentions(self, request: HttpRequest) -> Reply:
-        self._authorise(request)
-        platform = request.query.get("platform") or None
-        if platform is not None and platform not in PLATFORMS:
-            raise BadRequest(f"unknown platform {platform!r}", parameter="platform")
-        page = self._mentions.list(
-            platform=platform,
-            needs_response=_boolean(request.query.get("needs_response"), "needs_response"),
-            since=_moment(request.query.get("since"), "since"),
-            cursor=request.query.get("cursor"),
-            limit=clamp_limit(request.query.get("limit")),
+    def list_mentions(self, _principal: Principal, query: MentionQuery) -> Page[StoredMention]:
+        return self._inbox.list(
+            platform=query.platform,
+            needs_response=query.needs_response,
+            since=query.since,
+            cursor=query.cursor,
+            limit=query.limit,
         )
-        return _page_reply(page)
 
-    def get_mention(self, request: HttpRequest, mention_id: str) -> Reply:
-        self._authorise(request)
-        mention = self._mentions.get(mention_id) if MENTION_ID.fullmatch(mention_id) else None
+    def get_mention(self, _principal: Principal, mention_id: str) -> StoredMention:
+        mention = self._inbox.get(mention_id)
         if mention is None:
             raise NotFound(f"there is no mention {mention_id}")
-        return Reply(json=mention.model_dump(mode="json"))
-
-    def _authorise(self, request: HttpRequest) -> None:
-        require_api_key(request, self._secrets.get().api_key_valid)
-
-
-def _page_reply(page: Page[Any]) -> Reply:
-    return Reply(json={"items": [item.model_dump(mode="json") for item in page.items], "next_cursor": page.next_cursor})
-
-
-def _boolean(raw: str | None, name: str) -> bool | None:
-    if raw is None or raw == "":
-        return None
-    lowered = raw.lower()
-    if lowered in ("true", "1", "yes"):
-        return True
-    if lowered in ("false", "0", "no"):
-        return False
-    raise BadRequest(f"{name} must be true or false", parameter=name)
-
-
-def _moment(raw: str | None, name: str) -> datetime | None:
-    if raw is None or raw == "":
-        return None
-    # A literal "+" in a query string arrives as a space unless the client encoded it.
-    text = raw.strip().replace(" ", "+").replace("Z", "+00:00")
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise BadRequest(f"{name} must be an RFC 3339 timestamp, e.g. 2026-11-26T09:00:00Z", parameter=name) from exc
-    if moment.tzinfo is None:
-        raise BadRequest(f"{name} needs a time zone offset, e.g. Z", parameter=name)
-    try:
-        moment = moment.astimezone(UTC)
-    except OverflowError as exc:
-        raise BadRequest(f"{name} is out of range", parameter=name) from exc
-    return max(moment, EPOCH)
+        return mention

@@ -16,6 +16,11 @@ PREVIEW_CHARS = 280
 MAX_TASK_MENTIONS = 200
 
 
+def task_of(mention: Mention) -> str:
+    """The id of the task of `mention`'s thread (threads live in their source's namespace)."""
+    return task_id(mention.platform, mention.thread_id, mention.source)
+
+
 def first_response_sla(priority: int) -> timedelta:
     """How long the brand has for a first reply, by priority (a first version; routing rules come later)."""
     if priority >= 80:
@@ -40,7 +45,7 @@ def _preview(mention: Mention) -> TaskPreview:
 
 def open_task(mention: Mention, classification: Classification, now: datetime) -> Task:
     return Task(
-        id=task_id(mention.platform, mention.thread_id),
+        id=task_of(mention),
         status="open",
         priority=classification.priority,
         queue=route(mention, classification),

@@ -100,7 +100,7 @@ def test_signed_github_comment_round_trip(stack: Stack) -> None:
     assert mention["classification"]["language"] == "en"
 
     again = requests.post(stack.url + "/webhooks/github", data=body, headers=headers, timeout=10)
-    assert again.json()["duplicates"] == 1
+    assert again.json()["mention_ids"] == [mention_id]
     tampered = requests.post(
         stack.url + "/webhooks/github", data=body.replace(b"right", b"wrong"), headers=headers, timeout=10
     )
@@ -123,7 +123,6 @@ def test_signed_meta_message_round_trip(stack: Stack) -> None:
 
 
 def test_a_clear_complaint_becomes_a_task_within_seconds(stack: Stack) -> None:
-    submitted = time.monotonic()
     response = requests.post(
         stack.url + "/v1/mentions",
         data=json.dumps(
@@ -139,11 +138,9 @@ def test_a_clear_complaint_becomes_a_task_within_seconds(stack: Stack) -> None:
     assert response.status_code == 202, response.text
     [accepted] = response.json()["mentions"]
     task_id = stack.wait_for(lambda: stack.find(f"/v1/mentions/{accepted['id']}").get("task_id"), timeout=10)
-    elapsed = time.monotonic() - submitted
     task = stack.get(f"/v1/tasks/{task_id}")
     assert task["status"] == "open"
     assert accepted["id"] in task["mention_ids"]
-    assert elapsed < 10
 
 
 def test_ctrl_c_stops_everything(stack: Stack) -> None:

@@ -1,43 +1,76 @@
 """What a platform connector is: a handshake, a signature check on the raw bytes, and a parser that turns one
-delivery into zero or more normalised mentions. Pure functions of the request: no AWS, no clock beyond the
-request's arrival time."""
+delivery into zero or more normalised mentions. Pure functions of the delivery: no AWS, no HTTP objects, no clock
+beyond the delivery's arrival time.
+
+A `Delivery` is what a platform sent, whichever way it reached Hark: a webhook request (the edge builds it from
+the HTTP request), a poller's fetch, or a replay from the raw archive."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from shared.errors import BadRequest, InvalidSignature
-from shared.events import Attachment, Author, Mention, MentionKind, PlatformId, fit_text
-from shared.http import HttpRequest, Reply
-from shared.ids import mention_id
+from shared.errors import InvalidBody, InvalidSignature
+from shared.events import (
+    MAX_ATTACHMENTS,
+    MAX_FOLLOWERS,
+    MAX_ID_CHARS,
+    MAX_NAME_CHARS,
+    MAX_URL_CHARS,
+    Attachment,
+    Author,
+    Mention,
+    MentionKind,
+    PlatformId,
+    fit_text,
+)
+from shared.ids import PLATFORM_SOURCE, mention_id
 from shared.secrets import SecretValues
-
-WEEK = 7 * 24 * 3600
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """A parsed mention and the key under which a redelivery of it is recognised."""
+class Delivery:
+    """What a platform sent: header names lower-cased, the body as the exact bytes (what signatures cover)."""
 
-    mention: Mention
-    dedupe_key: str
+    platform: str
+    body: bytes
+    received_at: datetime
+    headers: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] = field(default_factory=dict)
+    # The id the transport gave this request (API Gateway's request id), when the platform names none.
+    request_id: str = ""
 
-    @classmethod
-    def new_message(cls, mention: Mention) -> Candidate:
-        """A newly posted message is recognised by the platform's id for it, whichever delivery carried it. The
-        mention id is a fixed-size hash of (platform, native id): safe as a key whatever the platform sends."""
-        return cls(mention, mention.id)
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+@dataclass(frozen=True)
+class Handshake:
+    """A subscription check (a GET with query parameters: Meta's hub.challenge, X's CRC, WebSub's verification)."""
+
+    platform: str
+    query: Mapping[str, str]
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the platform's protocol expects back instead of a receipt: a challenge echoed, a PONG, a ping's ok."""
+
+    body: str
+    content_type: str = "text/plain; charset=utf-8"
 
 
 @dataclass(frozen=True)
 class Parsed:
-    candidates: list[Candidate] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
     ignored: int = 0
-    reply: Reply | None = None  # a protocol answer (e.g. GitHub's ping) instead of mentions
+    answer: Answer | None = None  # a protocol answer (GitHub's ping, Slack's url_verification) instead of mentions
 
 
 class Connector(Protocol):
@@ -47,21 +80,17 @@ class Connector(Protocol):
     @property
     def content_types(self) -> frozenset[str]: ...
 
-    @property
-    def dedupe_ttl_s(self) -> int:
-        """How long a delivery id is remembered: at least the platform's retry window."""
+    def handshake(self, handshake: Handshake, secrets: SecretValues) -> Answer | None:
+        """Answer a subscription handshake, or None when the platform has none."""
 
-    def handshake(self, request: HttpRequest, secrets: SecretValues) -> Reply | None:
-        """Answer a subscription handshake (a GET), or None when this request is not one."""
+    def verify(self, delivery: Delivery, secrets: SecretValues) -> None:
+        """Raise InvalidSignature unless the delivery is signed by the platform."""
 
-    def verify(self, request: HttpRequest, secrets: SecretValues) -> None:
-        """Raise InvalidSignature unless the request is signed by the platform."""
+    def parse(self, delivery: Delivery) -> Parsed:
+        """Raise InvalidBody when the body is not a delivery of this platform."""
 
-    def parse(self, request: HttpRequest) -> Parsed:
-        """Raise BadRequest when the body is not a delivery of this platform."""
-
-    def correlation_id(self, request: HttpRequest) -> str | None:
-        """The platform's delivery id when it sends one."""
+    def delivery_id(self, delivery: Delivery) -> str | None:
+        """The platform's id of this delivery, when it sends one."""
 
 
 def hmac_hex(secret: str, body: bytes, algorithm: str = "sha256") -> str:
@@ -86,7 +115,7 @@ def from_unix(value: Any) -> datetime:
             number /= 1000
         return datetime.fromtimestamp(number, UTC)
     except (TypeError, ValueError, OverflowError, OSError) as exc:
-        raise BadRequest(f"not a timestamp: {str(value)[:40]!r}") from exc
+        raise InvalidBody(f"not a timestamp: {str(value)[:40]!r}") from exc
 
 
 def text_or_none(value: Any) -> str | None:
@@ -96,19 +125,37 @@ def text_or_none(value: Any) -> str | None:
 
 def from_iso(value: Any) -> datetime:
     if not isinstance(value, str):
-        raise BadRequest(f"not a timestamp: {value!r}")
+        raise InvalidBody(f"not a timestamp: {str(value)[:40]!r}")
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise BadRequest(f"not a timestamp: {value!r}") from exc
+        raise InvalidBody(f"not a timestamp: {value[:40]!r}") from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def sid(value: Any) -> str:
     """Ids as strings: snowflake and Graph ids exceed 2^53, and some payloads send them as numbers."""
     if value is None or isinstance(value, bool | dict | list):
-        raise BadRequest(f"not an id: {value!r}")
+        raise InvalidBody(f"not an id: {str(value)[:40]!r}")
     return str(value)
+
+
+@dataclass(frozen=True)
+class Person:
+    """An author as a connector read it, before it is fitted to the contract (names cut, numbers checked)."""
+
+    id: str
+    handle: str | None = None
+    name: str | None = None
+    followers: int | None = None
+
+
+@dataclass(frozen=True)
+class Media:
+    """An attachment as a connector read it."""
+
+    type: str
+    url: str | None = None
 
 
 def build_mention(
@@ -118,7 +165,7 @@ def build_mention(
     kind: MentionKind,
     native_id: str,
     thread_id: str,
-    author: Author,
+    author: Person,
     text: str,
     created_at: datetime,
     received_at: datetime,
@@ -128,12 +175,32 @@ def build_mention(
     addressed: bool | None = True,
     url: str | None = None,
     lang: str | None = None,
-    attachments: tuple[Attachment, ...] = (),
+    attachments: tuple[Media, ...] = (),
     rating: int | None = None,
+    edited_at: datetime | None = None,
+    source: str = PLATFORM_SOURCE,
 ) -> Mention:
-    text, truncated = fit_text(text)
+    """A mention from what a connector read, fitted to the contract's bounds so that whatever is acknowledged can be
+    stored. Identity is never cut: an id too long to store refuses the delivery. Text, names and URLs are cut (or
+    dropped), and the mention says so (`truncated`); numbers out of any real range are dropped."""
+    ids = {"native id": native_id, "thread id": thread_id, "parent id": parent_id, "account id": account_id}
+    for label, value in {**ids, "author id": author.id}.items():
+        if value is not None and not 0 < len(value) <= MAX_ID_CHARS:
+            raise InvalidBody(f"the {label} is empty or longer than {MAX_ID_CHARS} characters")
+    text, cut_text = fit_text(text)
+    handle, cut_handle = _cut(author.handle, MAX_NAME_CHARS)
+    name, cut_name = _cut(author.name, MAX_NAME_CHARS)
+    followers = author.followers if author.followers is not None and 0 <= author.followers <= MAX_FOLLOWERS else None
+    fitted_url, cut_url = (None, True) if url is not None and len(url) > MAX_URL_CHARS else (url, False)
+    media = [
+        Attachment(type=m.type[:64], url=m.url if m.url is None or len(m.url) <= MAX_URL_CHARS else None)
+        for m in attachments[:MAX_ATTACHMENTS]
+    ]
+    cut_media = len(attachments) > MAX_ATTACHMENTS or any(
+        a.type != m.type or a.url != m.url for a, m in zip(media, attachments, strict=False)
+    )
     return Mention(
-        id=mention_id(platform, native_id),
+        id=mention_id(platform, native_id, source),
         platform=platform,
         channel=channel,
         kind=kind,
@@ -141,15 +208,37 @@ def build_mention(
         thread_id=thread_id,
         parent_id=parent_id,
         account_id=account_id,
-        author=author,
+        author=Author(id=author.id, handle=handle, name=name, followers=followers),
         from_brand=from_brand,
         addressed=addressed,
         text=text,
-        truncated=truncated,
-        url=url,
-        lang=lang,
-        attachments=attachments,
-        rating=rating,
-        created_at=created_at,
+        truncated=cut_text or cut_handle or cut_name or cut_url or cut_media,
+        url=fitted_url,
+        lang=lang if lang is None or len(lang) <= 16 else None,
+        attachments=tuple(media),
+        rating=rating if rating is None or 1 <= rating <= 5 else None,
+        created_at=plausible(created_at, received_at),
         received_at=received_at,
+        edited_at=None if edited_at is None else plausible(edited_at, received_at),
+        source=source,
     )
+
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+CLOCK_SKEW = timedelta(days=1)
+
+
+def plausible(moment: datetime, received_at: datetime) -> datetime:
+    """A platform's timestamp, in UTC, if it could be true (after 2000, not later than a day after arrival); the
+    arrival time otherwise. A message is never refused for its clock, and no year-9999 date reaches a sort key."""
+    try:
+        utc = moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return received_at
+    return utc if EARLIEST <= utc <= received_at + CLOCK_SKEW else received_at
+
+
+def _cut(value: str | None, limit: int) -> tuple[str | None, bool]:
+    if value is None or len(value) <= limit:
+        return value, False
+    return value[:limit], True

@@ -16,9 +16,12 @@ from typing import Any, Literal
 import orjson
 
 from services.ingest.platforms.base import (
-    WEEK,
-    Candidate,
+    Answer,
+    Delivery,
+    Handshake,
+    Media,
     Parsed,
+    Person,
     build_mention,
     check_prefixed_hex,
     from_unix,
@@ -26,19 +29,18 @@ from services.ingest.platforms.base import (
     sid,
     text_or_none,
 )
-from shared.errors import BadRequest, Forbidden, NotConfigured
-from shared.events import Attachment, Author, MentionKind
-from shared.http import HttpRequest, Reply
+from shared.errors import InvalidBody, InvalidQuery, NotConfigured, NotPermitted
+from shared.events import Mention, MentionKind
 from shared.secrets import SecretValues
 
-UNKNOWN_AUTHOR = Author(id="unknown")
+UNKNOWN_AUTHOR = Person(id="unknown")
 FEED_POST_ITEMS = frozenset({"post", "status", "photo", "video", "share"})
 WHATSAPP_IGNORED_TYPES = frozenset({"reaction", "system", "ephemeral"})
 
 
 def _dict(value: Any, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise BadRequest(f"{what} is not a JSON object")
+        raise InvalidBody(f"{what} is not a JSON object")
     return value
 
 
@@ -46,63 +48,60 @@ def _list(value: Any, what: str) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise BadRequest(f"{what} is not a JSON array")
+        raise InvalidBody(f"{what} is not a JSON array")
     return value
 
 
 class Meta:
     platform: Literal["meta"] = "meta"
     content_types = frozenset({"application/json"})
-    dedupe_ttl_s = WEEK
 
-    def handshake(self, request: HttpRequest, secrets: SecretValues) -> Reply | None:
-        if request.method != "GET":
-            return None
-        query = request.query
+    def handshake(self, handshake: Handshake, secrets: SecretValues) -> Answer | None:
+        query = handshake.query
         if query.get("hub.mode") != "subscribe" or "hub.challenge" not in query:
-            raise BadRequest("expected a subscription handshake: hub.mode=subscribe with a hub.challenge")
+            raise InvalidQuery("expected a subscription handshake: hub.mode=subscribe with a hub.challenge")
         token = secrets.meta_verify_token
         if not token:
             raise NotConfigured("no Meta verify token is configured")
         if not hmac.compare_digest(query.get("hub.verify_token", "").encode(), token.encode()):
-            raise Forbidden("the verify token does not match")
-        return Reply(text=query["hub.challenge"])
+            raise NotPermitted("the verify token does not match")
+        return Answer(query["hub.challenge"])
 
-    def verify(self, request: HttpRequest, secrets: SecretValues) -> None:
-        expected = hmac_hex(secrets.platform_secret(self.platform), request.body)
-        check_prefixed_hex(request.headers.get("x-hub-signature-256"), "sha256=", expected)
+    def verify(self, delivery: Delivery, secrets: SecretValues) -> None:
+        expected = hmac_hex(secrets.platform_secret(self.platform), delivery.body)
+        check_prefixed_hex(delivery.headers.get("x-hub-signature-256"), "sha256=", expected)
 
-    def correlation_id(self, request: HttpRequest) -> str | None:
+    def delivery_id(self, delivery: Delivery) -> str | None:
         return None
 
-    def parse(self, request: HttpRequest) -> Parsed:
+    def parse(self, delivery: Delivery) -> Parsed:
         try:
-            payload = _dict(orjson.loads(request.body), "the body")
+            payload = _dict(orjson.loads(delivery.body), "the body")
         except orjson.JSONDecodeError as exc:
-            raise BadRequest(f"the body is not valid JSON: {exc}") from exc
+            raise InvalidBody(f"the body is not valid JSON: {exc}") from exc
         obj = payload.get("object")
         if not isinstance(obj, str):
-            raise BadRequest("a Meta delivery names its `object`")
-        candidates: list[Candidate] = []
+            raise InvalidBody("a Meta delivery names its `object`")
+        mentions: list[Mention] = []
         ignored = 0
-        for found in self._walk(obj, _list(payload.get("entry"), "entry"), request):
+        for found in self._walk(obj, _list(payload.get("entry"), "entry"), delivery):
             if found is None:
                 ignored += 1
             else:
-                candidates.append(found)
-        return Parsed(candidates=candidates, ignored=ignored)
+                mentions.append(found)
+        return Parsed(mentions=mentions, ignored=ignored)
 
-    def _walk(self, obj: str, entries: list[Any], request: HttpRequest) -> Iterator[Candidate | None]:
+    def _walk(self, obj: str, entries: list[Any], delivery: Delivery) -> Iterator[Mention | None]:
         for raw_entry in entries:
             entry = _dict(raw_entry, "an entry")
             account = sid(entry.get("id"))
             for raw_change in _list(entry.get("changes"), "changes"):
                 change = _dict(raw_change, "a change")
                 value = _dict(change.get("value"), "a change value")
-                yield from self._change(obj, str(change.get("field")), value, account, entry, request)
+                yield from self._change(obj, str(change.get("field")), value, account, entry, delivery)
             for key in ("messaging", "standby"):
                 for raw_event in _list(entry.get(key), key):
-                    yield self._message(obj, _dict(raw_event, "a messaging event"), request)
+                    yield self._message(obj, _dict(raw_event, "a messaging event"), delivery)
 
     def _change(
         self,
@@ -111,22 +110,22 @@ class Meta:
         value: dict[str, Any],
         account: str,
         entry: dict[str, Any],
-        request: HttpRequest,
-    ) -> Iterator[Candidate | None]:
+        delivery: Delivery,
+    ) -> Iterator[Mention | None]:
         if obj == "whatsapp_business_account" and field == "messages":
-            yield from self._whatsapp(value, request)
+            yield from self._whatsapp(value, delivery)
         elif obj == "instagram" and field in ("comments", "live_comments"):
-            yield self._instagram_comment(field, value, account, entry, request)
+            yield self._instagram_comment(field, value, account, entry, delivery)
         elif obj == "page" and field in ("feed", "mention"):
-            yield self._page_feed(field, value, account, entry, request)
+            yield self._page_feed(field, value, account, entry, delivery)
         elif obj == "page" and field == "ratings":
-            yield self._rating(value, account, entry, request)
+            yield self._rating(value, account, entry, delivery)
         else:
             yield None
 
     def _page_feed(
-        self, field: str, value: dict[str, Any], account: str, entry: dict[str, Any], request: HttpRequest
-    ) -> Candidate | None:
+        self, field: str, value: dict[str, Any], account: str, entry: dict[str, Any], delivery: Delivery
+    ) -> Mention | None:
         item, verb = value.get("item"), value.get("verb")
         if verb != "add" or not (item == "comment" or item in FEED_POST_ITEMS):
             return None
@@ -146,12 +145,12 @@ class Meta:
             channel, kind = "facebook.comment", "comment"
         else:
             if post_id is None:
-                raise BadRequest("a feed post change has no post_id")
+                raise InvalidBody("a feed post change has no post_id")
             native_id, parent, thread = post_id, None, post_id
             channel, kind = "facebook.post", "post"
         if field == "mention":
             channel = "facebook.mention"
-        mention = build_mention(
+        return build_mention(
             platform=self.platform,
             channel=channel,
             kind=kind,
@@ -164,35 +163,31 @@ class Meta:
             text=text,
             url=value.get("permalink_url") if isinstance(value.get("permalink_url"), str) else None,
             created_at=created,
-            received_at=request.received_at,
+            received_at=delivery.received_at,
         )
-        return Candidate.new_message(mention)
 
-    def _rating(
-        self, value: dict[str, Any], account: str, entry: dict[str, Any], request: HttpRequest
-    ) -> Candidate | None:
+    def _rating(self, value: dict[str, Any], account: str, entry: dict[str, Any], delivery: Delivery) -> Mention | None:
         if value.get("item") != "rating" or value.get("verb") != "add":
             return None
         native_id = sid(value.get("open_graph_story_id"))
         rating = value.get("rating")
-        mention = build_mention(
+        return build_mention(
             platform=self.platform,
             channel="facebook.review",
             kind="review",
             native_id=native_id,
             thread_id=native_id,
             account_id=account,
-            author=Author(id=sid(value.get("reviewer_id")), name=text_or_none(value.get("reviewer_name"))),
+            author=Person(id=sid(value.get("reviewer_id")), name=text_or_none(value.get("reviewer_name"))),
             text=str(value.get("review_text") or ""),
             rating=rating if isinstance(rating, int) and 1 <= rating <= 5 else None,
             created_at=from_unix(value.get("created_time") or entry.get("time")),
-            received_at=request.received_at,
+            received_at=delivery.received_at,
         )
-        return Candidate.new_message(mention)
 
     def _instagram_comment(
-        self, field: str, value: dict[str, Any], account: str, entry: dict[str, Any], request: HttpRequest
-    ) -> Candidate | None:
+        self, field: str, value: dict[str, Any], account: str, entry: dict[str, Any], delivery: Delivery
+    ) -> Mention | None:
         text = value.get("text")
         if not isinstance(text, str):
             return None
@@ -200,11 +195,11 @@ class Meta:
         parent = sid(value["parent_id"]) if value.get("parent_id") is not None else None
         sender = value.get("from")
         author = (
-            Author(id=sid(sender.get("id")), handle=text_or_none(sender.get("username")))
+            Person(id=sid(sender.get("id")), handle=text_or_none(sender.get("username")))
             if isinstance(sender, dict) and sender.get("id") is not None
             else UNKNOWN_AUTHOR
         )
-        mention = build_mention(
+        return build_mention(
             platform=self.platform,
             channel="instagram.live_comment" if field == "live_comments" else "instagram.comment",
             kind="comment",
@@ -216,18 +211,17 @@ class Meta:
             from_brand=author.id == account,
             text=text,
             created_at=from_unix(entry.get("time")),
-            received_at=request.received_at,
+            received_at=delivery.received_at,
         )
-        return Candidate.new_message(mention)
 
-    def _message(self, obj: str, event: dict[str, Any], request: HttpRequest) -> Candidate | None:
+    def _message(self, obj: str, event: dict[str, Any], delivery: Delivery) -> Mention | None:
         message = event.get("message")
         if not isinstance(message, dict) or message.get("is_deleted"):
             return None  # deliveries, reads, reactions, postbacks, deletions
         raw_text = message.get("text")
         text = raw_text if isinstance(raw_text, str) else ""
         attachments = tuple(
-            Attachment(type=str(a.get("type", "file")), url=_attachment_url(a))
+            Media(type=str(a.get("type", "file")), url=_attachment_url(a))
             for a in _list(message.get("attachments"), "attachments")
             if isinstance(a, dict)
         )
@@ -240,7 +234,7 @@ class Meta:
         page, person = (sender, recipient) if echo else (recipient, sender)
         native_id = sid(message.get("mid"))
         reply_to = message.get("reply_to")
-        mention = build_mention(
+        return build_mention(
             platform=self.platform,
             channel="instagram.dm" if obj == "instagram" else "messenger",
             kind="message",
@@ -248,16 +242,15 @@ class Meta:
             thread_id=f"{page}:{person}",
             parent_id=sid(reply_to["mid"]) if isinstance(reply_to, dict) and reply_to.get("mid") else None,
             account_id=page,
-            author=Author(id=sender),
+            author=Person(id=sender),
             from_brand=echo,
             text=text,
             attachments=attachments,
-            created_at=from_unix(event.get("timestamp") or request.received_at.timestamp()),
-            received_at=request.received_at,
+            created_at=from_unix(event.get("timestamp") or delivery.received_at.timestamp()),
+            received_at=delivery.received_at,
         )
-        return Candidate.new_message(mention)
 
-    def _whatsapp(self, value: dict[str, Any], request: HttpRequest) -> Iterator[Candidate | None]:
+    def _whatsapp(self, value: dict[str, Any], delivery: Delivery) -> Iterator[Mention | None]:
         metadata = _dict(value.get("metadata"), "metadata")
         number = sid(metadata.get("phone_number_id"))
         names = {
@@ -285,21 +278,21 @@ class Meta:
                 thread_id=f"{number}:{sender}",
                 parent_id=sid(context["id"]) if isinstance(context, dict) and context.get("id") else None,
                 account_id=number,
-                author=Author(id=sender, handle=sender, name=names.get(sender)),
+                author=Person(id=sender, handle=sender, name=names.get(sender)),
                 text=text,
                 attachments=attachments,
-                created_at=from_unix(message.get("timestamp") or request.received_at.timestamp()),
-                received_at=request.received_at,
+                created_at=from_unix(message.get("timestamp") or delivery.received_at.timestamp()),
+                received_at=delivery.received_at,
             )
-            yield Candidate.new_message(mention)
+            yield mention
 
 
-def _page_author(value: dict[str, Any]) -> Author:
+def _page_author(value: dict[str, Any]) -> Person:
     sender = value.get("from")
     if isinstance(sender, dict) and sender.get("id") is not None:
-        return Author(id=sid(sender["id"]), name=text_or_none(sender.get("name")))
+        return Person(id=sid(sender["id"]), name=text_or_none(sender.get("name")))
     if value.get("sender_id") is not None:  # payloads before Graph API v2.11 or so
-        return Author(id=sid(value["sender_id"]), name=text_or_none(value.get("sender_name")))
+        return Person(id=sid(value["sender_id"]), name=text_or_none(value.get("sender_name")))
     return UNKNOWN_AUTHOR
 
 
@@ -309,7 +302,7 @@ def _attachment_url(attachment: dict[str, Any]) -> str | None:
     return url if isinstance(url, str) else None
 
 
-def _whatsapp_content(kind: str, message: dict[str, Any]) -> tuple[str, tuple[Attachment, ...]]:
+def _whatsapp_content(kind: str, message: dict[str, Any]) -> tuple[str, tuple[Media, ...]]:
     """Text a person wrote, whatever the message type; media and unsupported types keep a marker so nothing a
     customer sent disappears."""
     content = message.get(kind)
@@ -322,4 +315,4 @@ def _whatsapp_content(kind: str, message: dict[str, Any]) -> tuple[str, tuple[At
         reply = body.get("button_reply") or body.get("list_reply")
         title = text_or_none(reply.get("title")) if isinstance(reply, dict) else None
         return title or "", ()
-    return text_or_none(body.get("caption")) or "", (Attachment(type=kind),)
+    return text_or_none(body.get("caption")) or "", (Media(type=kind),)
