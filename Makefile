@@ -22,7 +22,7 @@ CDK_ENV := PATH="$(abspath infra/node_modules/.bin):$$PATH" CDK_DISABLE_CLI_TELE
 # Where the public labelled datasets are (never copied into the repository).
 DATA ?= ../shared/data
 
-.PHONY: run test lint typecheck unit functional contract e2e infra bench train eval synth deploy clean help
+.PHONY: run test lint typecheck unit functional contract e2e infra bench train eval synth deploy clean help mutate
 
 help:
 	@echo "make run    install what is needed and start the local stack (hark up)"
@@ -30,6 +30,7 @@ help:
 	@echo "make bench  run the benchmarks (not part of make test)"
 	@echo "make eval   score the local analyzer on the public datasets (DATA=../shared/data), write docs/evaluation.md"
 	@echo "make train  retrain the local analyzer's models from the public datasets into services/classify/models"
+	@echo "make mutate plant each listed bug (tools/mutants.py) in a scratch copy and check the tests notice"
 	@echo "make synth  synthesise the CloudFormation template (STAGE=dev); make deploy deploys it"
 
 $(UV):
@@ -68,6 +69,9 @@ deploy: $(STAMP) $(CDK)
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m bench
+
+mutate: $(STAMP)
+	$(VENV)/bin/python -m tools.mutate
 
 train: $(STAMP)
 	$(VENV)/bin/python -m ml.train --data $(DATA)
