@@ -11,6 +11,9 @@ from typing import Any
 
 import pytest
 
+# Plain asserts in the shared connector checks explain their failures like the tests' own.
+pytest.register_assert_rewrite("tests.connectors")
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures" / "webhooks"

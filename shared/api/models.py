@@ -116,6 +116,7 @@ class WebhookReceipt(BaseModel):
     accepted: int = Field(description="Messages kept: archived and on their way to classification.")
     ignored: int = Field(description="Events that carry no message (reactions, receipts, typing).")
     mention_ids: list[str]
+    deleted: int = Field(default=0, description="Messages deleted on the platform, passed on to every copy.")
 
 
 Cursor = Annotated[str, Field(min_length=1, max_length=MAX_CURSOR, pattern=r"^[A-Za-z0-9_-]+$")]
