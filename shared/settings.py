@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shared.errors import NotConfigured
 from shared.events import PLATFORMS
-from shared.resources import QUEUES, SECRETS, TABLES, QueueSpec, TableSpec
+from shared.resources import BUCKETS, CONFIG, QUEUES, SECRETS, TABLES, TOPICS, QueueSpec, TableSpec
 
 AnalyzerMode = Literal["local", "comprehend", "tiered"]
 
@@ -48,6 +48,9 @@ class Settings(BaseModel):
     max_webhook_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
     max_api_bytes: int = Field(default=1024 * 1024, gt=0)
     api_bases: dict[str, str] = Field(default_factory=dict)
+    topic_arns: dict[str, str] = Field(default_factory=dict)
+    bucket_names: dict[str, str] = Field(default_factory=dict)
+    config_parameter: str | None = None
 
     @property
     def dev_defaults(self) -> bool:
@@ -75,6 +78,8 @@ class Settings(BaseModel):
             "dlq_urls": {q.key: v for q in QUEUES if (v := pick(q.dlq_env_var))},
             "platform_secrets": {p: v for p in PLATFORMS if (v := pick(f"HARK_SECRET_{p.upper()}"))},
             "api_bases": {p: v for p in PLATFORMS if (v := pick(f"HARK_API_BASE_{p.upper()}"))},
+            "topic_arns": {t.key: v for t in TOPICS if (v := pick(t.env_var))},
+            "bucket_names": {b.key: v for b in BUCKETS if (v := pick(b.env_var))},
         }
         scalars = {
             "stage": "HARK_STAGE",
@@ -89,6 +94,7 @@ class Settings(BaseModel):
             "triage_policy": "HARK_TRIAGE_POLICY",
             "max_webhook_bytes": "HARK_MAX_WEBHOOK_BYTES",
             "max_api_bytes": "HARK_MAX_API_BYTES",
+            "config_parameter": CONFIG.env_var,
         }
         for field, var in scalars.items():
             if (value := pick(var)) is not None:
