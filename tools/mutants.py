@@ -29,8 +29,14 @@ MUTANTS: tuple[Mutant, ...] = (
     # Parsers
     Mutant("github-thread", GITHUB, 'f"{ic.repository.full_name}#{ic.issue.number}"',
            'f"{ic.repository.full_name}#{ic.comment.id}"', "a comment threads on itself, not on its issue"),
-    Mutant("github-edits-as-new", GITHUB, 'if ic.action != "created":', 'if ic.action == "deleted":',
-           "an edited comment becomes a new message"),
+    Mutant("github-edits-as-new", GITHUB, '    if action != "edited":\n        return None',
+           "    if True:\n        return None", "an edited comment looks like the original"),
+    Mutant("github-deletes", GITHUB,
+           '        if action == "deleted":\n            return build_deletion(self.platform, native_id, '
+           'delivery.received_at, delivery.received_at)\n        if comment.user.type == "Bot":',
+           '        if False:\n            return build_deletion(self.platform, native_id, '
+           'delivery.received_at, delivery.received_at)\n        if comment.user.type == "Bot":',
+           "a deleted comment is heard as a new one"),
     Mutant("github-bots", GITHUB, 'if comment.user.type == "Bot":', "if False:", "bot comments are heard"),
     Mutant("github-brand", GITHUB, "from_brand=comment.author_association in BRAND_ASSOCIATIONS",
            "from_brand=False", "the brand's own comments look like customers'"),
@@ -40,11 +46,12 @@ MUTANTS: tuple[Mutant, ...] = (
            "page, person = (recipient, sender)", "the page's echo opens a thread with itself"),
     Mutant("meta-reply-thread", META, "thread = native_id if parent in (None, post_id) else str(parent)",
            "thread = native_id", "a reply starts its own thread"),
-    Mutant("meta-whatsapp-thread", META, 'thread_id=f"{number}:{sender}"', "thread_id=sender",
+    Mutant("meta-whatsapp-thread", META, 'else f"{number}:{sender.id}"', "else sender.id",
            "WhatsApp threads lose the business number"),
-    Mutant("meta-deleted-messages", META, 'if not isinstance(message, dict) or message.get("is_deleted"):',
-           "if not isinstance(message, dict):", "a deleted Messenger message is heard as new"),
-    Mutant("meta-rating", META, "rating=rating if isinstance(rating, int) and 1 <= rating <= 5 else None",
+    Mutant("meta-deleted-messages", META, 'if message.get("is_deleted"):  # unsent by its author',
+           "if False:", "a deleted Messenger message is heard as new"),
+    Mutant("meta-rating", META,
+           "rating=rating if isinstance(rating, int) and not isinstance(rating, bool) and 1 <= rating <= 5 else None",
            "rating=None", "a page review loses its stars"),
     # Verifiers
     Mutant("hmac-compare", BASE,
