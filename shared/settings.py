@@ -27,6 +27,11 @@ def dev_platform_secret(platform: str) -> str:
     return f"hark-dev-{platform}-secret"
 
 
+def dev_platform_token(platform: str) -> str:
+    """The outbound token used on the local stage when none is configured (the local fake platforms accept it)."""
+    return f"hark-dev-{platform}-token"
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -48,6 +53,11 @@ class Settings(BaseModel):
     max_webhook_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
     max_api_bytes: int = Field(default=1024 * 1024, gt=0)
     api_bases: dict[str, str] = Field(default_factory=dict)
+    # Outbound API credentials per platform (HARK_TOKEN_<PLATFORM>); in AWS the secret's `tokens`.
+    platform_tokens: dict[str, str] = Field(default_factory=dict)
+    # The configuration document (shared/config.py): a file, `ssm:<name>`, or unset for the bundled default.
+    config: str | None = None
+    approvals: int = Field(default=0, ge=0, le=3, description="HARK_APPROVALS: tiers forced on every queue")
 
     @property
     def dev_defaults(self) -> bool:
@@ -75,6 +85,7 @@ class Settings(BaseModel):
             "dlq_urls": {q.key: v for q in QUEUES if (v := pick(q.dlq_env_var))},
             "platform_secrets": {p: v for p in PLATFORMS if (v := pick(f"HARK_SECRET_{p.upper()}"))},
             "api_bases": {p: v for p in PLATFORMS if (v := pick(f"HARK_API_BASE_{p.upper()}"))},
+            "platform_tokens": {p: v for p in PLATFORMS if (v := pick(f"HARK_TOKEN_{p.upper()}"))},
         }
         scalars = {
             "stage": "HARK_STAGE",
@@ -89,6 +100,8 @@ class Settings(BaseModel):
             "triage_policy": "HARK_TRIAGE_POLICY",
             "max_webhook_bytes": "HARK_MAX_WEBHOOK_BYTES",
             "max_api_bytes": "HARK_MAX_API_BYTES",
+            "config": "HARK_CONFIG",
+            "approvals": "HARK_APPROVALS",
         }
         for field, var in scalars.items():
             if (value := pick(var)) is not None:
