@@ -77,7 +77,7 @@ class FakePlatforms:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def base(self, platform: str) -> str:
         return f"{self.url}/{platform}"
