@@ -8,9 +8,11 @@ picks its queue), `sla` (first response, next response and resolution targets pe
 `voice` (the brand's own stock phrases). A section another concern needs (the pollers' `sources`) is added as
 one more optional field of `HarkConfig`, with its own model, so every file written before it stays valid.
 
-Where it comes from: `HARK_CONFIG` names a file (YAML or JSON), or `ssm:<parameter name>` for an SSM parameter
-read through Powertools Parameters (cached five minutes, so a change needs no deploy); unset, the bundled default
-(`shared/config_default.yaml`) applies, which makes the demo work with the single dev key and no approval tier.
+Where it comes from: `HARK_CONFIG` names a file (YAML or JSON), or `ssm:<parameter name>`; unset, the stack's
+SSM parameter (`HARK_CONFIG_PARAMETER`, `/hark/<stage>/config`, which the CDK app and `hark up` create), read
+through Powertools Parameters (cached five minutes, so a change needs no deploy). An empty document, or none at
+all, is the bundled default (`shared/config_default.yaml`), which makes the demo work with the single dev key and
+no approval tier.
 `HARK_APPROVALS=<n>` forces n approval tiers on every queue (a local switch for trying approvals).
 
 A document that breaks a rule is refused as a whole, with the path of every error (`routing[2].queue: no queue
@@ -442,14 +444,21 @@ class ParameterConfig:
             text = str(self._provider.get(self._name, max_age=CACHE_SECONDS))
         with self._lock:
             if self._last is None or self._last[0] != text:
-                config = load_text(text, f"ssm:{self._name}").with_forced_approvals(self._approvals)
-                self._last = (text, LoadedConfig(config, digest(config), f"ssm:{self._name}"))
+                # An empty document (what a fresh stack provisions) means every section at the bundled default.
+                empty = text.strip() in ("", "{}")
+                source = f"ssm:{self._name}" + (" (empty: the bundled default)" if empty else "")
+                body = DEFAULT_FILE.read_text(encoding="utf-8") if empty else text
+                config = load_text(body, source).with_forced_approvals(self._approvals)
+                self._last = (text, LoadedConfig(config, digest(config), source))
             return self._last[1]
 
 
 def config_source(settings: Any) -> ConfigSource:
-    """From `Settings.config` (`HARK_CONFIG`): a file, `ssm:<name>`, or the bundled default."""
-    location: str | None = settings.config
+    """From `HARK_CONFIG` (a file, or `ssm:<name>`), else the stack's parameter (`HARK_CONFIG_PARAMETER`), else the
+    bundled default."""
+    location: str | None = settings.config or (
+        f"ssm:{settings.config_parameter}" if getattr(settings, "config_parameter", None) else None
+    )
     approvals: int = settings.approvals
     if location and location.startswith("ssm:"):
         from shared.aws import client  # noqa: PLC0415

@@ -83,6 +83,49 @@ class SqsSource:
     batch_size: int
     max_batching_window_s: int
     report_batch_item_failures: bool = True
+    # The event source's MaximumConcurrency (2-1,000): how many batches run at once. None: Lambda's default.
+    max_concurrency: int | None = None
+
+
+@dataclass(frozen=True)
+class BucketSpec:
+    """An S3 bucket. Encrypted, private and TLS-only wherever it is built; the rest is what it is for."""
+
+    key: str
+    env_var: str
+    owner: str  # the one service that writes it
+    description: str = ""
+    # Lifecycle: move to Infrequent Access after this many days; delete after that many (None: keep).
+    infrequent_access_after_days: int | None = None
+    expire_after_days: int | None = None
+    # S3 Object Lock in compliance mode: no one, root included, can delete or overwrite an object this long.
+    object_lock_days: int | None = None
+
+    def physical_name(self, stage: str) -> str:
+        """The local stack's name; in AWS CloudFormation names buckets (names are global) and passes it on."""
+        return f"hark-{stage}-{self.key}"
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """An SNS topic people (or a function) subscribe to."""
+
+    key: str
+    env_var: str
+    description: str = ""
+
+    def physical_name(self, stage: str) -> str:
+        return f"hark-{stage}-{self.key}"
+
+
+@dataclass(frozen=True)
+class ConfigSpec:
+    """The configuration document (JSON): an SSM parameter in AWS, edited without a deploy."""
+
+    env_var: str = "HARK_CONFIG_PARAMETER"
+
+    def physical_name(self, stage: str) -> str:
+        return f"/hark/{stage}/config"
 
 
 @dataclass(frozen=True)
@@ -99,11 +142,15 @@ class FunctionSpec:
     sends_to: tuple[QueueSpec, ...] = ()
     reads_secret: bool = False
     uses_comprehend: bool = False
-    # An EventBridge schedule expression (`rate(1 minute)`, `cron(...)`) that invokes the function; `hark up` runs
-    # a timer at the same rate.
+    # An EventBridge schedule ("rate(5 minutes)", "cron(0 3 * * ? *)"); the local stack runs it on the same clock.
     schedule: str | None = None
-    # Reads the configuration document (HARK_CONFIG `ssm:<name>` in AWS).
+    # Invoked by this SNS topic (respond's alarm handler on the alarm topic).
+    sns_source: TopicSpec | None = None
+    reads_buckets: tuple[BucketSpec, ...] = ()
+    writes_buckets: tuple[BucketSpec, ...] = ()  # PutObject only: nothing deletes or overwrites through a role
+    publishes_to: tuple[TopicSpec, ...] = ()
     reads_config: bool = False
+    description: str = ""
 
 
 MENTIONS = TableSpec(
@@ -186,7 +233,40 @@ IDEMPOTENCY = TableSpec(
     description="Powertools Idempotency records: what was done once (a reply sent) and its result.",
 )
 
-TABLES: tuple[TableSpec, ...] = (MENTIONS, INBOX, TASKS, IDEMPOTENCY, AUDIT, NOTES, NOTIFICATIONS)
+INCIDENTS = TableSpec(
+    key="incidents",
+    env_var="HARK_TABLE_INCIDENTS",
+    owner="respond",
+    partition_key=KeyAttr("id"),
+    # Newest first within a status; `open` and `acknowledged` are what on-call looks at.
+    indexes=(IndexSpec("by_status", KeyAttr("status"), KeyAttr("opened_key")),),
+    # Records of SNS message ids already handled expire; incidents themselves are kept.
+    ttl_attribute="expires_at",
+    description="Incidents: CloudWatch alarms and detected spikes, with their acknowledgement and crisis mode.",
+)
+
+SIGNALS = TableSpec(
+    key="signals",
+    env_var="HARK_TABLE_SIGNALS",
+    owner="respond",
+    partition_key=KeyAttr("series"),
+    sort_key=KeyAttr("bucket"),
+    # Minute buckets live a day, hour buckets 15 days: what the spike detector's baselines need, no more.
+    ttl_attribute="expires_at",
+    description="Mention counts per brand per minute and hour (total, negative): the spike detector's history.",
+)
+
+TABLES: tuple[TableSpec, ...] = (
+    MENTIONS,
+    INBOX,
+    TASKS,
+    IDEMPOTENCY,
+    INCIDENTS,
+    SIGNALS,
+    AUDIT,
+    NOTES,
+    NOTIFICATIONS,
+)
 
 CLASSIFY_QUEUE = QueueSpec(
     key="classify",
@@ -207,6 +287,38 @@ RESPOND_QUEUE = QueueSpec(
 
 QUEUES: tuple[QueueSpec, ...] = (CLASSIFY_QUEUE, RESPOND_QUEUE)
 
+ALARMS_TOPIC = TopicSpec(
+    key="alarms",
+    env_var="HARK_TOPIC_ALARMS_ARN",
+    description="Every CloudWatch alarm: the platform team's e-mail and respond's alarm handler (incidents).",
+)
+ONCALL_TOPIC = TopicSpec(
+    key="oncall",
+    env_var="HARK_TOPIC_ONCALL_ARN",
+    description="Crisis mode and incidents that need a person now: the community lead's phone or pager.",
+)
+SAFETY_TOPIC = TopicSpec(
+    key="safety",
+    env_var="HARK_TOPIC_SAFETY_ARN",
+    description="Suspected adverse events: the drug-safety (pharmacovigilance) team.",
+)
+
+TOPICS: tuple[TopicSpec, ...] = (ALARMS_TOPIC, ONCALL_TOPIC, SAFETY_TOPIC)
+
+AUDIT_EXPORT = BucketSpec(
+    key="audit-export",
+    env_var="HARK_BUCKET_AUDIT_EXPORT",
+    owner="respond",
+    # Regulated brands keep what they said for years; Object Lock makes the export tamper-proof for that long.
+    object_lock_days=7 * 365,
+    infrequent_access_after_days=30,
+    description="Exports of the audit log, write-once (S3 Object Lock, compliance mode).",
+)
+
+BUCKETS: tuple[BucketSpec, ...] = (AUDIT_EXPORT,)
+
+CONFIG = ConfigSpec()
+
 INGEST_API = FunctionSpec(
     key="ingest-api",
     service="ingest",
@@ -225,7 +337,8 @@ CLASSIFY = FunctionSpec(
     timeout_s=30,
     memory_mb=512,
     # Up to 25 documents per Comprehend Batch call; a short window lets quiet periods still flow quickly.
-    sqs_source=SqsSource(CLASSIFY_QUEUE, batch_size=25, max_batching_window_s=1),
+    # Ten batches at once, each a handful of Comprehend Batch calls, stay under its ~20 requests/s per API.
+    sqs_source=SqsSource(CLASSIFY_QUEUE, batch_size=25, max_batching_window_s=1, max_concurrency=10),
     reads=(MENTIONS,),
     writes=(MENTIONS,),
     sends_to=(RESPOND_QUEUE,),
@@ -240,8 +353,9 @@ RESPOND_API = FunctionSpec(
     memory_mb=256,
     http=True,
     # Commands write the task with its audit entry; a send writes its idempotency record and the reply's inbox item.
-    reads=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY),
-    writes=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY),
+    reads=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS),
+    writes=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS),
+    publishes_to=(ONCALL_TOPIC,),
     reads_secret=True,
     reads_config=True,
 )
@@ -271,7 +385,41 @@ RESPOND_SLA = FunctionSpec(
     reads_config=True,
 )
 
-FUNCTIONS: tuple[FunctionSpec, ...] = (INGEST_API, CLASSIFY, RESPOND_API, RESPOND, RESPOND_SLA)
+RESPOND_ALARMS = FunctionSpec(
+    key="respond-alarms",
+    service="respond",
+    handler="services.respond.app.on_alarm",
+    timeout_s=10,
+    memory_mb=256,
+    sns_source=ALARMS_TOPIC,
+    reads=(INCIDENTS,),
+    writes=(INCIDENTS,),
+    publishes_to=(ONCALL_TOPIC,),
+    description="Turns each CloudWatch alarm state change into an incident.",
+)
+
+RESPOND_WATCH = FunctionSpec(
+    key="respond-watch",
+    service="respond",
+    handler="services.respond.app.on_watch",
+    timeout_s=60,
+    memory_mb=256,
+    schedule="rate(1 minute)",
+    reads=(INBOX, INCIDENTS, SIGNALS),
+    writes=(INCIDENTS, SIGNALS),
+    publishes_to=(ONCALL_TOPIC,),
+    description="The spike detector: counts what arrived each minute and opens an incident on a negative surge.",
+)
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (
+    INGEST_API,
+    CLASSIFY,
+    RESPOND_API,
+    RESPOND,
+    RESPOND_ALARMS,
+    RESPOND_WATCH,
+    RESPOND_SLA,
+)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from services.ingest.platforms.base import Answer, Connector, Delivery, Handshake, Person, build_mention
+from services.ingest.platforms.base import Answer, Connector, Delivery, Handshake, Notice, Person, build_mention
 from shared.api.models import PartnerMention
 from shared.auth import Principal, Role
 from shared.errors import (
@@ -36,7 +36,7 @@ from shared.errors import (
     Unavailable,
     UnsupportedContentType,
 )
-from shared.events import Arrival, Envelope, Mention, MentionReceived
+from shared.events import Arrival, Envelope, Mention, MentionDeleted, MentionDeletion, MentionReceived
 from shared.observability import count, get_logger
 from shared.secrets import SecretSource
 from shared.settings import Settings
@@ -51,12 +51,39 @@ class Publisher(Protocol):
         """Send every envelope; the ids of those that could not be sent."""
 
 
+class Notices(Protocol):
+    def notify(self, notices: Sequence[Notice]) -> None:
+        """Hand on what a platform said that is not a message (a new video, a lease, a revoked subscription)."""
+
+
+class LoggedNotices:
+    """Until a part of Hark subscribes to them, notices are logged (one structured line each) and counted."""
+
+    def notify(self, notices: Sequence[Notice]) -> None:
+        for notice in notices:
+            get_logger(SERVICE).info(
+                "platform notice",
+                extra={
+                    "platform": notice.platform,
+                    "notice": notice.kind,
+                    "ref": notice.ref,
+                    "account_id": notice.account_id,
+                    "at": notice.at.isoformat(),
+                    **{f"detail_{k}": v for k, v in notice.detail.items()},
+                },
+            )
+        if notices:
+            count(SERVICE, "PlatformNotices", len(notices))
+
+
 @dataclass(frozen=True)
 class Receipt:
-    """A delivery kept: its mentions are on their way to classification; `ignored` events carried no message."""
+    """A delivery kept: its mentions are on their way to classification, its deletions to every owner of a copy;
+    `ignored` events carried no message."""
 
     mentions: tuple[Mention, ...]
     ignored: int = 0
+    deletions: tuple[MentionDeletion, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,11 +99,13 @@ class IngestService:
         secrets: SecretSource,
         publisher: Publisher,
         connectors: Mapping[str, Connector],
+        notices: Notices | None = None,
     ) -> None:
         self._settings = settings
         self._secrets = secrets
         self._publisher = publisher
         self._connectors = connectors
+        self._notices = notices or LoggedNotices()
 
     def connector(self, platform: str) -> Connector:
         connector = self._connectors.get(platform)
@@ -89,6 +118,7 @@ class IngestService:
         if answer is None:
             raise NoHandshake(f"{handshake.platform} has no subscription handshake; its webhooks are delivered")
         count(SERVICE, "HandshakesAnswered")
+        self._notices.notify(answer.notices)
         return answer
 
     def receive(self, delivery: Delivery) -> Receipt | Answer:
@@ -117,11 +147,11 @@ class IngestService:
                 "unparsed delivery", extra={"platform": delivery.platform, "error": type(exc).__name__}
             )
             raise InvalidBody(f"the body is not a {delivery.platform} delivery Hark can read") from exc
-        if parsed.answer is not None:
-            return parsed.answer
         delivery_id = _token(connector.delivery_id(delivery)) or _token(delivery.request_id) or str(uuid.uuid4())
         mentions = _unique(parsed.mentions)
-        self.admit(mentions, correlation_id=delivery_id, delivery_id=delivery_id)
+        deletions = list({d.id: d for d in parsed.deletions}.values())
+        self.admit(mentions, correlation_id=delivery_id, delivery_id=delivery_id, deletions=deletions)
+        self._notices.notify(parsed.notices)
         if parsed.ignored:
             count(SERVICE, "EventsIgnored", parsed.ignored)
         get_logger(SERVICE).info(
@@ -130,10 +160,13 @@ class IngestService:
                 "platform": delivery.platform,
                 "delivery_id": delivery_id,
                 "accepted": len(mentions),
+                "deleted": len(deletions),
                 "ignored": parsed.ignored,
             },
         )
-        return Receipt(tuple(mentions), parsed.ignored)
+        if parsed.answer is not None:
+            return parsed.answer
+        return Receipt(tuple(mentions), parsed.ignored, tuple(deletions))
 
     def submit(
         self,
@@ -166,12 +199,19 @@ class IngestService:
             seen.add(mention.id)
         return answered
 
-    def admit(self, mentions: Sequence[Mention], *, correlation_id: str, delivery_id: str | None) -> None:
-        """Queue every mention, or raise `Unavailable` so the sender retries the whole delivery (what was queued
-        comes back as a duplicate, which its owner drops)."""
-        if not mentions:
+    def admit(
+        self,
+        mentions: Sequence[Mention],
+        *,
+        correlation_id: str,
+        delivery_id: str | None,
+        deletions: Sequence[MentionDeletion] = (),
+    ) -> None:
+        """Queue every mention and deletion, or raise `Unavailable` so the sender retries the whole delivery (what
+        was queued comes back as a duplicate, which its owner drops)."""
+        if not mentions and not deletions:
             return
-        envelopes = [
+        envelopes: list[Envelope[Any]] = [
             MentionReceived.wrap(
                 Arrival(mention=m, delivery_id=delivery_id),
                 correlation_id=correlation_id,
@@ -180,11 +220,19 @@ class IngestService:
             )
             for m in mentions
         ]
+        envelopes += [
+            MentionDeleted.wrap(d, correlation_id=correlation_id, producer=SERVICE, occurred_at=d.deleted_at)
+            for d in deletions
+        ]
         failed = self._publisher.publish(envelopes)
-        count(SERVICE, "MentionsAccepted", len(envelopes) - len(failed))
+        failed_ids = set(failed)
+        if mentions:
+            count(SERVICE, "MentionsAccepted", sum(1 for e in envelopes[: len(mentions)] if e.id not in failed_ids))
+        if deletions:
+            count(SERVICE, "DeletionsAccepted", sum(1 for e in envelopes[len(mentions) :] if e.id not in failed_ids))
         if failed:
             count(SERVICE, "EnqueueFailures", len(failed))
-            raise Unavailable(f"{len(failed)} of {len(envelopes)} mentions could not be queued; retry the delivery")
+            raise Unavailable(f"{len(failed)} of {len(envelopes)} events could not be queued; retry the delivery")
 
 
 def _unique(mentions: Sequence[Mention]) -> list[Mention]:

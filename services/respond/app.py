@@ -9,18 +9,24 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from chalice.app import Chalice, SQSEvent
+from chalice.app import Chalice, CloudWatchEvent, SNSEvent, SQSEvent
+from pydantic import ValidationError
 
-from services.respond import bootstrap
+from services.respond import bootstrap, incident_bootstrap
 from services.respond.service import RespondService
 from shared.api import operations as ops
 from shared.api.models import (
+    AlarmReceipt,
     ApproveBody,
     AssignBody,
     AuditPage,
     ClaimQuery,
     ConfigView,
     DraftBody,
+    Incident,
+    IncidentAction,
+    IncidentPage,
+    IncidentQuery,
     MentionPage,
     MentionQuery,
     Note,
@@ -31,14 +37,16 @@ from shared.api.models import (
     RejectBody,
     SendBody,
     SnoozeBody,
+    SnsNotification,
     Suggestions,
     SweepResult,
     TaskPage,
     TaskQuery,
 )
+from shared.errors import InvalidInput
 from shared.events import StoredMention, Task
-from shared.observability import instrument
-from shared.resources import RESPOND
+from shared.observability import get_logger, instrument
+from shared.resources import RESPOND, RESPOND_ALARMS, RESPOND_SLA, RESPOND_WATCH
 from shared.web import Call, Edge, Raw
 
 SERVICE = "respond"
@@ -225,6 +233,63 @@ def _sweep(_event: Any, _context: Any) -> dict[str, Any]:
 
 # The scheduled SLA sweep: the CDK app adds its EventBridge schedule from the function spec (`RESPOND_SLA.schedule`),
 # `hark up` runs a timer at the same rate.
-@app.lambda_function(name="on_sla_sweep")
-def on_sla_sweep(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return instrument(SERVICE, _sweep)(event, context)
+@app.schedule(RESPOND_SLA.schedule or "rate(1 minute)", name="on_sla_sweep")
+def on_sla_sweep(event: CloudWatchEvent) -> dict[str, Any]:
+    return instrument(SERVICE, _sweep)(event.to_dict(), event.context)
+
+
+# Incidents: CloudWatch alarms (through SNS), the spike detector, on-call's acknowledgements.
+@edge.operation(ops.RECEIVE_ALARM)
+def receive_alarm(call: Call[None, SnsNotification]) -> AlarmReceipt:
+    return incident_bootstrap.root.get().service.receive_alarm(call.body, by=call.caller.user)
+
+
+@edge.operation(ops.LIST_INCIDENTS)
+def list_incidents(call: Call[IncidentQuery, None]) -> IncidentPage:
+    page = incident_bootstrap.root.get().service.list(call.caller, call.query)
+    return IncidentPage(items=page.items, next_cursor=page.next_cursor)
+
+
+@edge.operation(ops.GET_INCIDENT)
+def get_incident(call: Call[None, None]) -> Incident:
+    return incident_bootstrap.root.get().service.get(call.caller, call.path["incident_id"])
+
+
+@edge.operation(ops.ACK_INCIDENT)
+def acknowledge_incident(call: Call[None, IncidentAction]) -> Incident:
+    return incident_bootstrap.root.get().service.acknowledge(call.caller, call.path["incident_id"], call.body)
+
+
+@edge.operation(ops.RESOLVE_INCIDENT)
+def resolve_incident(call: Call[None, IncidentAction]) -> Incident:
+    return incident_bootstrap.root.get().service.resolve(call.caller, call.path["incident_id"], call.body)
+
+
+def _alarm_records(event: dict[str, Any], _context: Any) -> dict[str, Any]:
+    outcomes: list[str] = []
+    for record in event.get("Records", []):
+        try:
+            notification = SnsNotification.model_validate(record.get("Sns", {}))
+            receipt = incident_bootstrap.root.get().service.receive_alarm(notification)
+            outcomes.append(receipt.outcome)
+        except (ValidationError, InvalidInput) as exc:
+            # Retrying cannot fix a message that is not an alarm: log it and let it go.
+            get_logger(SERVICE).error("not an alarm notification", extra={"error": str(exc)[:500]})
+            outcomes.append("refused")
+    return {"outcomes": outcomes}
+
+
+# The topic named here is nominal: the CDK app subscribes this function to the alarm topic.
+@app.on_sns_message(topic=RESPOND_ALARMS.sns_source.key if RESPOND_ALARMS.sns_source else "alarms")
+def on_alarm(event: SNSEvent) -> dict[str, Any]:
+    return instrument(SERVICE, _alarm_records)(event.to_dict(), event.context)
+
+
+def _watch(_event: dict[str, Any], _context: Any) -> dict[str, Any]:
+    result = incident_bootstrap.root.get().watch.run()
+    return {"counted": result.counted, "raised": result.raised}
+
+
+@app.schedule(RESPOND_WATCH.schedule or "rate(1 minute)", name="on_watch")
+def on_watch(event: CloudWatchEvent) -> dict[str, Any]:
+    return instrument(SERVICE, _watch)(event.to_dict(), event.context)

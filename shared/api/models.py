@@ -118,6 +118,7 @@ class WebhookReceipt(BaseModel):
     accepted: int = Field(description="Messages kept: archived and on their way to classification.")
     ignored: int = Field(description="Events that carry no message (reactions, receipts, typing).")
     mention_ids: list[str]
+    deleted: int = Field(default=0, description="Messages deleted on the platform, passed on to every copy.")
 
 
 Cursor = Annotated[str, Field(min_length=1, max_length=MAX_CURSOR, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -327,3 +328,111 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: list[dict[str, Any]] | None = None
+
+
+# Incidents (respond): CloudWatch alarms and detected spikes, acknowledged and resolved by on-call.
+IncidentStatus = Literal["open", "acknowledged", "resolved"]
+IncidentKind = Literal["alarm", "spike"]
+Severity = Literal["critical", "warning", "info"]
+
+
+class SnsNotification(BaseModel):
+    """An SNS message as AWS delivers it (HTTP/S subscription body, or a Lambda event record's `Sns`): the
+    CloudWatch alarm state change is the JSON string in `Message`. Fields SNS adds for Lambda are ignored."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    type: Literal["Notification", "SubscriptionConfirmation", "UnsubscribeConfirmation"] = Field(alias="Type")
+    message_id: str = Field(alias="MessageId", min_length=1, max_length=128)
+    topic_arn: str = Field(default="", alias="TopicArn", max_length=512)
+    subject: str | None = Field(default=None, alias="Subject", max_length=512)
+    message: str = Field(alias="Message", max_length=256 * 1024)
+    timestamp: AwareDatetime | None = Field(default=None, alias="Timestamp")
+
+
+class TermCount(BaseModel):
+    term: str
+    count: int
+
+
+class SpikeExplanation(BaseModel):
+    """Why a spike was raised: the rule, the numbers it compared, and what the surge was about."""
+
+    rule: str = Field(description="`burst`, `hour_baseline` or `day_baseline`.")
+    summary: str
+    window_minutes: int
+    mentions: int = Field(description="Mentions in the window.")
+    negative: int = Field(description="Negative mentions in the window.")
+    baseline: float | None = Field(default=None, description="What the baseline expected for the window.")
+    threshold: float = Field(description="The count the rule needed to fire.")
+    negative_share: float
+    baseline_negative_share: float | None = None
+    top_terms: list[TermCount] = Field(default_factory=list, description="Most frequent words of negative ones.")
+    platforms: dict[str, int] = Field(default_factory=dict)
+    accounts: dict[str, int] = Field(default_factory=dict, description="The brand accounts addressed.")
+    sample_mention_ids: list[str] = Field(default_factory=list)
+
+
+class AlarmDetails(BaseModel):
+    name: str
+    state: str
+    previous_state: str | None = None
+    reason: str = ""
+    description: str | None = None
+    arn: str | None = None
+    region: str | None = None
+    account: str | None = None
+    metric: str | None = None
+    namespace: str | None = None
+    threshold: float | None = None
+    changed_at: datetime | None = None
+
+
+class IncidentEntry(BaseModel):
+    at: datetime
+    what: str
+    by: str
+
+
+class Incident(BaseModel):
+    id: str
+    kind: IncidentKind
+    source: str = Field(description="The alarm's name, or the detector rule and brand.")
+    title: str
+    severity: Severity
+    status: IncidentStatus
+    brand: str
+    crisis: bool = Field(description="A crisis alert (volume or sentiment surge), not a pipeline fault.")
+    crisis_mode: bool = Field(default=False, description="This incident put its brand into crisis mode.")
+    holding_statement: str | None = Field(default=None, description="A suggested first public reply.")
+    opened_at: datetime
+    updated_at: datetime
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    occurrences: int = 1
+    alarm: AlarmDetails | None = None
+    why: SpikeExplanation | None = None
+    timeline: list[IncidentEntry] = Field(default_factory=list)
+
+
+class IncidentQuery(Paging):
+    status: IncidentStatus | None = Field(default=None, description="Only this status (default: all).")
+
+
+class IncidentPage(BaseModel):
+    items: list[Incident]
+    next_cursor: str | None
+
+
+class IncidentAction(_Strict):
+    note: str | None = Field(default=None, max_length=2000)
+    crisis_mode: bool | None = Field(
+        default=None, description="On ack: put the brand into crisis mode (true) or not (false)."
+    )
+
+
+class AlarmReceipt(BaseModel):
+    incident: Incident | None = Field(description="The incident the alarm opened or updated; null if ignored.")
+    outcome: Literal["opened", "updated", "resolved", "duplicate", "ignored"]

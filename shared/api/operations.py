@@ -7,6 +7,7 @@ from typing import Any
 
 from shared.api import PUBLIC, Operation
 from shared.api.models import (
+    AlarmReceipt,
     ApproveBody,
     AssignBody,
     AuditPage,
@@ -14,6 +15,10 @@ from shared.api.models import (
     ConfigView,
     DraftBody,
     Health,
+    Incident,
+    IncidentAction,
+    IncidentPage,
+    IncidentQuery,
     MentionPage,
     MentionQuery,
     Note,
@@ -24,6 +29,7 @@ from shared.api.models import (
     RejectBody,
     SendBody,
     SnoozeBody,
+    SnsNotification,
     Submission,
     SubmissionResult,
     Suggestions,
@@ -370,6 +376,75 @@ DASHBOARD = Operation(
     roles=PUBLIC,
 )
 
+INCIDENT_ID = r"^i_[a-z2-7]{26}$"
+ON_CALL: frozenset[Role] = frozenset({"admin", "agent", "safety"})
+
+RECEIVE_ALARM = Operation(
+    id="receiveAlarm",
+    method="POST",
+    path="/v1/incidents/alarms",
+    service="respond",
+    tag="incidents",
+    summary="A CloudWatch alarm state change, wrapped by SNS exactly as AWS delivers it",
+    description="In AWS the alarm topic invokes respond directly; this route takes the same document (the SNS "
+    "notification whose `Message` is the alarm JSON) from the local stack, a relay or a test. An alarm going to "
+    "ALARM opens an incident (or adds an occurrence to the open one); going to OK resolves it. A redelivered "
+    "message (same MessageId) changes nothing.",
+    body=SnsNotification,
+    response=AlarmReceipt,
+    roles=frozenset({"admin"}),
+    errors=(InvalidBody,),
+)
+LIST_INCIDENTS = Operation(
+    id="listIncidents",
+    method="GET",
+    path="/v1/incidents",
+    service="respond",
+    tag="incidents",
+    summary="Incidents, newest first",
+    query=IncidentQuery,
+    response=IncidentPage,
+    roles=READERS,
+)
+GET_INCIDENT = Operation(
+    id="getIncident",
+    method="GET",
+    path="/v1/incidents/{incident_id}",
+    service="respond",
+    tag="incidents",
+    summary="One incident with its timeline and, for a spike, why it spiked",
+    response=Incident,
+    roles=READERS,
+    errors=(NotFound,),
+    path_patterns={"incident_id": INCIDENT_ID},
+)
+ACK_INCIDENT = Operation(
+    id="acknowledgeIncident",
+    method="POST",
+    path="/v1/incidents/{incident_id}/ack",
+    service="respond",
+    tag="incidents",
+    summary="Acknowledge an incident (someone is on it); optionally put its brand into crisis mode",
+    body=IncidentAction,
+    response=Incident,
+    roles=ON_CALL,
+    errors=(NotFound, Conflict),
+    path_patterns={"incident_id": INCIDENT_ID},
+)
+RESOLVE_INCIDENT = Operation(
+    id="resolveIncident",
+    method="POST",
+    path="/v1/incidents/{incident_id}/resolve",
+    service="respond",
+    tag="incidents",
+    summary="Resolve an incident; ends the crisis mode it started",
+    body=IncidentAction,
+    response=Incident,
+    roles=ON_CALL,
+    errors=(NotFound, Conflict),
+    path_patterns={"incident_id": INCIDENT_ID},
+)
+
 OPERATIONS: tuple[Operation, ...] = (
     WEBHOOK_HANDSHAKE,
     WEBHOOK_DELIVERY,
@@ -401,6 +476,11 @@ OPERATIONS: tuple[Operation, ...] = (
     CONFIG_AUDIT,
     OPENAPI,
     DASHBOARD,
+    RECEIVE_ALARM,
+    LIST_INCIDENTS,
+    GET_INCIDENT,
+    ACK_INCIDENT,
+    RESOLVE_INCIDENT,
 )
 
 
