@@ -128,6 +128,17 @@ def keys_command(args: argparse.Namespace) -> int:
 def sla_command(args: argparse.Namespace) -> int:
     from services.respond import cli  # noqa: PLC0415
 
+    env = os.environ  # noqa: TID251 - the command line is an edge; the AWS SDK reads credentials from here
+    if not env.get("AWS_ENDPOINT_URL") and env.get("HARK_STAGE", "local") == "local":
+        # The local stack's emulator, with the throwaway credentials `hark up` gives its functions.
+        env["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{env.get('HARK_AWS_PORT') or 5000}"
+        for name, value in (
+            ("AWS_ACCESS_KEY_ID", "hark-local"),
+            ("AWS_SECRET_ACCESS_KEY", "hark-local"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_DEFAULT_REGION", "us-east-1"),
+        ):
+            env.setdefault(name, value)
     return cli.sweep(_env(), args.at, sys.stdout, sys.stderr)
 
 
