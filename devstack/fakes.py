@@ -1,4 +1,6 @@
-"""Local fakes of the platform APIs Hark sends replies to (GitHub REST and GraphQL, Meta Graph API), on 127.0.0.1.
+"""Local fakes of the platform APIs Hark talks to, on 127.0.0.1: those it sends replies to (GitHub REST and GraphQL,
+Meta Graph API) and those it polls (Reddit, WordPress, YouTube, Bluesky, Discord, TikTok: `devstack/fake_feeds.py`,
+reached as `fake.feeds.<platform>`).
 
 They answer as the real APIs do (status codes, bodies, ids; errors in each platform's shape), check the bearer
 token, record every request, and can be told to refuse the next requests the way the platform would (a rate
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from devstack.fake_feeds import POLLED, FeedFakes
 from shared.settings import dev_platform_token
 
 ISSUE_COMMENTS = re.compile(r"^/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/issues/(?P<number>\d+)/comments$")
@@ -30,6 +33,7 @@ class Recorded:
     path: str
     body: Any
     headers: dict[str, str]
+    query: str = ""  # the query string of a GET
 
 
 @dataclass
@@ -45,23 +49,32 @@ class FakePlatforms:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, tokens: dict[str, str] | None = None) -> None:
         self.tokens = tokens or {p: dev_platform_token(p) for p in ("github", "meta")}
         self.requests: list[Recorded] = []
-        self._refusals: dict[str, list[Refusal]] = {"github": [], "meta": []}
+        self._refusals: dict[str, list[Refusal]] = {p: [] for p in ("github", "meta", *POLLED)}
         self._ids = itertools.count(1001)
         self._lock = threading.Lock()
+        self.feeds = FeedFakes(threading.Lock())
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
+            def do_GET(self) -> None:
+                self._reply(*fake._polled("GET", self.path, dict(self.headers.items()), b""))
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
+                if self.path.lstrip("/").partition("/")[0] in POLLED:
+                    self._reply(*fake._polled("POST", self.path, dict(self.headers.items()), raw))
+                    return
                 try:
                     body = json.loads(raw) if raw else {}
                 except ValueError:
                     body = {"raw": raw.decode("utf-8", "replace")}
-                status, answer, headers = fake._answer(self.path, body, dict(self.headers.items()))
+                self._reply(*fake._answer(self.path, body, dict(self.headers.items())))
+
+            def _reply(self, status: int, answer: Any, headers: dict[str, str]) -> None:
                 data = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -106,6 +119,23 @@ class FakePlatforms:
     def sent(self, platform: str | None = None) -> list[Recorded]:
         with self._lock:
             return [r for r in self.requests if platform is None or r.platform == platform]
+
+    def _polled(
+        self, method: str, target: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, Any, dict[str, str]]:
+        """A request to a polled platform's API: recorded, refused if told to, else answered by its fake."""
+        platform, _, rest = target.lstrip("/").partition("/")
+        path, _, query = ("/" + rest).partition("?")
+        lower = {k.lower(): v for k, v in headers.items()}
+        with self._lock:
+            self.requests.append(Recorded(platform, method, path, body.decode("utf-8", "replace"), lower, query))
+            queued = self._refusals.get(platform)
+            refusal = queued.pop(0) if queued else None
+        if platform not in POLLED:
+            return 404, {"message": "Not Found"}, {}
+        if refusal:
+            return refusal.status, refusal.body, refusal.headers
+        return self.feeds.answer(platform, method, "/" + rest, lower, body)
 
     # Answering
     def _answer(self, path: str, body: Any, headers: dict[str, str]) -> tuple[int, Any, dict[str, str]]:

@@ -5,8 +5,10 @@ is assigned, business hours, holidays, time zone), `queues` (the team that works
 tiers, who may work it, where a breach escalates), `routing` (ordered rules: the first that matches a mention
 picks its queue), `sla` (first response, next response and resolution targets per priority and channel),
 `templates` (suggested replies per intent and language), `workflow` (lease, reopen window, auto-close) and
-`voice` (the brand's own stock phrases). A section another concern needs (the pollers' `sources`) is added as
-one more optional field of `HarkConfig`, with its own model, so every file written before it stays valid.
+`voice` (the brand's own stock phrases), and `sources` (the brand's accounts on each platform: what the pollers
+poll, with the name of their credentials in the secret and, where a platform has one host per account, its base
+URL; one model per polled platform, one for the push platforms). A section another concern needs is added as one
+more optional field of `HarkConfig`, with its own model, so every file written before it stays valid.
 
 Where it comes from: `HARK_CONFIG` names a file (YAML or JSON), or `ssm:<parameter name>`; unset, the stack's
 SSM parameter (`HARK_CONFIG_PARAMETER`, `/hark/<stage>/config`, which the CDK app and `hark up` create), read
@@ -34,7 +36,7 @@ from typing import Annotated, Any, Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from shared.auth import Grant, Role
 from shared.errors import NotConfigured
@@ -255,6 +257,157 @@ class Voice(Section):
     allow: tuple[str, ...] = Field(default=(), description="Built-in phrases not to flag.")
 
 
+# Sources: the brand's accounts Hark hears (and answers) on each platform. The pollers read the polled ones; the
+# senders and connectors read every kind for its credentials and host (`shared/sources.py` resolves both).
+BASE_URL = r"^https?://[^\s/?#]+(/[^\s?#]*)?$"
+BaseUrl = Annotated[str, Field(pattern=BASE_URL), BeforeValidator(lambda v: v.rstrip("/") if isinstance(v, str) else v)]
+Snowflake = Annotated[str, Field(pattern=r"^[0-9]{1,20}$")]
+
+
+class SourceBase(Section):
+    name: str | None = Field(default=None, max_length=128, description="Shown in the command center.")
+    credentials: str | None = Field(
+        default=None,
+        pattern=ID,
+        description="The entry of the secret's `credentials` (locally `HARK_CREDENTIALS`) this source signs in "
+        "with; unset: the entry named like the source, else the platform's token (`tokens.<platform>`, "
+        "`HARK_TOKEN_<PLATFORM>`).",
+    )
+    enabled: bool = Field(default=True, description="A disabled source is neither polled nor answered from.")
+
+
+class PolledSource(SourceBase):
+    every: Duration = Field(
+        default=timedelta(minutes=1),
+        description="Poll at most this often (the poller's schedule runs every minute; YouTube and TikTok every 5).",
+    )
+
+
+class RedditSource(PolledSource):
+    """Reddit: the brand account's inbox (replies to it, private messages), its username mentions, and the
+    comments and posts of the subreddits it watches. Credentials: `client_id`, `client_secret` and `refresh_token`
+    (or `username`/`password` for a script app), or an access `token`."""
+
+    platform: Literal["reddit"]
+    username: str = Field(pattern=r"^[A-Za-z0-9_-]{3,20}$", description="The brand's Reddit account, without u/.")
+    inbox: bool = Field(default=True, description="Replies to the brand's posts and comments, and its messages.")
+    mentions: bool = Field(default=True, description="Comments that mention u/username.")
+    subreddits: tuple[Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{2,21}$")], ...] = Field(
+        default=(), description="Subreddits (without r/) whose new comments and posts are heard."
+    )
+    user_agent: str | None = Field(
+        default=None, max_length=256, description="Reddit asks for `<platform>:<app>:<version> (by /u/<user>)`."
+    )
+
+
+class WordPressSource(PolledSource):
+    """A WordPress site's comments (REST API `/wp/v2/comments`). Credentials: `username` and an application
+    `password` (needed for comments awaiting moderation); none for approved comments only."""
+
+    platform: Literal["wordpress"]
+    base_url: BaseUrl = Field(description="The site, e.g. `https://blog.example.com`.")
+    api_root: BaseUrl | None = Field(
+        default=None,
+        description="The REST route prefix when it is not `<base_url>/wp-json/wp/v2` (WordPress.com: "
+        "`https://public-api.wordpress.com/wp/v2/sites/<site>`).",
+    )
+    statuses: tuple[Literal["approve", "hold"], ...] = Field(
+        default=("approve",),
+        min_length=1,
+        description="`approve`: published comments; `hold`: comments awaiting moderation (needs credentials).",
+    )
+    brand_authors: tuple[int, ...] = Field(
+        default=(), description="WordPress user ids whose comments are the brand's own replies."
+    )
+
+
+class YouTubeSource(PolledSource):
+    """A YouTube channel's comment threads (Data API v3 `commentThreads`). Credentials: an `api_key`, or an OAuth
+    `client_id`/`client_secret`/`refresh_token`, or an access `token`. WebSub notices of new videos (the `youtube`
+    webhook) add each video to the poll for `watch_for`."""
+
+    platform: Literal["youtube"]
+    every: Duration = Field(default=timedelta(minutes=5), description="Poll at most this often (quota: 1 unit a page).")
+    channel: str = Field(pattern=r"^UC[A-Za-z0-9_-]{22}$", description="The channel id (`UC…`).")
+    all_threads: bool = Field(
+        default=True, description="Poll every thread on the channel's videos (`allThreadsRelatedToChannelId`)."
+    )
+    videos: tuple[Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{11}$")], ...] = Field(
+        default=(), description="Videos always polled on their own."
+    )
+    watch_for: Duration = Field(
+        default=timedelta(days=7), description="How long a newly published video is polled on its own."
+    )
+
+
+class BlueskySource(PolledSource):
+    """A Bluesky account's mentions, replies and quotes (`app.bsky.notification.listNotifications`). Credentials:
+    an app `password` (the handle signs in), or an access `token`."""
+
+    platform: Literal["bluesky"]
+    handle: str = Field(pattern=r"^[A-Za-z0-9.-]{3,253}$", description="The brand's handle, e.g. `acme.com`.")
+    base_url: BaseUrl | None = Field(default=None, description="The account's PDS; unset: `https://bsky.social`.")
+    reasons: tuple[Literal["mention", "reply", "quote"], ...] = Field(
+        default=("mention", "reply", "quote"), min_length=1, description="Which notifications are heard."
+    )
+
+
+class DiscordSource(PolledSource):
+    """Discord channel messages (REST `GET /channels/{id}/messages`; the Gateway is not used). Credentials: the
+    bot's `token`; the bot needs View Channel and Read Message History in each channel."""
+
+    platform: Literal["discord"]
+    guild: Snowflake = Field(description="The server (guild) id.")
+    channels: tuple[Snowflake, ...] = Field(min_length=1, description="Channel (or thread) ids to hear.")
+    bot_user: Snowflake | None = Field(
+        default=None, description="The bot's user id (its messages are the brand's); unset: asked of Discord."
+    )
+
+
+class TikTokSource(PolledSource):
+    """TikTok comments on the brand's own videos (API for Business `business/comment/list`; TikTok has no API
+    for comments elsewhere). Credentials: the Business account's access `token`."""
+
+    platform: Literal["tiktok"]
+    every: Duration = Field(default=timedelta(minutes=5), description="Poll at most this often.")
+    business_id: str = Field(min_length=1, max_length=128, description="The TikTok Business account id.")
+    videos: tuple[str, ...] = Field(default=(), description="Videos always polled.")
+    recent_videos: int = Field(default=10, ge=0, le=20, description="Also poll the comments of the N newest videos.")
+
+
+class AccountSource(SourceBase):
+    """An account on a platform that pushes (webhooks): what it is and, where each account has its own host, the
+    host. The connectors and senders read it; nothing polls it."""
+
+    platform: Literal[
+        "meta", "x", "slack", "github", "telegram", "twitch", "zendesk", "mastodon", "trustpilot", "google", "generic"
+    ]
+    account: str = Field(
+        min_length=1,
+        max_length=256,
+        description="The page id, handle, `owner/repo`, team, bot, broadcaster, Zendesk subdomain, Mastodon "
+        "account, business unit or location the brand is on that platform.",
+    )
+    base_url: BaseUrl | None = Field(
+        default=None,
+        description="The account's own host: required for `mastodon` (the instance); for `zendesk` it defaults "
+        "to `https://<account>.zendesk.com`. Single-host platforms take `HARK_API_BASE_<PLATFORM>` instead.",
+    )
+
+    @model_validator(mode="after")
+    def _host_where_needed(self) -> AccountSource:
+        if self.platform == "mastodon" and self.base_url is None:
+            raise ValueError("a Mastodon source names its instance in base_url")
+        return self
+
+
+POLLED_PLATFORMS: tuple[str, ...] = ("reddit", "wordpress", "youtube", "bluesky", "discord", "tiktok")
+Source = Annotated[
+    RedditSource | WordPressSource | YouTubeSource | BlueskySource | DiscordSource | TikTokSource | AccountSource,
+    Field(discriminator="platform"),
+]
+
+
 class HarkConfig(Section):
     version: Literal[1] = 1
     users: dict[Ident, User] = Field(default_factory=dict)
@@ -266,6 +419,11 @@ class HarkConfig(Section):
     templates: tuple[Template, ...] = ()
     workflow: Workflow = Field(default_factory=Workflow)
     voice: Voice = Field(default_factory=Voice)
+    sources: dict[Ident, Source] = Field(
+        default_factory=dict,
+        description="The brand's accounts, by an id of your choosing: what the pollers poll, and the credentials and "
+        "host the connectors and senders use.",
+    )
 
     def user(self, user_id: str) -> User | None:
         return self.users.get(user_id)

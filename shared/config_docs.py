@@ -54,6 +54,8 @@ def _default(field: Any) -> str:
         return "see below"
     if value in ((), {}, None):
         return "—" if value is None else "empty"
+    if isinstance(value, tuple | list):  # as it is written in YAML
+        return "`[" + ", ".join(map(str, value)) + "]`"
     return f"`{value}`"
 
 
@@ -88,7 +90,7 @@ def render() -> str:
         title = "The document" if model is HarkConfig else model.__name__
         parts.append(f"\n## {title}\n")
         if model is not HarkConfig and doc:
-            parts.append(doc.splitlines()[0] + "\n")
+            parts.append(" ".join(doc.split("\n\n", 1)[0].split()) + "\n")  # the first paragraph
         parts.append("\n| field | type | default | meaning |\n|---|---|---|---|\n")
         for name, field in model.model_fields.items():
             meaning = (field.description or "").replace("|", "\\|").replace("\n", " ")

@@ -22,8 +22,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from shared.errors import ContractError, validation_errors
 
-# Route ids in `/webhooks/{platform}`, keys of the secrets, suffixes of HARK_API_BASE_<PLATFORM>; `reddit` and
-# `wordpress` arrive through pollers or partner tools, `generic` is any partner tool.
+# Route ids in `/webhooks/{platform}`, keys of the secrets, suffixes of HARK_API_BASE_<PLATFORM>; `reddit`,
+# `wordpress` and `bluesky` arrive through pollers or partner tools, `generic` is any partner tool.
 PlatformId = Literal[
     "meta",
     "x",
@@ -41,6 +41,7 @@ PlatformId = Literal[
     "generic",
     "reddit",
     "wordpress",
+    "bluesky",
 ]
 PLATFORMS: tuple[str, ...] = get_args(PlatformId)
 

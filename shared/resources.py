@@ -256,6 +256,18 @@ SIGNALS = TableSpec(
     description="Mention counts per brand per minute and hour (total, negative): the spike detector's history.",
 )
 
+POLL_CURSORS = TableSpec(
+    key="poll-cursors",
+    env_var="HARK_TABLE_POLL_CURSORS",
+    owner="ingest",
+    # One partition per configured source: its feeds' cursors (`inbox`, `r/acme/comments`, `video:<id>`, ...), its
+    # rate-limit back-off and its lease (`~source`), read with one query per poll.
+    partition_key=KeyAttr("source"),
+    sort_key=KeyAttr("feed"),
+    ttl_attribute="expires_at",  # a video polled on its own for a week after WebSub announced it
+    description="The pollers' cursors per source and feed, with each source's back-off and lease.",
+)
+
 TABLES: tuple[TableSpec, ...] = (
     MENTIONS,
     INBOX,
@@ -266,6 +278,7 @@ TABLES: tuple[TableSpec, ...] = (
     AUDIT,
     NOTES,
     NOTIFICATIONS,
+    POLL_CURSORS,
 )
 
 CLASSIFY_QUEUE = QueueSpec(
@@ -326,8 +339,12 @@ INGEST_API = FunctionSpec(
     timeout_s=10,
     memory_mb=256,
     http=True,
+    # A YouTube WebSub notice of a new video puts the video on the comment poller's list.
+    reads=(POLL_CURSORS,),
+    writes=(POLL_CURSORS,),
     sends_to=(CLASSIFY_QUEUE,),
     reads_secret=True,
+    reads_config=True,
 )
 
 CLASSIFY = FunctionSpec(
@@ -411,6 +428,37 @@ RESPOND_WATCH = FunctionSpec(
     description="The spike detector: counts what arrived each minute and opens an incident on a negative surge.",
 )
 
+
+def _poller(platform: str, schedule: str, description: str) -> FunctionSpec:
+    """A scheduled poller: reads the sources of its platform from the config, fetches what is new from each, and
+    hands it to the ingest core (which queues it like a webhook's)."""
+    return FunctionSpec(
+        key=f"ingest-poll-{platform}",
+        service="ingest",
+        handler=f"services.ingest.app.on_poll_{platform}",
+        # A run stops starting requests when little time is left; a lease keeps a late run from overlapping.
+        timeout_s=60,
+        memory_mb=256,
+        schedule=schedule,
+        reads=(POLL_CURSORS,),
+        writes=(POLL_CURSORS,),
+        sends_to=(CLASSIFY_QUEUE,),
+        reads_secret=True,
+        reads_config=True,
+        description=description,
+    )
+
+
+POLLERS: tuple[FunctionSpec, ...] = (
+    _poller("reddit", "rate(1 minute)", "Reddit: inbox, mentions, subreddit comments and posts."),
+    _poller("wordpress", "rate(1 minute)", "WordPress comments (REST /wp/v2/comments)."),
+    # Every commentThreads page costs a unit of the project's 10,000 a day.
+    _poller("youtube", "rate(5 minutes)", "YouTube comment threads on the channel and its new videos."),
+    _poller("bluesky", "rate(1 minute)", "Bluesky mentions, replies and quotes (listNotifications)."),
+    _poller("discord", "rate(1 minute)", "Discord channel messages (REST)."),
+    _poller("tiktok", "rate(5 minutes)", "TikTok comments on the brand's videos (API for Business)."),
+)
+
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     INGEST_API,
     CLASSIFY,
@@ -419,6 +467,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     RESPOND_ALARMS,
     RESPOND_WATCH,
     RESPOND_SLA,
+    *POLLERS,
 )
 
 

@@ -7,9 +7,11 @@ apply only on the `local` stage. Partner API keys come from `HARK_API_KEYS` (JSO
 "roles": [...]}}`) and `HARK_API_KEY` (one key for the user `dev`, roles agent, admin and viewer); both may be set.
 
 Secret JSON: {"github": "...", "meta": "...", "meta_verify_token": "...", "discord_public_key": "...",
-"api_keys": {"<key>": {"user": "...", "roles": ["agent"]}}, "tokens": {"github": "...", "meta": "..."}}; `tokens`
-are the outbound API credentials replies are sent with (`HARK_TOKEN_<PLATFORM>` locally). A list of bare keys is
-read as partner tools' keys (roles partner and viewer).
+"api_keys": {"<key>": {"user": "...", "roles": ["agent"]}}, "tokens": {"github": "...", "meta": "..."},
+"credentials": {"<name>": {"client_id": "...", "refresh_token": "..."}}}; `tokens` are the outbound API
+credentials replies are sent with (`HARK_TOKEN_<PLATFORM>` locally); `credentials` are the configured sources'
+named sign-in fields (`HARK_CREDENTIALS` locally, the same JSON), resolved by `shared.sources`. A list of bare
+keys is read as partner tools' keys (roles partner and viewer).
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ class SecretValues:
     api_keys: Mapping[str, Grant] = field(default_factory=dict)
     # Outbound API credentials per platform (what a reply is sent with).
     tokens: Mapping[str, str] = field(default_factory=dict)
+    # Named credentials of the configured sources (`sources.<id>.credentials` in the config): name → fields.
+    credentials: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def platform_token(self, platform: str) -> str:
         value = self.tokens.get(platform)
@@ -67,7 +71,20 @@ def _with_dev_defaults(values: SecretValues, settings: Settings) -> SecretValues
         discord_public_key=values.discord_public_key,
         api_keys=values.api_keys or {DEV_API_KEY: DEV_GRANT},
         tokens={p: values.tokens.get(p) or dev_platform_token(p) for p in PLATFORMS},
+        credentials=values.credentials,
     )
+
+
+def credentials_from_json(document: Any, where: str) -> dict[str, dict[str, str]]:
+    """`{"<name>": {"<field>": "<value>", ...}}`: each source's sign-in fields (tokens, client ids, passwords)."""
+    if document is None:
+        return {}
+    if not isinstance(document, dict) or not all(
+        isinstance(name, str) and isinstance(fields, dict) and all(isinstance(v, str) for v in fields.values())
+        for name, fields in document.items()
+    ):
+        raise NotConfigured(f"{where}: expected an object of name → {{field: string}}")
+    return {name: {str(k): v for k, v in fields.items()} for name, fields in document.items()}
 
 
 DEV_GRANT = Grant("dev", frozenset({"agent", "admin", "viewer"}))
@@ -120,6 +137,7 @@ class EnvSecrets:
                 discord_public_key=settings.discord_public_key,
                 api_keys=grants,
                 tokens=dict(settings.platform_tokens),
+                credentials=credentials_from_json(settings.credentials, "HARK_CREDENTIALS"),
             ),
             settings,
         )
@@ -163,6 +181,7 @@ def values_from_json(document: Mapping[str, Any]) -> SecretValues:
         discord_public_key=checked.discord_public_key,
         api_keys=grants,
         tokens={str(k): str(v) for k, v in tokens.items() if k in PLATFORMS and v},
+        credentials=credentials_from_json(document.get("credentials"), "the secret's credentials"),
     )
 
 
@@ -200,4 +219,6 @@ def to_document(values: SecretValues) -> dict[str, Any]:
     document["api_keys"] = {key: {"user": g.user, "roles": sorted(g.roles)} for key, g in values.api_keys.items()}
     if values.tokens:
         document["tokens"] = dict(values.tokens)
+    if values.credentials:
+        document["credentials"] = {name: dict(fields) for name, fields in values.credentials.items()}
     return document

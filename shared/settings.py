@@ -61,6 +61,9 @@ class Settings(BaseModel):
     # The configuration document (shared/config.py): a file, `ssm:<name>`, or unset for the bundled default.
     config: str | None = None
     approvals: int = Field(default=0, ge=0, le=3, description="HARK_APPROVALS: tiers forced on every queue")
+    # The sources' credentials (HARK_CREDENTIALS, JSON: {"<name>": {"<field>": "..."}}); in AWS the secret's
+    # `credentials`. Which source uses which: shared/config.py, `sources.<id>.credentials`.
+    credentials: Any = Field(default=None, description="HARK_CREDENTIALS, parsed JSON")
 
     @property
     def dev_defaults(self) -> bool:
@@ -108,15 +111,17 @@ class Settings(BaseModel):
             "config_parameter": CONFIG.env_var,
             "config": "HARK_CONFIG",
             "approvals": "HARK_APPROVALS",
+            "credentials": "HARK_CREDENTIALS",
         }
         for field, var in scalars.items():
             if (value := pick(var)) is not None:
                 raw[field] = value
-        if isinstance(raw.get("api_keys"), str):
-            try:
-                raw["api_keys"] = json.loads(str(raw["api_keys"]))
-            except ValueError as exc:
-                raise NotConfigured("HARK_API_KEYS is not valid JSON") from exc
+        for field, var in (("api_keys", "HARK_API_KEYS"), ("credentials", "HARK_CREDENTIALS")):
+            if isinstance(raw.get(field), str):
+                try:
+                    raw[field] = json.loads(str(raw[field]))
+                except ValueError as exc:
+                    raise NotConfigured(f"{var} is not valid JSON") from exc
         if region := pick("AWS_REGION") or pick("AWS_DEFAULT_REGION"):
             raw["region"] = region
         if "analyzer" not in raw:

@@ -4,12 +4,16 @@ client (the composition root does, on the first request)."""
 
 from __future__ import annotations
 
-from chalice.app import Chalice
+from typing import Any
 
-from services.ingest import bootstrap
+from chalice.app import Chalice, CloudWatchEvent
+
+from services.ingest import bootstrap, poll_bootstrap
 from services.ingest.platforms.base import Answer, Delivery, Handshake
 from shared.api import operations as ops
 from shared.api.models import Health, Submission, SubmissionItem, SubmissionResult, WebhookReceipt
+from shared.observability import instrument
+from shared.resources import POLLERS
 from shared.web import Call, Edge, Raw
 
 SERVICE = "ingest"
@@ -73,3 +77,56 @@ def submit_mentions(call: Call[None, Submission]) -> SubmissionResult:
 @edge.operation(ops.HEALTH)
 def health(_call: Call[None, None]) -> Health:
     return Health(status="ok", service=SERVICE, stage=bootstrap.root.get().settings.stage)
+
+
+# The pollers: one scheduled function per platform (the CDK app gives each its EventBridge schedule from the
+# function spec, `hark up` a timer at the same rate). Each polls its platform's configured sources through the poll
+# core, which hands what is new to the same ingest core a webhook reaches, and stops starting requests when the
+# invocation's time runs short.
+_SCHEDULES = {spec.key.removeprefix("ingest-poll-"): spec.schedule or "rate(1 minute)" for spec in POLLERS}
+
+
+def _poll(platform: str) -> Any:
+    def run(_event: Any, context: Any) -> dict[str, Any]:
+        def time_left() -> float:
+            return float(context.get_remaining_time_in_millis()) / 1000
+
+        return poll_bootstrap.root.get().service.poll(platform, time_left).as_dict()
+
+    return instrument(SERVICE, run)
+
+
+@app.schedule(_SCHEDULES["reddit"], name="on_poll_reddit")
+def on_poll_reddit(event: CloudWatchEvent) -> dict[str, Any]:
+    result: dict[str, Any] = _poll("reddit")(event.to_dict(), event.context)
+    return result
+
+
+@app.schedule(_SCHEDULES["wordpress"], name="on_poll_wordpress")
+def on_poll_wordpress(event: CloudWatchEvent) -> dict[str, Any]:
+    result: dict[str, Any] = _poll("wordpress")(event.to_dict(), event.context)
+    return result
+
+
+@app.schedule(_SCHEDULES["youtube"], name="on_poll_youtube")
+def on_poll_youtube(event: CloudWatchEvent) -> dict[str, Any]:
+    result: dict[str, Any] = _poll("youtube")(event.to_dict(), event.context)
+    return result
+
+
+@app.schedule(_SCHEDULES["bluesky"], name="on_poll_bluesky")
+def on_poll_bluesky(event: CloudWatchEvent) -> dict[str, Any]:
+    result: dict[str, Any] = _poll("bluesky")(event.to_dict(), event.context)
+    return result
+
+
+@app.schedule(_SCHEDULES["discord"], name="on_poll_discord")
+def on_poll_discord(event: CloudWatchEvent) -> dict[str, Any]:
+    result: dict[str, Any] = _poll("discord")(event.to_dict(), event.context)
+    return result
+
+
+@app.schedule(_SCHEDULES["tiktok"], name="on_poll_tiktok")
+def on_poll_tiktok(event: CloudWatchEvent) -> dict[str, Any]:
+    result: dict[str, Any] = _poll("tiktok")(event.to_dict(), event.context)
+    return result

@@ -6,8 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from services.ingest.platforms import CONNECTORS
+from services.ingest.poll_store import DynamoCursors
+from services.ingest.pollers import POLLERS
 from services.ingest.service import IngestService
+from services.ingest.watch import VideoWatch
 from shared.bootstrap import LazyRoot
+from shared.config import ConfigSource, config_source
 from shared.queues import EnvelopePublisher
 from shared.resources import CLASSIFY_QUEUE
 from shared.secrets import SecretSource, secret_source
@@ -19,18 +23,22 @@ class IngestRoot:
     settings: Settings
     secrets: SecretSource
     service: IngestService
+    config: ConfigSource  # the sources (what the pollers poll; the videos a WebSub notice puts on the list)
 
 
 def build(env: Mapping[str, str]) -> IngestRoot:
     settings = Settings.from_env(env)
     secrets = secret_source(settings)
+    config = config_source(settings)
     service = IngestService(
         settings,
         secrets=secrets,
         publisher=EnvelopePublisher(settings, CLASSIFY_QUEUE),
         connectors=CONNECTORS,
+        notices=VideoWatch(config, DynamoCursors(settings)),
+        polled=POLLERS,
     )
-    return IngestRoot(settings, secrets, service)
+    return IngestRoot(settings, secrets, service, config)
 
 
 root = LazyRoot(build)

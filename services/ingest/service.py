@@ -22,7 +22,17 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from services.ingest.platforms.base import Answer, Connector, Delivery, Handshake, Notice, Person, build_mention
+from services.ingest.platforms.base import (
+    Answer,
+    Connector,
+    Delivery,
+    Handshake,
+    Notice,
+    Parsed,
+    Person,
+    build_mention,
+)
+from services.ingest.pollers.base import POLLED_TYPE
 from shared.api.models import PartnerMention
 from shared.auth import Principal, Role
 from shared.errors import (
@@ -44,6 +54,11 @@ from shared.settings import Settings
 SERVICE = "ingest"
 # Roles that may submit a mention in the brand's own name (a reply the brand posted elsewhere).
 BRAND_AUTHORS: frozenset[Role] = frozenset({"agent", "admin"})
+
+
+class PollParser(Protocol):
+    def parse(self, delivery: Delivery) -> Parsed:
+        """The mentions of a page a poller fetched (`services/ingest/pollers`)."""
 
 
 class Publisher(Protocol):
@@ -100,12 +115,14 @@ class IngestService:
         publisher: Publisher,
         connectors: Mapping[str, Connector],
         notices: Notices | None = None,
+        polled: Mapping[str, PollParser] | None = None,
     ) -> None:
         self._settings = settings
         self._secrets = secrets
         self._publisher = publisher
         self._connectors = connectors
         self._notices = notices or LoggedNotices()
+        self._polled = polled or {}
 
     def connector(self, platform: str) -> Connector:
         connector = self._connectors.get(platform)
@@ -166,6 +183,42 @@ class IngestService:
         )
         if parsed.answer is not None:
             return parsed.answer
+        return Receipt(tuple(mentions), parsed.ignored, tuple(deletions))
+
+    def take(self, delivery: Delivery) -> Receipt:
+        """A page a poller fetched from a platform's API with Hark's own credentials. Trusted as a replay is (there
+        is no signature to check: only a poller builds one, and no webhook is accepted with its content type),
+        parsed by the platform's poll parser, and queued like a webhook's delivery, under the page's id."""
+        parser = self._polled.get(delivery.platform)
+        if parser is None:
+            raise NotFound(f"no poller for platform {delivery.platform[:40]!r}", platforms=sorted(self._polled))
+        if delivery.content_type != POLLED_TYPE:
+            raise UnsupportedContentType(f"a polled page is {POLLED_TYPE}", accepted=[POLLED_TYPE])
+        try:
+            parsed = parser.parse(delivery)
+        except HarkError:
+            raise
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+            raise InvalidBody(f"the page is not a {delivery.platform} page Hark can read") from exc
+        delivery_id = _token(delivery.request_id) or str(uuid.uuid4())
+        mentions = _unique(parsed.mentions)
+        deletions = list({d.id: d for d in parsed.deletions}.values())
+        self.admit(mentions, correlation_id=delivery_id, delivery_id=delivery_id, deletions=deletions)
+        self._notices.notify(parsed.notices)
+        if parsed.ignored:
+            count(SERVICE, "EventsIgnored", parsed.ignored)
+        get_logger(SERVICE).info(
+            "polled page",
+            extra={
+                "platform": delivery.platform,
+                "delivery_id": delivery_id,
+                "source": delivery.headers.get("x-hark-source"),
+                "feed": delivery.headers.get("x-hark-feed"),
+                "accepted": len(mentions),
+                "deleted": len(deletions),
+                "ignored": parsed.ignored,
+            },
+        )
         return Receipt(tuple(mentions), parsed.ignored, tuple(deletions))
 
     def submit(
