@@ -1,5 +1,6 @@
 """The `hark` command: `hark up` starts the local stack; `hark classify` classifies JSONL from stdin; `hark config
-check FILE`, `hark config reference`, `hark keys id KEY` and `hark sla sweep [--at TIME]` serve the care workflow."""
+check FILE`, `hark config reference`, `hark keys id KEY` and `hark sla sweep [--at TIME]` serve the care workflow;
+`hark backfill PLATFORM --since DATE` fetches a polled platform's history."""
 
 from __future__ import annotations
 
@@ -108,6 +109,9 @@ def _fake_platforms() -> FakePlatforms | None:
     fakes = FakePlatforms().start()
     env.setdefault("HARK_API_BASE_GITHUB", fakes.base("github"))
     env.setdefault("HARK_API_BASE_META", fakes.base("meta"))
+    # The polled platforms with one host for every account, so sources in a local config are polled from the fake.
+    for platform in ("reddit", "youtube", "discord", "tiktok"):
+        env.setdefault(f"HARK_API_BASE_{platform.upper()}", fakes.base(platform))
     return fakes
 
 
@@ -125,9 +129,8 @@ def keys_command(args: argparse.Namespace) -> int:
     return cli.key_id_of(args.key, sys.stdout)
 
 
-def sla_command(args: argparse.Namespace) -> int:
-    from services.respond import cli  # noqa: PLC0415
-
+def _local_endpoint() -> None:
+    """On the local stage with no endpoint named: the emulator of `hark up`, with its throwaway credentials."""
     env = os.environ  # noqa: TID251 - the command line is an edge; the AWS SDK reads credentials from here
     if not env.get("AWS_ENDPOINT_URL") and env.get("HARK_STAGE", "local") == "local":
         # The local stack's emulator, with the throwaway credentials `hark up` gives its functions.
@@ -139,7 +142,20 @@ def sla_command(args: argparse.Namespace) -> int:
             ("AWS_DEFAULT_REGION", "us-east-1"),
         ):
             env.setdefault(name, value)
+
+
+def sla_command(args: argparse.Namespace) -> int:
+    from services.respond import cli  # noqa: PLC0415
+
+    _local_endpoint()
     return cli.sweep(_env(), args.at, sys.stdout, sys.stderr)
+
+
+def backfill_command(args: argparse.Namespace) -> int:
+    from devstack import backfill  # noqa: PLC0415
+
+    _local_endpoint()
+    return backfill.run(args.platform, args.since, args.source, args.limit, sys.stdout)
 
 
 def classify(args: argparse.Namespace) -> int:
@@ -190,6 +206,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     sweep_parser = sla_actions.add_parser("sweep", help="mark near-breach and breach now (or --at TIME)")
     sweep_parser.add_argument("--at", help="sweep as if it were this time (ISO 8601)")
     sla_parser.set_defaults(func=sla_command)
+
+    backfill_parser = commands.add_parser(
+        "backfill", help="fetch a polled platform's history down to a date and hand it to ingest"
+    )
+    backfill_parser.add_argument("platform", choices=("reddit", "wordpress", "youtube", "bluesky", "discord", "tiktok"))
+    backfill_parser.add_argument("--since", required=True, help="a date (2025-01-31), a date-time, or 48h / 30d ago")
+    backfill_parser.add_argument("--source", help="only this source (its id in the config)")
+    backfill_parser.add_argument("--limit", type=int, help="hand at most this many items per feed")
+    backfill_parser.set_defaults(func=backfill_command)
 
     args = parser.parse_args(argv)
     return int(args.func(args))

@@ -46,7 +46,10 @@ class Refusal:
 class FakePlatforms:
     """GitHub and Meta on one local port: `base("github")` and `base("meta")` are their API bases."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, tokens: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, tokens: dict[str, str] | None = None, listen: bool = True
+    ) -> None:
+        """`listen=False`: no socket; tests answer requests in process (`tests/pollkit.InProcess`)."""
         self.tokens = tokens or {p: dev_platform_token(p) for p in ("github", "meta")}
         self.requests: list[Recorded] = []
         self._refusals: dict[str, list[Refusal]] = {p: [] for p in ("github", "meta", *POLLED)}
@@ -84,11 +87,15 @@ class FakePlatforms:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self._server = ThreadingHTTPServer((host, port), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="hark-fake-platforms", daemon=True)
+        self._server = ThreadingHTTPServer((host, port), Handler) if listen else None
+        self._thread = threading.Thread(
+            target=self._server.serve_forever if self._server else lambda: None, name="hark-fake-platforms", daemon=True
+        )
 
     @property
     def url(self) -> str:
+        if self._server is None:
+            return "http://fake"
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
@@ -100,8 +107,9 @@ class FakePlatforms:
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
         self._thread.join(timeout=5)
 
     def __enter__(self) -> FakePlatforms:

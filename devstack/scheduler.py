@@ -3,6 +3,10 @@
 
 Supported: `rate(N minute|minutes|hour|hours|day|days)` and six-field `cron(min hour day-of-month month
 day-of-week year)` with `*`, `?`, numbers, lists, ranges and `/` steps (not EventBridge's `L`, `W` and `#`).
+
+A local stack can run its schedules on another clock: `HARK_SCHEDULE_SECONDS=<n>` runs every scheduled function
+every n seconds, `HARK_SCHEDULE_SECONDS_<FUNCTION KEY>=<n>` one of them (`HARK_SCHEDULE_SECONDS_INGEST_POLL_REDDIT`),
+so a test sees a poller run within seconds, or keeps the SLA sweep out of its way.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import contextlib
 import re
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -80,6 +84,17 @@ def cron_matches(expression: str, moment: datetime) -> bool:
     return all(allowed is None or value in allowed for allowed, value in checks)
 
 
+def period_override(env: Mapping[str, str], key: str) -> int | None:
+    """The period in seconds the environment sets for the function `key`, if any."""
+    raw = env.get(f"HARK_SCHEDULE_SECONDS_{key.upper().replace('-', '_')}") or env.get("HARK_SCHEDULE_SECONDS")
+    if not raw:
+        return None
+    seconds = int(raw)
+    if seconds < 1:
+        raise ValueError(f"a schedule period is at least one second, not {raw}")
+    return seconds
+
+
 def scheduled_event(rule: str, now: datetime) -> dict[str, Any]:
     return {
         "version": "0",
@@ -102,13 +117,15 @@ class Schedule:
         function: Function,
         on_run: Callable[[str, bool], None] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        period_s: int | None = None,
     ) -> None:
         expression = function.spec.schedule
         if not expression:
             raise ValueError(f"{function.spec.key} has no schedule")
         self.function = function
         self.expression = expression
-        self._rate = rate_seconds(expression)
+        # `period_s` (the local stack's override) runs the function every so many seconds instead.
+        self._rate = period_s or rate_seconds(expression)
         if self._rate is None:
             cron_matches(expression, datetime.now(UTC))  # refuse a malformed expression now, not at 3 a.m.
         self._on_run = on_run
@@ -144,7 +161,8 @@ class Schedule:
     def _loop(self) -> None:
         # A rate schedule first fires one period after it is created, as in EventBridge.
         last: datetime | None = self._clock() if self._rate is not None else None
-        while not self._stop.wait(1.0):
+        tick = min(1.0, self._rate / 2) if self._rate is not None else 1.0
+        while not self._stop.wait(tick):
             now = self._clock()
             if not self.due(last, now):
                 continue

@@ -18,7 +18,7 @@ from devstack.esm import SqsEventSource
 from devstack.front import Front, Gateway
 from devstack.lambda_runtime import REGION, Function
 from devstack.provision import Provisioned, provision
-from devstack.scheduler import Schedule
+from devstack.scheduler import Schedule, period_override
 from shared.aws import reset_clients
 from shared.resources import FUNCTIONS
 from shared.secrets import EnvSecrets, to_document
@@ -117,7 +117,7 @@ class LocalStack:
             self.sources.append(event_source)
         for function in functions.values():
             if function.spec.schedule:
-                schedule = Schedule(function)
+                schedule = Schedule(function, period_s=period_override(env, function.spec.key))
                 schedule.start()
                 self.schedules.append(schedule)
 

@@ -138,3 +138,27 @@ def rig(sources: Mapping[str, Any], api_bases: Mapping[str, str], http: Any = No
         dict(api_bases), config_with(sources), secrets, ingest, cursors, http or UrllibHttp(), POLLERS, clock
     )
     return Rig(service, cursors, queued, clock, ingest)
+
+
+class InProcess:
+    """The fake platforms' answers without a socket: what a poller gets over HTTP from `FakePlatforms`, for tests
+    that need no network. Base URLs are `http://fake/<platform>`."""
+
+    BASE = "http://fake"
+
+    def __init__(self, fake: Any) -> None:
+        self.fake = fake
+        self.sent: list[Any] = []
+
+    def base(self, platform: str) -> str:
+        return f"{self.BASE}/{platform}"
+
+    def send(self, request: Any) -> Any:
+        import orjson
+
+        from services.ingest.pollers.base import Response
+
+        self.sent.append(request)
+        target = "/" + request.url.split("//", 1)[1].split("/", 1)[1]
+        status, answer, headers = self.fake._polled(request.method, target, dict(request.headers), request.body or b"")
+        return Response(status, {k.lower(): v for k, v in headers.items()}, orjson.dumps(answer))

@@ -249,10 +249,15 @@ class PollService:
         self._clock = clock
         self._auths: dict[tuple[str, str, int], Auth] = {}
 
+    def poller(self, platform: str) -> Poller:
+        poller = self._pollers.get(platform)
+        if poller is None:
+            raise NotConfigured(f"Hark has no poller for {platform}; it polls {', '.join(sorted(self._pollers))}")
+        return poller
+
     # Which sources
     def sources(self, platform: str, only: str | None = None) -> list[tuple[str, Any]]:
-        if platform not in self._pollers:
-            raise NotConfigured(f"Hark has no poller for {platform}; it polls {', '.join(sorted(self._pollers))}")
+        self.poller(platform)
         sources = [
             (sid, s)
             for sid, s in self._config.get().config.sources.items()
@@ -427,10 +432,9 @@ class PollService:
     ) -> list[BackfillProgress]:
         """Walk every feed of the platform's sources (or one) down to `since`, handing what lies below each
         feed's floor: what polling has not handed. Waits out rate limits (up to 15 minutes each time)."""
-        poller = self._pollers.get(platform)
+        poller = self.poller(platform)
         results = []
         for source_id, config in self.sources(platform, source):
-            assert poller is not None
             session, base = self._session(platform, source_id, config, poller)
             context = poller.context(source_id, config)
             state = self._cursors.load(source_id)

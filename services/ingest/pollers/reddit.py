@@ -152,7 +152,7 @@ def _thing(
         "account_id": account if feed in ("inbox", "mentions") or not subreddit else f"r/{subreddit}",
     }
     if kind == "t3":
-        text = "\n\n".join(p for p in (str(thing.get("title") or ""), str(thing.get("selftext") or "")) if p)
+        text = "\n\n".join(p for p in (str(thing.get("title") or ""), str(thing.get("selftext") or "").strip()) if p)
         if str(thing.get("selftext") or "") in GONE:
             return None
         return build_mention(
@@ -165,7 +165,7 @@ def _thing(
             text=text,
             url=_web(thing.get("permalink")),
         )
-    body = str(thing.get("body") or "")
+    body = str(thing.get("body") or "").strip()
     if body in GONE:
         return None
     if kind == "t4":

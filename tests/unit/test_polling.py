@@ -1,0 +1,365 @@
+"""The poll core against the platforms' fakes answered in process (no socket): every item handed to the ingest core
+once, never twice, whatever the walk; the cursor never moves past what was handed, so a poll that fails half way
+loses nothing; rate-limit answers back the source off until the time the platform names, and nothing is asked of
+it meanwhile; server errors back off exponentially; leases, `every`, cross-feed duplicates and backfill."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from devstack.fakes import FakePlatforms
+from services.ingest.pollers.base import Feed, Item, Response, Scan, judge, reset_at, retry_at
+from services.ingest.polling import MAX_PAGES, Cursor, advance, select_newest
+from tests.pollkit import Clock, InProcess, Rig, rig
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+REDDIT = {
+    "acme": {"platform": "reddit", "username": "acme_brand", "inbox": False, "mentions": False, "subreddits": ["acme"]}
+}
+DISCORD = {"dc": {"platform": "discord", "guild": "41771983423143937", "channels": ["111"]}}
+COMMENTS = "r/acme/comments"
+
+
+@pytest.fixture
+def fake() -> FakePlatforms:
+    return FakePlatforms(listen=False)
+
+
+def reddit_rig(fake: FakePlatforms, sources: dict[str, Any] | None = None) -> tuple[Rig, InProcess]:
+    http = InProcess(fake)
+    return rig(sources or REDDIT, {p: http.base(p) for p in ("reddit", "discord")}, http, Clock(START)), http
+
+
+def comments(fake: FakePlatforms, n: int, start: datetime, step: float = 1.0, text: str = "comment") -> list[str]:
+    return [fake.feeds.reddit.comment("acme", f"{text} {i}", at=start + timedelta(seconds=i * step)) for i in range(n)]
+
+
+def poll(r: Rig, platform: str = "reddit", minutes: float = 1.5) -> Any:
+    r.clock.advance(minutes=minutes)
+    return r.service.poll(platform).sources[0]
+
+
+def handed(r: Rig) -> Counter[str]:
+    return Counter(r.queued.native_ids())
+
+
+def test_a_new_source_takes_its_newest_page_then_only_what_is_new(fake: FakePlatforms) -> None:
+    old = comments(fake, 150, START - timedelta(hours=2))
+    r, _ = reddit_rig(fake)
+    first = poll(r)
+    assert first.outcome == "polled"
+    assert set(handed(r)) == set(old[-100:])  # the newest page only; older history is for backfill
+    later = comments(fake, 3, START + timedelta(minutes=5), text="new")
+    r.clock.now = START + timedelta(minutes=6)
+    poll(r, minutes=0)
+    counts = handed(r)
+    assert set(counts) == set(old[-100:]) | set(later)
+    assert max(counts.values()) == 1
+    poll(r)
+    assert handed(r) == counts  # nothing new: nothing handed
+
+
+def test_a_backlog_is_walked_down_to_the_mark_and_each_item_handed_once(fake: FakePlatforms) -> None:
+    r, http = reddit_rig(fake)
+    comments(fake, 1, START - timedelta(minutes=10))
+    poll(r)
+    backlog = comments(fake, 250, START, step=0.5)
+    poll(r)
+    counts = handed(r)
+    assert set(backlog) <= set(counts)
+    assert max(counts.values()) == 1
+    assert r.cursors.cursor("acme", COMMENTS).pending is None
+    assert len([q for q in http.sent if "/comments" in q.url]) == 1 + 3  # the first poll, then three pages
+
+
+def test_items_that_share_the_marks_second_are_not_lost(fake: FakePlatforms) -> None:
+    r, _ = reddit_rig(fake)
+    at = START - timedelta(minutes=1)
+    first = [fake.feeds.reddit.comment("acme", f"first {i}", at=at) for i in range(3)]
+    poll(r)
+    same_second = [fake.feeds.reddit.comment("acme", f"late {i}", at=at) for i in range(2)]
+    poll(r)
+    counts = handed(r)
+    assert set(counts) == set(first) | set(same_second)
+    assert max(counts.values()) == 1
+
+
+def test_a_walk_longer_than_a_run_resumes_and_what_arrived_on_top_comes_next(fake: FakePlatforms) -> None:
+    r, _ = reddit_rig(fake)
+    comments(fake, 1, START - timedelta(hours=1))
+    poll(r)
+    backlog = comments(fake, 100 * MAX_PAGES + 50, START - timedelta(minutes=50), step=0.1)
+    poll(r)
+    cursor = r.cursors.cursor("acme", COMMENTS)
+    assert cursor.pending is not None  # ten pages this run; the walk goes on next run
+    arrived = comments(fake, 5, START + timedelta(minutes=30), text="meanwhile")
+    poll(r)
+    assert r.cursors.cursor("acme", COMMENTS).pending is None
+    poll(r)
+    counts = handed(r)
+    assert set(backlog) | set(arrived) <= set(counts)
+    assert max(counts.values()) == 1
+
+
+def test_a_poll_that_fails_half_way_keeps_its_cursor_so_nothing_is_lost_or_doubled(fake: FakePlatforms) -> None:
+    r, _ = reddit_rig(fake)
+    comments(fake, 1, START - timedelta(hours=1))
+    poll(r)
+    backlog = comments(fake, 250, START - timedelta(minutes=30), step=1)
+    reddit = fake.feeds.reddit
+    original = reddit.answer
+    calls = {"n": 0}
+
+    def second_page_fails(*args: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            return 503, {"message": "Service Unavailable"}, {}
+        return original(*args)
+
+    reddit.answer = second_page_fails  # type: ignore[method-assign]
+    failed = poll(r)
+    assert failed.outcome == "failed"
+    assert failed.until == r.clock.now + timedelta(minutes=1)
+    kept = r.cursors.cursor("acme", COMMENTS)
+    assert kept.pending is not None  # the page handed is behind it, the one that failed ahead
+    assert len(handed(r)) == 1 + 100
+    r.clock.advance(minutes=1)
+    poll(r)
+    counts = handed(r)
+    assert set(backlog) <= set(counts)
+    assert max(counts.values()) == 1
+
+
+def test_a_queue_outage_advances_no_cursor_and_the_page_is_handed_when_it_is_back(fake: FakePlatforms) -> None:
+    r, _ = reddit_rig(fake)
+    comments(fake, 1, START - timedelta(hours=1))
+    poll(r)
+    before = r.cursors.cursor("acme", COMMENTS)
+    new = comments(fake, 3, START)
+    r.queued.down = True
+    report = poll(r)
+    assert report.outcome == "failed"
+    assert "could not be queued" in report.detail
+    assert r.cursors.cursor("acme", COMMENTS) == before
+    r.queued.down = False
+    r.clock.advance(minutes=2)
+    poll(r)
+    assert Counter(n for n in r.queued.native_ids() if n in new) == dict.fromkeys(new, 1)
+
+
+def test_a_cursor_that_cannot_be_saved_loses_nothing(fake: FakePlatforms) -> None:
+    r, _ = reddit_rig(fake)
+    comments(fake, 1, START - timedelta(hours=1))
+    poll(r)
+    new = comments(fake, 3, START)
+    r.cursors.fail_saves_after = r.cursors.saves
+    assert poll(r).outcome == "failed"
+    r.cursors.fail_saves_after = None
+    r.clock.advance(minutes=2)
+    poll(r)
+    # The page went to the queue before the save failed, and again after: its owners keep the first (same ids).
+    assert set(new) <= set(handed(r))
+    assert poll(r, minutes=2).feeds[0].items == 0
+
+
+def test_a_429_backs_the_source_off_until_retry_after_and_nothing_is_asked_meanwhile(fake: FakePlatforms) -> None:
+    r, http = reddit_rig(fake)
+    comments(fake, 2, START - timedelta(minutes=5))
+    fake.refuse("reddit", 429, {"message": "Too Many Requests", "error": 429}, **{"Retry-After": "120"})
+    limited = poll(r)
+    assert (limited.outcome, limited.until) == ("rate_limited", r.clock.now + timedelta(seconds=120))
+    asked = len(http.sent)
+    assert poll(r, minutes=1).outcome == "backing_off"
+    assert len(http.sent) == asked
+    assert not handed(r)
+    r.clock.advance(seconds=59)
+    assert poll(r, minutes=0).outcome == "backing_off"
+    r.clock.advance(seconds=1)
+    assert poll(r, minutes=0).outcome == "polled"
+    assert len(handed(r)) == 2
+
+
+def test_a_spent_limit_pauses_after_the_page_it_came_with(fake: FakePlatforms) -> None:
+    r, _ = reddit_rig(fake, {**REDDIT, "acme": {**REDDIT["acme"], "inbox": True}})
+    fake.feeds.reddit.window.limit = 1
+    comments(fake, 2, START - timedelta(minutes=5))
+    paused = poll(r)
+    assert paused.outcome == "paused"
+    assert paused.until is not None and paused.until > r.clock.now
+    assert [f.feed for f in paused.feeds] == ["inbox"]  # the subreddit waits for the reset
+    assert poll(r, minutes=0.1).outcome == "backing_off"
+
+
+def test_server_errors_back_off_exponentially_and_a_success_resets_it(fake: FakePlatforms) -> None:
+    r, _ = reddit_rig(fake)
+    waits = []
+    for _ in range(4):
+        fake.refuse("reddit", 502, {"message": "Bad Gateway"})
+        report = poll(r, minutes=0)
+        waits.append((report.until - r.clock.now).total_seconds())
+        r.clock.now = report.until
+    assert waits == [60, 120, 240, 480]
+    assert poll(r, minutes=0).outcome == "polled"
+    assert r.cursors.limits["acme"].failures == 0
+
+
+def test_refused_credentials_back_off_a_quarter_hour_with_the_reason(fake: FakePlatforms) -> None:
+    r, _ = reddit_rig(fake)
+    fake.feeds.reddit.tokens = {"another"}
+    report = poll(r)
+    assert (report.outcome, report.until) == ("refused", r.clock.now + timedelta(minutes=15))
+    assert "401" in report.detail
+
+
+def test_a_source_another_poll_holds_is_left_alone(fake: FakePlatforms) -> None:
+    r, http = reddit_rig(fake)
+    r.clock.advance(minutes=1)
+    assert r.cursors.claim("acme", r.clock.now, r.clock.now + timedelta(minutes=2))
+    assert r.service.poll("reddit").sources[0].outcome == "busy"
+    assert not http.sent
+
+
+def test_every_spaces_the_polls_of_a_source(fake: FakePlatforms) -> None:
+    r, http = reddit_rig(fake, {"acme": {**REDDIT["acme"], "every": "10m"}})
+    assert poll(r).outcome == "polled"
+    assert poll(r, minutes=5).outcome == "not_due"
+    assert poll(r, minutes=5).outcome == "polled"
+    assert len(http.sent) == 4  # two feeds, twice
+
+
+def test_the_same_item_in_two_feeds_of_a_source_is_handed_once(fake: FakePlatforms) -> None:
+    r, _ = reddit_rig(fake, {"acme": {**REDDIT["acme"], "inbox": True}})
+    reply = fake.feeds.reddit.comment("acme", "replying to the brand", at=START, inbox="inbox")
+    poll(r)
+    assert handed(r)[reply] == 1
+
+
+def test_discord_walks_forward_from_its_mark_a_page_at_a_time(fake: FakePlatforms) -> None:
+    r, http = reddit_rig(fake, DISCORD)
+    fake.feeds.discord.limit(None, 1)
+    discord = fake.feeds.discord
+    first = [discord.message("111", f"m{i}", at=START - timedelta(minutes=10, seconds=-i)) for i in range(3)]
+    poll(r, "discord")
+    later = [discord.message("111", f"n{i}", at=START + timedelta(seconds=i)) for i in range(230)]
+    poll(r, "discord")
+    counts = handed(r)
+    assert {n.split(":")[1] for n in counts} == set(first) | set(later)
+    assert max(counts.values()) == 1
+    afters = [q.url for q in http.sent if "after=" in q.url]
+    assert len(afters) == 3  # 100, 100, 30
+    assert r.cursors.cursor("dc", "channel:111").mark == f"{int(later[-1]):020d}"
+
+
+def test_discord_rate_limit_answers_back_off_and_pause(fake: FakePlatforms) -> None:
+    r, _ = reddit_rig(fake, DISCORD)
+    fake.feeds.discord.limit(1, 30)
+    fake.feeds.discord.message("111", "hello", at=START)
+    paused = poll(r, "discord")  # the bucket's one request was spent on this page
+    assert paused.outcome == "paused"
+    assert len(handed(r)) == 1
+    assert poll(r, "discord", minutes=0).outcome == "backing_off"
+    r.clock.now = max(paused.until, r.clock.now + timedelta(minutes=1))
+    limited = poll(r, "discord", minutes=0)
+    assert limited.outcome == "rate_limited"  # the fake's bucket has not reset: its 429 says how long
+    assert limited.until is not None and limited.until > r.clock.now
+
+
+def test_backfill_hands_only_what_polling_never_did_down_to_the_date(fake: FakePlatforms) -> None:
+    history = comments(fake, 180, START - timedelta(days=3), step=600)  # every 10 minutes for 30 hours
+    r, _ = reddit_rig(fake)
+    poll(r)
+    polled = set(handed(r))
+    assert len(polled) == 100
+    since = START - timedelta(days=2, hours=12)
+    results = r.service.backfill("reddit", since, sleep=lambda _s: None)
+    counts = handed(r)
+    expected = {
+        name for i, name in enumerate(history) if START - timedelta(days=3) + timedelta(seconds=i * 600) >= since
+    }
+    assert set(counts) == polled | expected
+    assert max(counts.values()) == 1
+    assert sum(p.items for p in results) == len(expected - polled)
+    again = r.service.backfill("reddit", since, sleep=lambda _s: None)
+    assert sum(p.items for p in again) == 0
+    assert handed(r) == counts
+
+
+def test_backfill_waits_out_a_rate_limit_and_goes_on(fake: FakePlatforms) -> None:
+    comments(fake, 5, START - timedelta(hours=5), step=60)
+    r, _ = reddit_rig(fake)
+    fake.refuse("reddit", 429, {"message": "Too Many Requests"}, **{"Retry-After": "42"})
+    slept: list[float] = []
+    results = r.service.backfill("reddit", START - timedelta(days=1), sleep=slept.append)
+    assert slept == [42.0]
+    assert sum(p.items for p in results) == 5
+
+
+def test_reddit_signs_in_with_its_oauth_client_once_and_again_when_the_token_is_refused(fake: FakePlatforms) -> None:
+    http = InProcess(fake)
+    r = rig(REDDIT, {"reddit": http.base("reddit")}, http, Clock(START))
+    secrets = r.service._secrets.get()  # type: ignore[attr-defined]
+    object.__setattr__(
+        secrets,
+        "credentials",
+        {"acme": {"client_id": "hark-dev", "client_secret": "hark-dev-reddit-secret", "refresh_token": "r1"}},
+    )
+    comments(fake, 1, START - timedelta(minutes=1))
+    poll(r)
+    poll(r)
+    tokens = [q for q in http.sent if q.url.endswith("/api/v1/access_token")]
+    assert len(tokens) == 1
+    assert all(
+        q.headers.get("Authorization", "").startswith("Bearer reddit-access-") for q in http.sent if "/r/" in q.url
+    )
+    fake.feeds.reddit.tokens.clear()  # every token revoked: the next request is refused, a new one obtained
+    assert poll(r).outcome == "polled"
+    assert len([q for q in http.sent if q.url.endswith("/api/v1/access_token")]) == 2
+
+
+# The pure parts
+
+
+def item(key: int, name: str | None = None) -> Item:
+    return Item(name or f"i{key}", f"{key:04d}", {})
+
+
+def test_select_newest_stops_at_the_mark_and_skips_what_the_walk_handed() -> None:
+    cursor = Cursor(mark="0005", seen=("i5",), top="0009", walked=("i8",))
+    fresh, reached = select_newest([item(10), item(9), item(8), item(7), item(5), item(5, "late5"), item(4)], cursor)
+    assert [i.id for i in fresh] == ["i9", "i7", "late5"]
+    assert reached
+
+
+def test_advance_moves_the_mark_only_when_the_walk_is_done() -> None:
+    feed = Feed("f", "f")
+    start = Cursor(mark="0001", seen=("i1",), floor="0001")
+    half, done = advance(start, feed, [item(9), item(8)], Scan([], next="p2"), False, START)
+    assert (done, half.mark, half.pending, half.top, half.walked) == (False, "0001", "p2", "0009", ("i9", "i8"))
+    end, done = advance(half, feed, [item(7)], Scan([], next="p3"), True, START)
+    assert (done, end.mark, end.seen, end.pending, end.walked, end.taken) == (True, "0009", ("i9",), None, (), 3)
+
+
+def test_rate_limit_headers_in_every_form() -> None:
+    now = START
+    assert retry_at({"retry-after": "30"}, now) == now + timedelta(seconds=30)
+    assert retry_at({"retry-after": "Mon, 02 Mar 2026 09:05:00 GMT"}, now) == now + timedelta(minutes=5)
+    assert retry_at({}, now, {"retry_after": 1.5, "global": False}) == now + timedelta(seconds=1.5)  # Discord
+    assert reset_at({"x-ratelimit-reset": "53"}, now) == now + timedelta(seconds=53)  # Reddit: seconds
+    epoch = int((now + timedelta(minutes=2)).timestamp())
+    assert reset_at({"ratelimit-reset": str(epoch)}, now) == now + timedelta(minutes=2)  # Bluesky: Unix time
+    assert reset_at({"x-ratelimit-reset-after": "0.25", "x-ratelimit-reset": "1"}, now) == now + timedelta(seconds=0.25)
+    assert retry_at({"retry-after": "9999999"}, now) == now + timedelta(days=1)  # believed for a day at most
+    assert retry_at({"retry-after": "soon"}, now) is None
+
+
+def test_judge_reads_exhausted_403s_as_rate_limits_and_other_refusals_as_refusals() -> None:
+    exhausted = judge(Response(403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "60"}, b"{}"), START)
+    assert exhausted.rate_limited and exhausted.until == START + timedelta(seconds=60)
+    forbidden = judge(Response(403, {}, b"{}"), START)
+    assert not forbidden.rate_limited and not forbidden.failure and forbidden.until == START + timedelta(minutes=15)
+    assert judge(Response(500, {}, b""), START).failure
+    assert judge(Response(200, {"x-ratelimit-remaining": "12"}, b"[]"), START) == judge(Response(200, {}, b""), START)
