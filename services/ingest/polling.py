@@ -355,7 +355,15 @@ class PollService:
             if name.startswith(WATCHED) and (cursor.expires_at is None or cursor.expires_at > now)
         ]
         feeds = {f.name: f for f in poller.feeds(source, watched)}
-        for feed in poller.discover(source, base, session.send, now):
+
+        def send(request: Request) -> Response:  # the platform's limits hold for discovery too
+            response = session.send(request)
+            verdict = poller.judge(response, self._clock()) or judge(response, self._clock())
+            if not verdict.ok:
+                raise _Stop(verdict)
+            return response
+
+        for feed in poller.discover(source, base, send, now):
             feeds.setdefault(feed.name, feed)
         return list(feeds.values())
 
