@@ -28,6 +28,7 @@ from shared.api.operations import OPERATIONS  # noqa: E402
 from shared.resources import (  # noqa: E402
     AUDIT_EXPORT,
     BUCKETS,
+    CONFIG,
     FUNCTIONS,
     QUEUES,
     TABLES,
@@ -152,9 +153,10 @@ def test_every_schedule_is_an_eventbridge_rule_invoking_its_function(
     assert scheduled, "the spike watch at least runs on a schedule"
     rules = of_type(resources, "AWS::Events::Rule")
     for spec in scheduled:
-        [rule] = [r["Properties"] for r in rules.values() if r["Properties"]["ScheduleExpression"] == spec.schedule]
+        arn = {"Fn::GetAtt": [function_logical_id(resources, spec), "Arn"]}
+        [rule] = [r["Properties"] for r in rules.values() if r["Properties"]["Targets"][0]["Arn"] == arn]
+        assert rule["ScheduleExpression"] == spec.schedule
         [target] = rule["Targets"]
-        assert target["Arn"] == {"Fn::GetAtt": [function_logical_id(resources, spec), "Arn"]}
         assert target["RetryPolicy"]["MaximumRetryAttempts"] == 2
 
 
@@ -472,6 +474,9 @@ def test_drift_each_function_gets_exactly_the_variables_its_code_reads(resources
             wanted.add(spec.sqs_source.queue.dlq_env_var)
         if spec.reads_secret:
             wanted.add("HARK_SECRETS_NAME")
+        if spec.reads_config:
+            wanted.add(CONFIG.env_var)
+        wanted |= {b.env_var for b in (*spec.reads_buckets, *spec.writes_buckets)}
         assert hark == wanted | {"HARK_STAGE"}, spec.key
         for table in (*spec.reads, *spec.writes):
             assert env[table.env_var] == {"Ref": table_logical_id(resources, table)}
