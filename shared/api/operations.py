@@ -35,6 +35,7 @@ from shared.errors import (
     NotPermitted,
     StaleDelivery,
     TooLarge,
+    Unavailable,
     UnsupportedContentType,
 )
 from shared.events import StoredMention, Task
@@ -77,6 +78,7 @@ WEBHOOK_DELIVERY = Operation(
         InvalidHeader,
         NotFound,
         NotConfigured,
+        Unavailable,  # the queue, or an API the platform's notification names (Google's reviews), is down
     ),
 )
 SUBMIT_MENTIONS = Operation(

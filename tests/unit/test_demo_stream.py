@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from devstack.demo import demo_secrets, deliveries
+from devstack.demo import deliveries, demo_secrets
 from services.ingest.bootstrap import connectors
 from services.ingest.platforms.base import Answer, Delivery
 from services.ingest.service import IngestService, Receipt
