@@ -184,9 +184,44 @@ TASKS = TableSpec(
     env_var="HARK_TABLE_TASKS",
     owner="respond",
     partition_key=KeyAttr("id"),
-    # Work-queue order: status partitions, sorted by priority then due time.
-    indexes=(IndexSpec("by_status", KeyAttr("status"), KeyAttr("rank")),),
+    # Work-queue order: status partitions, sorted by priority then due time. A person's tasks (sparse: only held
+    # tasks have a holder), for "my tasks", capacity and round-robin assignment.
+    indexes=(
+        IndexSpec("by_status", KeyAttr("status"), KeyAttr("rank")),
+        IndexSpec("by_holder", KeyAttr("holder"), KeyAttr("held_key")),
+    ),
     description="One task per conversation thread that needs a human.",
+)
+
+AUDIT = TableSpec(
+    key="audit",
+    env_var="HARK_TABLE_AUDIT",
+    owner="respond",
+    # One stream per task (and one for configuration changes), entries numbered from 1 and hash-chained.
+    partition_key=KeyAttr("stream"),
+    sort_key=KeyAttr("seq", "N"),
+    description="Append-only log of every change to a task and to the configuration, with actor, time and "
+    "before/after; written only with attribute_not_exists, each entry hashing the one before.",
+)
+
+NOTES = TableSpec(
+    key="notes",
+    env_var="HARK_TABLE_NOTES",
+    owner="respond",
+    partition_key=KeyAttr("task_id"),
+    sort_key=KeyAttr("note_key"),
+    description="Private notes on tasks, in the order they were written.",
+)
+
+NOTIFICATIONS = TableSpec(
+    key="notifications",
+    env_var="HARK_TABLE_NOTIFICATIONS",
+    owner="respond",
+    partition_key=KeyAttr("user"),
+    sort_key=KeyAttr("key"),
+    ttl_attribute="expires",
+    description="What each person was told: a colleague mentioned them in a note, a task breached its SLA, a "
+    "draft was rejected.",
 )
 
 IDEMPOTENCY = TableSpec(
@@ -221,7 +256,17 @@ SIGNALS = TableSpec(
     description="Mention counts per brand per minute and hour (total, negative): the spike detector's history.",
 )
 
-TABLES: tuple[TableSpec, ...] = (MENTIONS, INBOX, TASKS, IDEMPOTENCY, INCIDENTS, SIGNALS)
+TABLES: tuple[TableSpec, ...] = (
+    MENTIONS,
+    INBOX,
+    TASKS,
+    IDEMPOTENCY,
+    INCIDENTS,
+    SIGNALS,
+    AUDIT,
+    NOTES,
+    NOTIFICATIONS,
+)
 
 CLASSIFY_QUEUE = QueueSpec(
     key="classify",
@@ -307,10 +352,12 @@ RESPOND_API = FunctionSpec(
     timeout_s=10,
     memory_mb=256,
     http=True,
-    reads=(INBOX, TASKS, INCIDENTS),
-    writes=(INCIDENTS,),
+    # Commands write the task with its audit entry; a send writes its idempotency record and the reply's inbox item.
+    reads=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS),
+    writes=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS),
     publishes_to=(ONCALL_TOPIC,),
     reads_secret=True,
+    reads_config=True,
 )
 
 RESPOND = FunctionSpec(
@@ -320,8 +367,22 @@ RESPOND = FunctionSpec(
     timeout_s=15,
     memory_mb=256,
     sqs_source=SqsSource(RESPOND_QUEUE, batch_size=10, max_batching_window_s=0),
-    reads=(INBOX, TASKS),
-    writes=(INBOX, TASKS),
+    reads=(INBOX, TASKS, AUDIT),
+    writes=(INBOX, TASKS, AUDIT, NOTIFICATIONS),
+    reads_config=True,
+)
+
+RESPOND_SLA = FunctionSpec(
+    key="respond-sla",
+    service="respond",
+    handler="services.respond.app.on_sla_sweep",
+    timeout_s=60,
+    memory_mb=256,
+    # Marks near-breach and breach, wakes snoozed tasks, closes sent ones the customer never answered.
+    schedule="rate(1 minute)",
+    reads=(TASKS, AUDIT),
+    writes=(TASKS, AUDIT, NOTIFICATIONS),
+    reads_config=True,
 )
 
 RESPOND_ALARMS = FunctionSpec(
@@ -350,7 +411,15 @@ RESPOND_WATCH = FunctionSpec(
     description="The spike detector: counts what arrived each minute and opens an incident on a negative surge.",
 )
 
-FUNCTIONS: tuple[FunctionSpec, ...] = (INGEST_API, CLASSIFY, RESPOND_API, RESPOND, RESPOND_ALARMS, RESPOND_WATCH)
+FUNCTIONS: tuple[FunctionSpec, ...] = (
+    INGEST_API,
+    CLASSIFY,
+    RESPOND_API,
+    RESPOND,
+    RESPOND_ALARMS,
+    RESPOND_WATCH,
+    RESPOND_SLA,
+)
 
 
 @dataclass(frozen=True)

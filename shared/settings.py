@@ -27,6 +27,11 @@ def dev_platform_secret(platform: str) -> str:
     return f"hark-dev-{platform}-secret"
 
 
+def dev_platform_token(platform: str) -> str:
+    """The outbound token used on the local stage when none is configured (the local fake platforms accept it)."""
+    return f"hark-dev-{platform}-token"
+
+
 # Discord signs with Ed25519: locally, the public half of a documented development key (its private half is in
 # devstack/signing.py for the demo and the tests).
 DEV_DISCORD_PUBLIC_KEY = "e10ee1f44fe75ac7f7df8a827f44341767c734f43b8354eb7b1a8c5c7afb92b4"
@@ -85,6 +90,11 @@ class Settings(BaseModel):
     topic_arns: dict[str, str] = Field(default_factory=dict)
     bucket_names: dict[str, str] = Field(default_factory=dict)
     config_parameter: str | None = None
+    # Outbound API credentials per platform (HARK_TOKEN_<PLATFORM>); in AWS the secret's `tokens`.
+    platform_tokens: dict[str, str] = Field(default_factory=dict)
+    # The configuration document (shared/config.py): a file, `ssm:<name>`, or unset for the bundled default.
+    config: str | None = None
+    approvals: int = Field(default=0, ge=0, le=3, description="HARK_APPROVALS: tiers forced on every queue")
 
     @property
     def dev_defaults(self) -> bool:
@@ -114,6 +124,7 @@ class Settings(BaseModel):
             "api_bases": {p: v for p in PLATFORMS if (v := pick(f"HARK_API_BASE_{p.upper()}"))},
             "topic_arns": {t.key: v for t in TOPICS if (v := pick(t.env_var))},
             "bucket_names": {b.key: v for b in BUCKETS if (v := pick(b.env_var))},
+            "platform_tokens": {p: v for p in PLATFORMS if (v := pick(f"HARK_TOKEN_{p.upper()}"))},
         }
         scalars = {
             "stage": "HARK_STAGE",
@@ -129,6 +140,8 @@ class Settings(BaseModel):
             "max_webhook_bytes": "HARK_MAX_WEBHOOK_BYTES",
             "max_api_bytes": "HARK_MAX_API_BYTES",
             "config_parameter": CONFIG.env_var,
+            "config": "HARK_CONFIG",
+            "approvals": "HARK_APPROVALS",
         }
         for field, var in scalars.items():
             if (value := pick(var)) is not None:

@@ -45,7 +45,7 @@ def connectors(settings: Settings, secrets: SecretSource) -> dict[str, Connector
     google = Google(
         keys=JwksKeys(jwks),
         reviews=BusinessProfileReviews(
-            settings.api_base("google", API_BASE), lambda: secrets.get().platform_secret("google")
+            settings.api_base("google", API_BASE), lambda: secrets.get().platform_token("google")
         ),
         expect=Audience(audience, account) if audience and account else None,
     )

@@ -16,6 +16,7 @@ from pydantic import (
     RootModel,
     Tag,
     field_validator,
+    model_validator,
 )
 
 from shared.events import (
@@ -29,6 +30,7 @@ from shared.events import (
     StoredMention,
     Task,
     TaskStatus,
+    TaskWarning,
     text_json_bytes,
 )
 from shared.store.paging import MAX_CURSOR, MAX_PAGE
@@ -152,6 +154,152 @@ class MentionQuery(Paging):
 class TaskQuery(Paging):
     status: TaskStatus | None = Field(default=None, description="Only this status.")
     queue: str | None = Field(default=None, min_length=1, max_length=64, description="Only this queue.")
+    holder: str | None = Field(
+        default=None, min_length=1, max_length=128, description="Only tasks this user holds (`me`: the caller)."
+    )
+
+
+class ClaimQuery(_Strict):
+    takeover: bool = Field(default=False, description="An admin takes the task from its holder.")
+
+
+class AssignBody(_Strict):
+    user: str = Field(min_length=1, max_length=128, description="The user id to give the task to.")
+
+
+MAX_NOTE_CHARS = 10_000
+MAX_DRAFT_CHARS = 65_536
+
+
+class NoteBody(_Strict):
+    text: str = Field(min_length=1, max_length=MAX_NOTE_CHARS, description="Private; `@user` notifies them.")
+
+
+class DraftBody(_Strict):
+    """Either `text`, or a `template` id with `variables` (first_name, handle, order_ref, ...; what is not given
+    is filled from the task and the agent)."""
+
+    text: str | None = Field(default=None, min_length=1, max_length=MAX_DRAFT_CHARS)
+    template: str | None = Field(default=None, min_length=1, max_length=64)
+    variables: dict[Annotated[str, Field(max_length=32)], Annotated[str, Field(max_length=500)]] = Field(
+        default_factory=dict, max_length=20
+    )
+
+    @model_validator(mode="after")
+    def _one_of(self) -> DraftBody:
+        if (self.template is None) == (self.text is None):
+            raise ValueError("give either text or template")
+        return self
+
+
+class ApproveBody(_Strict):
+    draft_revision: int | None = Field(default=None, ge=1, description="The revision the approver read.")
+
+
+RejectReason = Literal["tone", "accuracy", "policy", "legal", "medical", "privacy", "other"]
+
+
+class RejectBody(_Strict):
+    reason: RejectReason
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class SendBody(_Strict):
+    tag: Literal["HUMAN_AGENT"] | None = Field(
+        default=None, description="Messenger/Instagram: answer a message older than 24 h (up to 7 days)."
+    )
+
+
+class SnoozeBody(_Strict):
+    until: AwareDatetime
+
+
+class AuditEntry(BaseModel):
+    """One change, as recorded."""
+
+    model_config = ConfigDict(frozen=True)
+
+    stream: str = Field(description="The task id (or `config`).")
+    seq: int = Field(ge=1)
+    at: AwareDatetime
+    actor: str = Field(description="The user, or `hark` for what Hark did by itself.")
+    action: str
+    before: dict[str, Any] = Field(default_factory=dict)
+    after: dict[str, Any] = Field(default_factory=dict)
+    detail: dict[str, Any] = Field(default_factory=dict)
+    prev_hash: str = ""
+    hash: str = ""
+
+
+class AuditPage(BaseModel):
+    """A task's trail, oldest first; `problems` lists what verification of this page found (empty: intact)."""
+
+    items: list[AuditEntry]
+    next_cursor: str | None
+    problems: list[str] = Field(default_factory=list)
+
+
+class Note(BaseModel):
+    key: str
+    task_id: str
+    author: str
+    text: str
+    mentions: list[str] = Field(default_factory=list, description="Users notified by an @mention.")
+    at: AwareDatetime
+
+
+class NotePage(BaseModel):
+    items: list[Note]
+    next_cursor: str | None
+
+
+class Notification(BaseModel):
+    key: str
+    user: str
+    kind: Literal["mentioned", "assigned", "sla_near_breach", "sla_breached", "rejected", "approval_needed"]
+    task_id: str | None = None
+    by: str | None = None
+    text: str
+    at: AwareDatetime
+
+
+class NotificationPage(BaseModel):
+    items: list[Notification]
+    next_cursor: str | None
+
+
+class Suggestion(BaseModel):
+    template: str
+    language: str
+    text: str
+    warnings: list[TaskWarning]
+
+
+class Suggestions(BaseModel):
+    """Replies suggested from the configured templates for the task's intent and language, filled in."""
+
+    items: list[Suggestion]
+
+
+class SweepResult(BaseModel):
+    """What one SLA sweep did."""
+
+    at: AwareDatetime
+    checked: int
+    near_breach: int
+    breached: int
+    escalated: int
+    woken: int
+    closed: int
+    breached_tasks: list[str] = Field(default_factory=list)
+
+
+class ConfigView(BaseModel):
+    """The configuration in force, its fingerprint and where it came from."""
+
+    digest: str
+    source: str
+    config: dict[str, Any]
 
 
 class MentionPage(BaseModel):

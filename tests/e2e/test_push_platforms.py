@@ -180,7 +180,7 @@ def review_api() -> Iterator[str]:
 def stack(review_api: str) -> Iterator[Stack]:
     port, aws_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HARK_", "AWS_"))}
-    env |= {"COLUMNS": "200", "HARK_API_BASE_GOOGLE": review_api, "HARK_SECRET_GOOGLE": "ya29.local"}
+    env |= {"COLUMNS": "200", "HARK_API_BASE_GOOGLE": review_api, "HARK_TOKEN_GOOGLE": "ya29.local"}
     process = subprocess.Popen(
         [sys.executable, "-m", "devstack", "up", "--no-demo", "--port", str(port), "--aws-port", str(aws_port)],
         cwd=ROOT,

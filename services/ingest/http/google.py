@@ -2,7 +2,7 @@
 
 Both are read over plain HTTPS with the standard library (no SDK at cold start). The API's base URL is
 `HARK_API_BASE_GOOGLE` (default `https://mybusiness.googleapis.com`), so tests point it at a local fake; the API's
-OAuth access token is Hark's `google` secret.
+OAuth access token is Hark's `google` token (`HARK_TOKEN_GOOGLE`; the secret's `tokens.google`).
 """
 
 from __future__ import annotations
