@@ -158,7 +158,7 @@ def explain(firing: Firing, mentions: Sequence[StoredMention], rules: SpikeRules
     words: Counter[str] = Counter()
     for mention in negatives:
         words.update(terms(mention.text))  # a word counts once per mention: twenty people, not one long rant
-    # Most frequent first; ties in alphabetical order, so the same mentions always explain the same way.
+    # Ties in alphabetical order: Counter breaks them by insertion, which follows set order and so the hash seed.
     ranked = sorted(words.items(), key=lambda item: (-item[1], item[0]))[: rules.top_terms]
     top = [TermCount(term=t, count=c) for t, c in ranked if c >= 2]
     platforms = Counter(m.platform for m in negatives)
