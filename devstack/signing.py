@@ -216,3 +216,10 @@ def trustpilot_headers(secret: str, user: str = "hark") -> dict[str, str]:
     """Trustpilot signs nothing: the webhook URL carries a secret, sent back as Basic credentials."""
     credentials = base64.b64encode(f"{user}:{secret}".encode()).decode()
     return {"Content-Type": "application/json", "Authorization": f"Basic {credentials}"}
+
+
+def tiktok_headers(body: bytes, client_secret: str, timestamp: int | None = None) -> dict[str, str]:
+    """TikTok: `t=<unix>,s=<hex HMAC-SHA256(client secret, t + "." + body)>`."""
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    signature = _hmac(client_secret, stamp.encode() + b"." + body).hex()
+    return {"Content-Type": "application/json", "TikTok-Signature": f"t={stamp},s={signature}"}

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from services.ingest.http import meta as graph
 from services.ingest.http.google import API_BASE, BusinessProfileReviews, JwksKeys
 from services.ingest.platforms import CONNECTORS
 from services.ingest.platforms.base import Connector
 from services.ingest.platforms.google import GOOGLE_CERTS, Audience, Google
+from services.ingest.platforms.meta import Meta
 from services.ingest.service import IngestService
 from shared.bootstrap import LazyRoot
 from shared.queues import EnvelopePublisher
@@ -37,7 +39,8 @@ def build(env: Mapping[str, str]) -> IngestRoot:
 
 
 def connectors(settings: Settings, secrets: SecretSource) -> dict[str, Connector]:
-    """The registry, with what Google's connector needs from the settings (locally, the development key)."""
+    """The registry, with the API clients and keys the Google and Meta connectors need (locally, development
+    keys and whatever HARK_API_BASE_<PLATFORM> points at)."""
     local = settings.dev_defaults
     jwks = settings.google_jwks or (DEV_GOOGLE_JWKS if local else GOOGLE_CERTS)
     audience = settings.google_audience or (DEV_GOOGLE_AUDIENCE if local else None)
@@ -49,7 +52,12 @@ def connectors(settings: Settings, secrets: SecretSource) -> dict[str, Connector
         ),
         expect=Audience(audience, account) if audience and account else None,
     )
-    return {**CONNECTORS, "google": google}
+    meta = Meta(
+        instagram_mentions=graph.GraphInstagramMentions(
+            settings.api_base("meta", graph.API_BASE), lambda: secrets.get().platform_token("meta")
+        )
+    )
+    return {**CONNECTORS, "google": google, "meta": meta}
 
 
 root = LazyRoot(build)

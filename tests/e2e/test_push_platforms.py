@@ -32,11 +32,13 @@ from devstack.signing import (
     slack_headers,
     standard_webhooks_headers,
     telegram_headers,
+    tiktok_headers,
     trustpilot_headers,
     twitch_headers,
     x_headers,
     zendesk_headers,
 )
+from services.ingest.platforms import CONNECTORS
 from services.ingest.platforms.x import crc_response
 from shared.settings import (
     DEV_GOOGLE_AUDIENCE,
@@ -143,10 +145,17 @@ CASES = [
     Case("google", _google_body({"type": "NEW_REVIEW", "review": REVIEW}), _google_sign, 1,
          _google_body({"type": "NEW_QUESTION", "question": "accounts/111/locations/222/questions/q"}),
          forge=_google_forged),
+    Case("tiktok", fixture("tiktok", "synthetic__video-publish-completed.json"),
+         lambda b, at: tiktok_headers(b, secret("tiktok"), timestamp=at), 0,
+         fixture("tiktok", "synthetic__authorization-removed.json")),
     Case("generic", fixture("generic", "synthetic__mention-created.json"),
          lambda b, at: standard_webhooks_headers(b, secret("generic"), message_id="msg_e2e", timestamp=at), 1,
          b'{"type": "mention.deleted", "data": {"native_id": "never-seen"}}'),
 ]  # fmt: skip
+
+
+def test_every_connector_is_tried_here() -> None:
+    assert {c.platform for c in CASES} == set(CONNECTORS)
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from services.ingest.platforms.mastodon import Mastodon
 from services.ingest.platforms.meta import Meta
 from services.ingest.platforms.slack import Slack
 from services.ingest.platforms.telegram import Telegram
+from services.ingest.platforms.tiktok import TikTok
 from services.ingest.platforms.trustpilot import Trustpilot
 from services.ingest.platforms.twitch import Twitch
 from services.ingest.platforms.x import X
@@ -35,6 +36,7 @@ CONNECTORS: dict[str, Connector] = {
         Twitch(),
         Zendesk(),
         Mastodon(),
+        TikTok(),
         Trustpilot(),
         Google(),
         Generic(),
