@@ -4,7 +4,7 @@ publication; a deleted video stops being polled. Every notice is also logged and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence, Set
 from datetime import datetime
 
 from services.ingest.platforms.base import Notice
@@ -45,6 +45,28 @@ class VideoWatch:
                 self._cursors.watch(source_id, feed, {"video": notice.ref}, published + source.watch_for)
                 count(SERVICE, "VideosWatched")
                 get_logger(SERVICE).info("video watched", extra={"source": source_id, "video": notice.ref})
+
+
+class ConfiguredChannels(Set[str]):
+    """The channels of the configured YouTube sources, for the WebSub connector's subscription check: read from the
+    config at each check (it changes without a deploy). With no YouTube source configured, any channel is agreed,
+    as the connector does without sources."""
+
+    def __init__(self, config: ConfigSource) -> None:
+        self._config = config
+
+    def _channels(self) -> set[str]:
+        return {s.channel for s in self._config.get().config.sources.values() if isinstance(s, YouTubeSource)}
+
+    def __contains__(self, channel: object) -> bool:
+        channels = self._channels()
+        return not channels or channel in channels
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._channels()))
+
+    def __len__(self) -> int:
+        return len(self._channels())
 
 
 def _moment(value: str | None) -> datetime | None:

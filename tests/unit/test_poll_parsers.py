@@ -153,7 +153,7 @@ EXPECTED: dict[tuple[str, str], tuple[Feed, dict[str, Any], tuple[list[str], str
             ),
         ],
     ),
-    ("reddit", "synthetic__inbox-messages.json"): (
+    ("reddit", "synthetic__poll-inbox-messages.json"): (
         Feed("inbox", "inbox"),
         BRAND_CTX,
         (["t4_2hx8k1a", "t4_2hx8jz0", "t1_ofq2k2c", "t1_ofq2a1b"], None),
@@ -196,7 +196,7 @@ EXPECTED: dict[tuple[str, str], tuple[Feed, dict[str, Any], tuple[list[str], str
             "ignored": 1,  # the deleted reply
         },
     ),
-    ("reddit", "synthetic__r-sub-new.json"): (
+    ("reddit", "synthetic__poll-r-sub-new.json"): (
         Feed("r/acme/new", "posts", {"subreddits": "acme"}),
         BRAND_CTX,
         (["t3_1r2ab3c", "t3_1r2aa00", "t3_1r2a9zz"], "t3_1r2a9zz"),
@@ -231,7 +231,7 @@ EXPECTED: dict[tuple[str, str], tuple[Feed, dict[str, Any], tuple[list[str], str
             "ignored": 1,  # the removed post
         },
     ),
-    ("wordpress", "synthetic__comments-page.json"): (
+    ("wordpress", "synthetic__poll-comments-page.json"): (
         Feed("comments", "comments", {"status": "approve"}),
         {"account_id": "blog.acme.example", "brand_ids": ["3"]},
         (["431", "430", "429"], None),
@@ -264,7 +264,7 @@ EXPECTED: dict[tuple[str, str], tuple[Feed, dict[str, Any], tuple[list[str], str
             "ignored": 1,  # the pingback
         },
     ),
-    ("youtube", "synthetic__comment-threads.json"): (
+    ("youtube", "synthetic__poll-comment-threads.json"): (
         Feed("channel", "channel", {"channel": YT}),
         {"account_id": YT},
         ([THREAD, f"{THREAD}.9zReply0002", f"{THREAD}.9zReply0001", "UgwOlder000000000000004AaABAg"], "QURTSl9pMk"),
@@ -317,7 +317,7 @@ EXPECTED: dict[tuple[str, str], tuple[Feed, dict[str, Any], tuple[list[str], str
             ),
         ],
     ),
-    ("bluesky", "synthetic__list-notifications.json"): (
+    ("bluesky", "synthetic__poll-list-notifications.json"): (
         Feed("notifications", "notifications", {"reasons": "mention,reply,quote"}),
         {"account_id": "acme.example"},
         (
@@ -366,7 +366,7 @@ EXPECTED: dict[tuple[str, str], tuple[Feed, dict[str, Any], tuple[list[str], str
             ),
         ],
     ),
-    ("discord", "synthetic__channel-messages.json"): (
+    ("discord", "synthetic__poll-channel-messages.json"): (
         Feed(f"channel:{DC_CHANNEL}", "channel", {"channel": DC_CHANNEL}, newest_first=False),
         {"account_id": DC_GUILD, "brand_ids": [DC_BOT]},
         (
@@ -432,7 +432,7 @@ EXPECTED: dict[tuple[str, str], tuple[Feed, dict[str, Any], tuple[list[str], str
             "ignored": 4,
         },
     ),
-    ("tiktok", "synthetic__comment-list.json"): (
+    ("tiktok", "synthetic__poll-comment-list.json"): (
         Feed("video/7340000000000000001", "video", {"video": "7340000000000000001"}),
         {"account_id": "biz-acme"},
         (["7341100000000000002", "7341100000000000009", "7341100000000000001"], "30"),
@@ -493,25 +493,17 @@ def test_each_page_yields_exactly_its_mentions(platform: str, name: str) -> None
 
 
 def test_every_poller_fixture_has_an_expectation() -> None:
-    listed = {(platform, name) for platform, name in EXPECTED}
-    for platform in POLLERS:
-        on_disk = (
-            {(platform, p.name) for p in (FOLDER / platform).glob("*.json")} if (FOLDER / platform).exists() else set()
-        )
-        poll_pages = {k for k in on_disk if k[1].startswith(("praw__", "synthetic__")) and "quota" not in k[1]}
-        poll_pages -= {k for k in poll_pages if platform in ("discord", "youtube") and not _is_poll_page(k)}
-        assert poll_pages <= listed, poll_pages - listed
-
-
-def _is_poll_page(key: tuple[str, str]) -> bool:
-    return key[1] in ("synthetic__channel-messages.json", "synthetic__comment-threads.json")
+    """Pages the pollers read are `synthetic__poll-*` and the copied Reddit answers (`praw__*`); each is listed."""
+    pages = {(p.parent.name, p.name) for p in FOLDER.glob("*/synthetic__poll-*.json")}
+    pages |= {("reddit", p.name) for p in (FOLDER / "reddit").glob("praw__*.json")}
+    assert pages - {("youtube", "synthetic__poll-quota-exceeded.json")} == set(EXPECTED)
 
 
 def test_who_is_addressed_and_in_which_language() -> None:
-    _, delivery = page("discord", "synthetic__channel-messages.json")
+    _, delivery = page("discord", "synthetic__poll-channel-messages.json")
     addressed = {m.native_id.split(":")[1]: m.addressed for m in POLLERS["discord"].parse(delivery).mentions}
     assert addressed == {"1477958644531200001": None, "1477957386240000002": None, "1477956379607040004": True}
-    _, delivery = page("bluesky", "synthetic__list-notifications.json")
+    _, delivery = page("bluesky", "synthetic__poll-list-notifications.json")
     mentions = POLLERS["bluesky"].parse(delivery).mentions
     assert [(m.addressed, m.lang) for m in mentions] == [(True, "en"), (True, "en"), (True, None)]
     _, delivery = page("reddit", "praw__r_sub_comments.first3.json")
@@ -521,10 +513,10 @@ def test_who_is_addressed_and_in_which_language() -> None:
 
 
 def test_a_polled_page_carries_what_its_parser_needs_and_nothing_it_does_not() -> None:
-    _, delivery = page("tiktok", "synthetic__comment-list.json")
+    _, delivery = page("tiktok", "synthetic__poll-comment-list.json")
     assert delivery.content_type == POLLED_TYPE
     assert delivery.request_id.startswith("poll-")
-    again = page("tiktok", "synthetic__comment-list.json")[1]
+    again = page("tiktok", "synthetic__poll-comment-list.json")[1]
     assert again.request_id == delivery.request_id  # the same page is the same delivery
     read = read_page(delivery)
     assert (read.source, read.feed, read.kind, read.url) == (
@@ -542,8 +534,8 @@ def test_a_polled_page_carries_what_its_parser_needs_and_nothing_it_does_not() -
 
 
 def test_an_unreadable_item_is_ignored_and_the_rest_of_the_page_kept() -> None:
-    feed, context, _, _ = EXPECTED[("tiktok", "synthetic__comment-list.json")]
-    scan, _ = page("tiktok", "synthetic__comment-list.json")
+    feed, context, _, _ = EXPECTED[("tiktok", "synthetic__poll-comment-list.json")]
+    scan, _ = page("tiktok", "synthetic__poll-comment-list.json")
     broken = [*scan.items[:1], type(scan.items[0])("x", scan.items[0].key, {"comment_id": "x", "user_id": {"no": 1}})]
     delivery = polled_delivery("tiktok", "acme", feed, context, broken, FETCHED, "")
     parsed = POLLERS["tiktok"].parse(delivery)
@@ -618,7 +610,7 @@ def test_requests_are_the_ones_each_api_documents() -> None:
 
 def test_platforms_own_error_answers() -> None:
     now = datetime(2026, 3, 2, 20, 0, tzinfo=UTC)  # noon in California
-    quota = Response(403, {}, (FOLDER / "youtube" / "synthetic__quota-exceeded.json").read_bytes())
+    quota = Response(403, {}, (FOLDER / "youtube" / "synthetic__poll-quota-exceeded.json").read_bytes())
     verdict = POLLERS["youtube"].judge(quota, now)
     assert verdict is not None and verdict.rate_limited
     assert verdict.until == datetime(2026, 3, 3, 8, 5, tzinfo=UTC)  # just after midnight Pacific (PST, UTC-8)
