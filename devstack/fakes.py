@@ -15,6 +15,7 @@ import itertools
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -34,6 +35,7 @@ class Recorded:
     body: Any
     headers: dict[str, str]
     query: str = ""  # the query string of a GET
+    at: float = field(default_factory=time.monotonic)  # when it arrived (a test times the back-off with it)
 
 
 @dataclass
@@ -52,6 +54,7 @@ class FakePlatforms:
         """`listen=False`: no socket; tests answer requests in process (`tests/pollkit.InProcess`)."""
         self.tokens = tokens or {p: dev_platform_token(p) for p in ("github", "meta")}
         self.requests: list[Recorded] = []
+        self.refused: list[Recorded] = []  # the requests answered with a refusal they were told to give
         self._refusals: dict[str, list[Refusal]] = {p: [] for p in ("github", "meta", *POLLED)}
         self._ids = itertools.count(1001)
         self._lock = threading.Lock()
@@ -136,9 +139,12 @@ class FakePlatforms:
         path, _, query = ("/" + rest).partition("?")
         lower = {k.lower(): v for k, v in headers.items()}
         with self._lock:
-            self.requests.append(Recorded(platform, method, path, body.decode("utf-8", "replace"), lower, query))
+            record = Recorded(platform, method, path, body.decode("utf-8", "replace"), lower, query)
+            self.requests.append(record)
             queued = self._refusals.get(platform)
             refusal = queued.pop(0) if queued else None
+            if refusal:
+                self.refused.append(record)
         if platform not in POLLED:
             return 404, {"message": "Not Found"}, {}
         if refusal:
