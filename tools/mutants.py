@@ -24,6 +24,7 @@ META = "services/ingest/platforms/meta.py"
 BASE = "services/ingest/platforms/base.py"
 TRIAGE = "services/classify/triage.py"
 TASKS = "services/respond/tasks.py"
+POLLING = "services/ingest/polling.py"
 
 MUTANTS: tuple[Mutant, ...] = (
     # Parsers
@@ -127,4 +128,32 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("respond-only-needs", "services/respond/service.py",
            "        elif classified.classification.needs_response:",
            "        elif True:", "every mention opens a task", FUNCTIONAL),
+    # Pollers
+    Mutant("poll-ignores-backoff", POLLING, "if limits.until is not None and limits.until > now:", "if False:",
+           "a source backing off after a 429 is asked again at once"),
+    Mutant("poll-mark-mid-walk", POLLING,
+           "cursor, pending=scan.next, top=top, top_ids=top_ids[:SEEN], walked=walked, taken=taken, polled_at=now",
+           "cursor, mark=top, pending=scan.next, top=top, top_ids=top_ids[:SEEN], walked=walked, taken=taken, "
+           "polled_at=now",
+           "a walk cut short moves the mark past what it has not handed: those items are lost"),
+    Mutant("poll-seen-at-mark", POLLING, "(item.key == cursor.mark and item.id in cursor.seen)",
+           "(item.key == cursor.mark)", "an item in the same second as the mark is lost"),
+    Mutant("poll-cross-feed", POLLING, "give = recent.new(fresh)", "give = list(fresh)",
+           "a reply in the inbox and in the subreddit is handed twice"),
+    Mutant("poll-retry-after", "services/ingest/pollers/base.py", "raw = headers.get(RETRY_AFTER)", "raw = None",
+           "Retry-After is not read: a 429 backs off a minute whatever it says"),
+    Mutant("reddit-thread", "services/ingest/pollers/reddit.py", "thread_id=link or parent or name,",
+           "thread_id=parent or name,", "a Reddit comment threads on its parent, not its post"),
+    Mutant("discord-other-bots", "services/ingest/pollers/discord.py", 'if author.get("bot") and not ours:',
+           "if False:", "other apps' bots are heard"),
+    Mutant("youtube-brand", "services/ingest/pollers/youtube.py",
+           'from_brand=author_id is not None and author_id == (channel or raw.get("channel")),', "from_brand=False,",
+           "the channel's own replies open tasks"),
+    Mutant("bluesky-reasons", "services/ingest/pollers/bluesky.py",
+           'if not isinstance(notification, dict) or notification.get("reason") not in wanted:',
+           "if not isinstance(notification, dict):", "likes and follows are heard as posts"),
+    Mutant("tiktok-rate-limit", "services/ingest/pollers/tiktok.py", "if code == TOO_MANY_REQUESTS:", "if False:",
+           "TikTok's 'too many requests' backs off fifteen minutes as a refusal"),
+    Mutant("wordpress-pingbacks", "services/ingest/pollers/wordpress.py",
+           'if raw.get("type") not in (None, "", "comment"):', "if False:", "pingbacks are heard as comments"),
 )  # fmt: skip

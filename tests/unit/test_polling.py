@@ -363,3 +363,54 @@ def test_judge_reads_exhausted_403s_as_rate_limits_and_other_refusals_as_refusal
     assert not forbidden.rate_limited and not forbidden.failure and forbidden.until == START + timedelta(minutes=15)
     assert judge(Response(500, {}, b""), START).failure
     assert judge(Response(200, {"x-ratelimit-remaining": "12"}, b"[]"), START) == judge(Response(200, {}, b""), START)
+
+
+def credentials_rig(fake: FakePlatforms, sources: dict[str, Any], credentials: dict[str, Any]) -> tuple[Rig, InProcess]:
+    http = InProcess(fake)
+    r = rig(sources, {p: http.base(p) for p in ("youtube", "bluesky")}, http, Clock(START))
+    object.__setattr__(r.service._secrets.get(), "credentials", credentials)  # type: ignore[attr-defined]
+    return r, http
+
+
+def test_youtube_signs_in_with_a_refresh_token_or_an_api_key(fake: FakePlatforms) -> None:
+    channel = "UCacme00000000000000000A"
+    fake.feeds.youtube.comment("vid00000001", "hello", channel, at=START - timedelta(minutes=1))
+    sources = {"yt": {"platform": "youtube", "channel": channel}, "yt2": {"platform": "youtube", "channel": channel}}
+    oauth = {"client_id": "c", "client_secret": "s", "refresh_token": "r"}
+    r, http = credentials_rig(fake, sources, {"yt": oauth, "yt2": {"api_key": "hark-dev-youtube-token"}})
+    r.clock.advance(minutes=6)
+    outcomes = [s.outcome for s in r.service.poll("youtube").sources]
+    assert outcomes == ["polled", "polled"]
+    [token] = [q for q in http.sent if q.url.endswith("/token")]
+    assert b"grant_type=refresh_token" in token.body and b"client_secret=s" in token.body  # Google: in the form
+    threads = [q for q in http.sent if "commentThreads" in q.url]
+    assert threads[0].headers["Authorization"] == "Bearer hark-dev-youtube-token"
+    assert "key=hark-dev-youtube-token" in threads[1].url and "Authorization" not in threads[1].headers
+
+
+def test_wordpress_moderation_queue_needs_an_application_password(fake: FakePlatforms) -> None:
+    fake.feeds.wordpress.comment("held for moderation", status="hold", at=START - timedelta(minutes=1))
+    site = {"platform": "wordpress", "base_url": "http://fake/wordpress", "statuses": ["hold"]}
+    r, _ = credentials_rig(fake, {"blog": site}, {})
+    r.clock.advance(minutes=1)
+    report = r.service.poll("wordpress").sources[0]
+    assert report.outcome == "not_configured"
+    assert "application password" in report.detail
+    r, _ = credentials_rig(fake, {"blog": site}, {"blog": {"username": "hark", "password": "hark-dev-wordpress-token"}})
+    r.clock.advance(minutes=1)
+    assert r.service.poll("wordpress").sources[0].outcome == "polled"
+    assert [m.text for m in r.queued.mentions()] == ["held for moderation"]
+
+
+def test_bluesky_opens_one_session_and_a_new_one_when_it_expires(fake: FakePlatforms) -> None:
+    fake.feeds.bluesky.notify("mention", "@brand.example hi", at=START - timedelta(minutes=1))
+    source = {"platform": "bluesky", "handle": "brand.example", "base_url": "http://fake/bluesky"}
+    r, http = credentials_rig(fake, {"bsky": source}, {"bsky": {"password": "hark-dev-bluesky-token"}})
+    poll(r, "bluesky")
+    poll(r, "bluesky")
+    sessions = [q for q in http.sent if q.url.endswith("createSession")]
+    assert len(sessions) == 1
+    assert b'"identifier":"brand.example"' in sessions[0].body
+    fake.feeds.bluesky._sessions.clear()  # the access token expired on the PDS
+    assert poll(r, "bluesky").outcome == "polled"
+    assert len([q for q in http.sent if q.url.endswith("createSession")]) == 2
