@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from services.ingest.http import meta as graph
@@ -17,7 +18,7 @@ from services.ingest.pollers import POLLERS
 from services.ingest.service import IngestService
 from services.ingest.watch import ConfiguredChannels, VideoWatch
 from shared.bootstrap import LazyRoot
-from shared.config import ConfigSource, config_source
+from shared.config import ConfigSource, LoadedConfig, config_source
 from shared.queues import EnvelopePublisher
 from shared.resources import CLASSIFY_QUEUE
 from shared.secrets import SecretSource, secret_source
@@ -35,7 +36,7 @@ class IngestRoot:
 def build(env: Mapping[str, str]) -> IngestRoot:
     settings = Settings.from_env(env)
     secrets = secret_source(settings)
-    config = config_source(settings)
+    config = _Lazy(lambda: config_source(settings))
     service = IngestService(
         settings,
         secrets=secrets,
@@ -67,6 +68,22 @@ def connectors(settings: Settings, secrets: SecretSource) -> dict[str, Connector
         )
     )
     return {**CONNECTORS, "google": google, "meta": meta}
+
+
+class _Lazy:
+    """The config source built when first read: only YouTube's deliveries and the pollers need it, and building it
+    makes an SSM client, which no other webhook's cold start should pay for."""
+
+    def __init__(self, make: Callable[[], ConfigSource]) -> None:
+        self._make = make
+        self._source: ConfigSource | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> LoadedConfig:
+        with self._lock:
+            if self._source is None:
+                self._source = self._make()
+        return self._source.get()
 
 
 root = LazyRoot(build)

@@ -42,7 +42,10 @@ class VideoWatch:
                     self._cursors.unwatch(source_id, feed)
                     continue
                 published = _moment(notice.detail.get("published")) or notice.at
-                self._cursors.watch(source_id, feed, {"video": notice.ref}, published + source.watch_for)
+                until = published + source.watch_for
+                if until <= notice.at:
+                    continue  # an old video's title changed: its comments come with the channel's
+                self._cursors.watch(source_id, feed, {"video": notice.ref}, until)
                 count(SERVICE, "VideosWatched")
                 get_logger(SERVICE).info("video watched", extra={"source": source_id, "video": notice.ref})
 

@@ -414,3 +414,28 @@ def test_bluesky_opens_one_session_and_a_new_one_when_it_expires(fake: FakePlatf
     fake.feeds.bluesky._sessions.clear()  # the access token expired on the PDS
     assert poll(r, "bluesky").outcome == "polled"
     assert len([q for q in http.sent if q.url.endswith("createSession")]) == 2
+
+
+def test_websub_notices_put_new_videos_on_the_watch_list_and_take_deleted_ones_off() -> None:
+    from services.ingest.platforms.base import Notice
+    from services.ingest.watch import ConfiguredChannels, VideoWatch
+    from tests.pollkit import MemoryCursors, config_with
+
+    channel = "UCacme00000000000000000A"
+    config = config_with({"yt": {"platform": "youtube", "channel": channel, "watch_for": "2d"}})
+    cursors = MemoryCursors()
+    watch = VideoWatch(config, cursors)
+    fresh = Notice("youtube", "video.published", "newVideo001", START, channel, {"published": START.isoformat()})
+    renamed = Notice("youtube", "video.updated", "oldVideo001", START, channel,
+                     {"published": (START - timedelta(days=30)).isoformat()})  # fmt: skip
+    elsewhere = Notice("youtube", "video.published", "theirVideo1", START, "UCsomeoneelse00000000000")
+    watch.notify([fresh, renamed, elsewhere, Notice("twitch", "subscription.revoked", "x", START)])
+    assert {feed: c.expires_at for (_, feed), c in cursors.items.items()} == {
+        "video:newVideo001": START + timedelta(days=2)
+    }
+    assert cursors.cursor("yt", "video:newVideo001").params == {"video": "newVideo001"}
+    watch.notify([Notice("youtube", "video.deleted", "newVideo001", START, channel)])
+    assert cursors.items == {}
+    channels = ConfiguredChannels(config)
+    assert channel in channels and "UCsomeoneelse00000000000" not in channels
+    assert "UCanything" in ConfiguredChannels(config_with({}))  # no YouTube source: any channel, as before
