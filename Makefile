@@ -22,7 +22,16 @@ CDK_ENV := PATH="$(abspath infra/node_modules/.bin):$$PATH" CDK_DISABLE_CLI_TELE
 # Where the public labelled datasets are (never copied into the repository).
 DATA ?= ../shared/data
 
-.PHONY: run test lint typecheck unit functional contract e2e infra bench train eval synth deploy clean help
+.PHONY: run test lint typecheck unit functional contract e2e infra bench train eval synth deploy clean help \
+	web browser screenshots
+
+# The command center (web/): built with Vite from npm packages pinned in web/package-lock.json into
+# services/respond/static, which respond serves. The browser tests drive Debian's Chromium (never a downloaded one).
+WEB_BUILT := services/respond/static/index.html
+WEB_DEPS := web/node_modules/.package-lock.json
+WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/wall.html web/vite.config.ts web/tsconfig.json
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 help:
 	@echo "make run    install what is needed and start the local stack (hark up)"
@@ -31,6 +40,8 @@ help:
 	@echo "make eval   score the local analyzer on the public datasets (DATA=../shared/data), write docs/evaluation.md"
 	@echo "make train  retrain the local analyzer's models from the public datasets into services/classify/models"
 	@echo "make synth  synthesise the CloudFormation template (STAGE=dev); make deploy deploys it"
+	@echo "make web    build the command center (web/) into services/respond/static"
+	@echo "make browser  run only the browser tests (headless Chromium); make screenshots refreshes docs/images/"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -40,17 +51,38 @@ $(STAMP): pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --all-extras --python $(PYTHON)
 	@touch $@
 
-run: $(STAMP)
+run: $(STAMP) $(WEB_BUILT)
 	$(VENV)/bin/hark up
+
+$(WEB_DEPS): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+$(WEB_BUILT): $(WEB_DEPS) $(WEB_SOURCES)
+	cd web && npx tsc --noEmit -p . && npx vite build --logLevel warn
+
+web: $(WEB_BUILT)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core
+
+browser: $(STAMP) $(WEB_BUILT) $(CHROMIUM)
+	$(VENV)/bin/pytest tests/browser
+
+# The README's tour: screenshots of the main views on a local stack with the demo stream (not part of make test).
+screenshots: $(STAMP) $(WEB_BUILT) $(CHROMIUM)
+	$(VENV)/bin/python -m tests.browser.screenshots docs/images
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-typecheck: $(STAMP)
+typecheck: $(STAMP) $(WEB_DEPS)
 	$(VENV)/bin/mypy
+	cd web && npx tsc --noEmit -p .
 
-test: lint typecheck
+test: lint typecheck $(WEB_BUILT) $(CHROMIUM)
 	$(VENV)/bin/pytest
 
 unit functional contract e2e infra: $(STAMP)
@@ -76,4 +108,5 @@ eval: $(STAMP)
 	$(VENV)/bin/python -m ml.evaluate --data $(DATA)
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache .hark cdk.out infra/node_modules
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache .hark cdk.out infra/node_modules web/node_modules \
+		services/respond/static

@@ -8,7 +8,8 @@ is kept in the inbox with its task. Every write is conditional, so a repeated ev
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from services.respond.tasks import absorb, open_task, task_of
@@ -29,11 +30,21 @@ from shared.events import (
     utcnow,
 )
 from shared.observability import count, get_logger
-from shared.store.paging import Page
+from shared.store.paging import Page, encode_cursor, time_key
 
 SERVICE = "respond"
 SAVE_ATTEMPTS = 5
+# How far the live feed stays behind the clock: longer than a write takes to become readable (the time between
+# stamping a mention's feed position and its write landing, plus the feed index's propagation).
+FEED_SETTLE = timedelta(seconds=2)
 ACCEPTS: tuple[type[Envelope[Any]], ...] = (MentionClassified, MentionUpdated, MentionDeleted, AuthorErased)
+
+
+@dataclass(frozen=True)
+class Feed:
+    items: list[StoredMention]
+    next_cursor: str | None
+    feed_cursor: str | None
 
 
 class Tasks(Protocol):
@@ -49,6 +60,15 @@ class InboxStore(Protocol):
     def mark_deleted(self, deletion: MentionDeletion) -> bool: ...
     def erase_author(self, platform: str, author_id: str) -> list[str]: ...
     def get(self, mention_id: str) -> StoredMention | None: ...
+    def newer(
+        self,
+        *,
+        after: str,
+        until: datetime,
+        platform: str | None = None,
+        needs_response: bool | None = None,
+        limit: int = 50,
+    ) -> Page[StoredMention]: ...
     def list(
         self,
         *,
@@ -138,6 +158,24 @@ class RespondService:
             cursor=query.cursor,
             limit=query.limit,
         )
+
+    def read_feed(self, principal: Principal, query: MentionQuery) -> Feed:
+        """The inbox as the command center reads it: a page newest first with the position to follow it from
+        (`feed_cursor`), or, given `after`, what was stored since, oldest first. The live edge stays `FEED_SETTLE`
+        behind the clock, so a mention stored a moment late (its write still in flight, or an index catching up)
+        is read on the next call instead of being passed over."""
+        horizon = self._clock() - FEED_SETTLE
+        if query.after is not None:
+            page = self._inbox.newer(
+                after=query.after,
+                until=horizon,
+                platform=query.platform,
+                needs_response=query.needs_response,
+                limit=query.limit,
+            )
+            return Feed(page.items, page.next_cursor, page.next_cursor)
+        listing = self.list_mentions(principal, query)
+        return Feed(listing.items, listing.next_cursor, encode_cursor(time_key(horizon)))
 
     def get_mention(self, _principal: Principal, mention_id: str) -> StoredMention:
         mention = self._inbox.get(mention_id)

@@ -16,6 +16,7 @@ from pydantic import (
     RootModel,
     Tag,
     field_validator,
+    model_validator,
 )
 
 from shared.events import (
@@ -128,6 +129,12 @@ class Paging(_Strict):
 
 
 class MentionQuery(Paging):
+    after: Cursor | None = Field(
+        default=None,
+        description="The live feed: only mentions stored after this position (`feed_cursor` of a listing, or "
+        "`next_cursor` of the previous `after` answer), oldest first. Never repeats or skips one; what was stored "
+        "in the last few seconds waits for the next call, so that one stored late is not passed over.",
+    )
     platform: PlatformId | None = Field(default=None, description="Only this platform.")
     needs_response: bool | None = Field(default=None, description="Only mentions that need (or not) a human.")
     since: AwareDatetime | None = Field(default=None, description="Received at or after (RFC 3339, with offset).")
@@ -148,6 +155,12 @@ class MentionQuery(Paging):
         except OverflowError as exc:
             raise ValueError("the time is out of range") from exc
 
+    @model_validator(mode="after")
+    def _one_direction(self) -> MentionQuery:
+        if self.after is not None and (self.cursor is not None or self.since is not None):
+            raise ValueError("`after` reads forwards; it cannot be combined with `cursor` or `since`")
+        return self
+
 
 class TaskQuery(Paging):
     status: TaskStatus | None = Field(default=None, description="Only this status.")
@@ -157,6 +170,19 @@ class TaskQuery(Paging):
 class MentionPage(BaseModel):
     items: list[StoredMention]
     next_cursor: str | None
+    feed_cursor: str | None = Field(
+        default=None,
+        description="Pass as `after` to receive what is stored from now on (mentions of the last few seconds may "
+        "come again: they are the same ids).",
+    )
+
+
+class Me(BaseModel):
+    """Who the key acts as: its user, roles and the key's id (a hash, never the key)."""
+
+    user: str
+    roles: list[str]
+    key_id: str
 
 
 class TaskPage(BaseModel):

@@ -8,6 +8,7 @@ from typing import Any
 from shared.api import PUBLIC, Operation
 from shared.api.models import (
     Health,
+    Me,
     MentionPage,
     MentionQuery,
     Submission,
@@ -98,7 +99,7 @@ LIST_MENTIONS = Operation(
     method="GET",
     path="/v1/mentions",
     service="respond",
-    summary="Mentions, newest first",
+    summary="Mentions, newest first; or, with `after`, the live feed of what was stored since",
     query=MentionQuery,
     response=MentionPage,
     roles=READERS,
@@ -137,6 +138,15 @@ GET_TASK = Operation(
     errors=(NotFound,),
     path_patterns={"task_id": TASK_ID},
 )
+WHOAMI = Operation(
+    id="whoami",
+    method="GET",
+    path="/v1/me",
+    service="respond",
+    tag="meta",
+    summary="Who the key acts as, and with which roles",
+    response=Me,
+)
 OPENAPI = Operation(
     id="openapi",
     method="GET",
@@ -157,6 +167,29 @@ DASHBOARD = Operation(
     content_type="text/html",
     roles=PUBLIC,
 )
+WALL = Operation(
+    id="wallScreen",
+    method="GET",
+    path="/wall",
+    service="respond",
+    tag="meta",
+    summary="The wall screen for the command-center room (read-only, large type, refreshes itself)",
+    content_type="text/html",
+    roles=PUBLIC,
+)
+WEB_ASSET = Operation(
+    id="webAsset",
+    method="GET",
+    path="/assets/{name}",
+    service="respond",
+    tag="meta",
+    summary="A script, style sheet or image of the web app (content-hashed names, cached for a year)",
+    content_type="text/javascript",
+    more_content_types=("text/css", "image/svg+xml"),
+    roles=PUBLIC,
+    errors=(NotFound,),
+    path_patterns={"name": r"^[A-Za-z0-9_-]{1,100}\.(js|css|svg)$"},
+)
 
 OPERATIONS: tuple[Operation, ...] = (
     WEBHOOK_HANDSHAKE,
@@ -167,8 +200,11 @@ OPERATIONS: tuple[Operation, ...] = (
     GET_MENTION,
     LIST_TASKS,
     GET_TASK,
+    WHOAMI,
     OPENAPI,
     DASHBOARD,
+    WALL,
+    WEB_ASSET,
 )
 
 
@@ -180,6 +216,6 @@ def openapi() -> dict[str, Any]:
         title="Hark API",
         version="1",
         description="Webhooks from platforms; the partner API for mentions, classifications and tasks. Every route "
-        "but /health, /openapi.json, / and the webhooks needs an `x-api-key`. Errors are application/problem+json "
-        "(RFC 9457).",
+        "but /health, /openapi.json, the web app (/, /wall, /assets) and the webhooks needs an `x-api-key`. Errors "
+        "are application/problem+json (RFC 9457).",
     )
