@@ -15,7 +15,6 @@ import pytest
 from tests.browser.harness import CHROMIUM, WATCH, Stack, chromium, local_stack
 
 
-
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
     with local_stack() as running:

@@ -154,7 +154,8 @@ def chromium() -> Iterator[Any]:
 # Installed in every page before its own scripts: CSP violations and errors are collected for the tests to see.
 WATCH = """
 window.__violations = [];
-document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));
+document.addEventListener('securitypolicyviolation', (e) =>
+  window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));
 """
 
 

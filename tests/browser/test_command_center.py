@@ -207,7 +207,10 @@ def test_a_viewer_sees_the_work_but_is_offered_no_action_and_no_personal_data(pa
     page.locator("#task-title").wait_for()
     toolbar = page.get_by_role("toolbar", name="Task actions")
     assert toolbar.get_by_role("button").count() == 0
-    assert page.locator("textarea#draft").count() == 0 or page.locator("textarea#draft").get_attribute("readonly") is not None
+    assert (
+        page.locator("textarea#draft").count() == 0
+        or page.locator("textarea#draft").get_attribute("readonly") is not None
+    )
 
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, stack.url)  # the dev key (agent, admin) sees the address it must answer
