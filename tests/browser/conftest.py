@@ -12,12 +12,48 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from devstack.fakes import FakePlatforms
 from tests.browser.harness import CHROMIUM, WATCH, Stack, chromium, local_stack
 
 
+# Two queues: `care` needs one approval (GitHub lands there), `social` none (Meta and partner tools).
+CONFIG = """
+version: 1
+users:
+  dev: {name: Dev, roles: [agent, admin, viewer]}
+  ana: {name: Ana, roles: [agent], languages: [en]}
+  abe: {name: Abe, roles: [approver]}
+  vera: {name: Vera, roles: [viewer]}
+teams:
+  care: {members: [dev, ana]}
+queues:
+  care: {team: care, approvals: [{name: lead, roles: [approver]}]}
+  social: {team: care}
+routing:
+  - {when: {platform: [meta, generic]}, queue: social}
+default_queue: care
+sla:
+  default:
+    targets: [{first_response: 1h, next_response: 1h, resolution: 1d, business_hours: false}]
+"""
+
+
 @pytest.fixture(scope="session")
-def stack() -> Iterator[Stack]:
-    with local_stack() as running:
+def fake() -> Iterator[FakePlatforms]:
+    with FakePlatforms() as platforms:
+        yield platforms
+
+
+@pytest.fixture(scope="session")
+def stack(fake: FakePlatforms, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    config = tmp_path_factory.mktemp("browser") / "hark.yaml"
+    config.write_text(CONFIG)
+    env = {
+        "HARK_CONFIG": str(config),
+        "HARK_API_BASE_GITHUB": fake.base("github"),
+        "HARK_API_BASE_META": fake.base("meta"),
+    }
+    with local_stack(env=env) as running:
         yield running
 
 

@@ -170,7 +170,7 @@ export function TaskView({ taskId, initial }: { taskId: string; initial: Task | 
             )}
           </section>
           {task.send_error ? <SendFailure task={task} busy={busy} act={act} /> : null}
-          {session.can("putDraft") ? (
+          {session.can("putDraft") || session.can("approveDraft") ? (
             <Composer task={task} busy={busy} act={act} composer={composer} />
           ) : null}
         </div>
