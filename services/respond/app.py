@@ -34,6 +34,8 @@ from shared.api.models import (
     NoteBody,
     NotePage,
     NotificationPage,
+    Overview,
+    OverviewQuery,
     Paging,
     RejectBody,
     SendBody,
@@ -204,6 +206,11 @@ def _openapi() -> str:
 @edge.operation(ops.OPENAPI)
 def openapi_document(_call: Call[None, None]) -> Raw:
     return Raw(_openapi(), "application/json")
+
+
+@edge.operation(ops.GET_OVERVIEW)
+def get_overview(call: Call[OverviewQuery, None]) -> Overview:
+    return _service().overview(call.caller, call.query.hours)
 
 
 @edge.operation(ops.WHOAMI)

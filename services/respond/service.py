@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from services.respond import sla, voice, workflow
+from services.respond import sla, stats, voice, workflow
 from services.respond.audit import CONFIG_STREAM, entry_for, seal, verify
 from services.respond.drafting import Drafter, NoDrafter, render, suggested, variables_for
 from services.respond.outbound import Delivered, Outbound, Sender
@@ -33,6 +33,7 @@ from shared.api.models import (
     MentionQuery,
     Note,
     Notification,
+    Overview,
     Suggestion,
     SweepResult,
     TaskQuery,
@@ -103,6 +104,12 @@ class Tasks(Protocol):
     ) -> Page[Task]: ...
 
 
+class StatsStore(Protocol):
+    def add(self, counts: Mapping[stats.Slot, int], now: datetime) -> None: ...
+    def rows(self, days: Iterable[str]) -> list[tuple[str, str, int]]: ...
+    def get(self, keys: Iterable[stats.Slot]) -> dict[stats.Slot, int]: ...
+
+
 class InboxStore(Protocol):
     def put(self, classified: ClassifiedMention, task_id: str | None, now: datetime) -> bool: ...
     def put_reply(self, mention: Mention, task_id: str, now: datetime) -> bool: ...
@@ -165,6 +172,7 @@ class Stores:
     audit: AuditStore
     notes: NoteStore
     notifications: NotificationStore
+    stats: StatsStore | None = None
 
 
 @dataclass
@@ -194,6 +202,7 @@ class RespondService:
         self._audit = stores.audit
         self._notes = stores.notes
         self._notifications = stores.notifications
+        self._stats = stores.stats
         self._config_source = config
         self._outbox = outbox
         self._clock = clock
@@ -264,7 +273,10 @@ class RespondService:
             task = self.assign(classified)
         else:
             task = self._tasks.get(task_of(mention))
-        fresh = self._inbox.put(classified, task.id if task else None, self._clock())
+        stored_at = self._clock()
+        fresh = self._inbox.put(classified, task.id if task else None, stored_at)
+        if fresh and not mention.from_brand and mention.edited_at is None:
+            self._count(stats.mention_counts(classified, stored_at), stored_at)
         get_logger(SERVICE).info(
             "mention taken",
             extra={
@@ -374,7 +386,19 @@ class RespondService:
             update={"version": before.version if before else 0, "audit_hash": before.audit_hash if before else ""}
         )
         entry = entry_for(before, after, actor=actor.user, action=action, at=now, detail=detail)
-        return self._tasks.save(after, entry)
+        saved = self._tasks.save(after, entry)
+        self._count(stats.clock_counts(before, saved), now)
+        return saved
+
+    def _count(self, counts: Mapping[stats.Slot, int], now: datetime) -> None:
+        """The overview's counters: best effort, after the change they count was written. A failure loses that
+        count (logged), never the change; nothing is counted twice, since only a first write counts."""
+        if self._stats is None or not counts:
+            return
+        try:
+            self._stats.add(counts, now)
+        except HarkError as error:
+            get_logger(SERVICE).warning("could not count for the overview", extra={"error": error.detail})
 
     def _change_if(
         self,
@@ -871,6 +895,16 @@ class RespondService:
             return Feed(page.items, page.next_cursor, page.next_cursor)
         listing = self.list_mentions(principal, query)
         return Feed(listing.items, listing.next_cursor, encode_cursor(time_key(horizon)))
+
+    def overview(self, _principal: Principal, hours: int) -> Overview:
+        """The overview of the last `hours`: what was heard, hour by hour, and how fast it was answered."""
+        if self._stats is None:
+            raise NotConfigured("the overview's counters are not configured")
+        now = self._clock()
+        top = stats.top_of_hour(now)
+        rows = self._stats.rows(stats.days_between(top - timedelta(hours=hours - 1), now))
+        previous = self._stats.get(stats.usual_keys(top))
+        return stats.overview(rows, previous, now, hours)
 
     def get_mention(self, _principal: Principal, mention_id: str) -> StoredMention:
         mention = self._inbox.get(mention_id)

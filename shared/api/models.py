@@ -461,3 +461,44 @@ class IncidentAction(_Strict):
 class AlarmReceipt(BaseModel):
     incident: Incident | None = Field(description="The incident the alarm opened or updated; null if ignored.")
     outcome: Literal["opened", "updated", "resolved", "duplicate", "ignored"]
+
+
+# The overview (respond): hourly counts kept as mentions are stored and SLA clocks stop.
+class OverviewQuery(_Strict):
+    hours: int = Field(default=24, ge=1, le=168, description="How many hours back, up to a week.")
+
+
+class OverviewHour(BaseModel):
+    start: AwareDatetime
+    mentions: int
+    needs_response: int
+    by_network: dict[str, int] = Field(
+        description="Facebook, Instagram, Messenger and WhatsApp apart; else the platform."
+    )
+    by_sentiment: dict[str, int]
+    by_intent: dict[str, int]
+
+
+class ClockStats(BaseModel):
+    """One SLA clock (first response, next response, resolution) over the period: how many stopped, how many in
+    time, and their median and 90th percentile durations (estimated from duration buckets)."""
+
+    stopped: int
+    within_sla: int
+    median_s: float | None
+    p90_s: float | None
+
+
+class Overview(BaseModel):
+    """What was heard, hour by hour (oldest first, every hour of the period), and how fast it was answered."""
+
+    generated_at: AwareDatetime
+    hours: int
+    buckets: list[OverviewHour]
+    this_hour: int = Field(description="Mentions stored since the top of the current hour.")
+    usual_this_hour: float | None = Field(
+        description="The mean of the same hour on the previous seven days that were counted; null without history."
+    )
+    first_response: ClockStats
+    next_response: ClockStats
+    resolution: ClockStats

@@ -26,6 +26,8 @@ from shared.api.models import (
     NoteBody,
     NotePage,
     NotificationPage,
+    Overview,
+    OverviewQuery,
     Paging,
     RejectBody,
     SendBody,
@@ -356,6 +358,21 @@ CONFIG_AUDIT = Operation(
     response=AuditPage,
     roles=ADMINS,
 )
+GET_OVERVIEW = Operation(
+    id="getOverview",
+    method="GET",
+    path="/v1/overview",
+    service="respond",
+    tag="overview",
+    summary="What was heard, hour by hour, and how fast it was answered (the overview and the wall screen)",
+    description="Counted as mentions are stored (by network, sentiment and intent; needing a reply or not) and as "
+    "SLA clocks stop (duration and whether in time); `usual_this_hour` is the mean of the same hour on the "
+    "previous seven days Hark counted. Percentiles are estimated from duration buckets.",
+    query=OverviewQuery,
+    response=Overview,
+    roles=READERS,
+    errors=(NotConfigured,),
+)
 WHOAMI = Operation(
     id="whoami",
     method="GET",
@@ -507,6 +524,7 @@ OPERATIONS: tuple[Operation, ...] = (
     LIST_NOTIFICATIONS,
     GET_CONFIG,
     CONFIG_AUDIT,
+    GET_OVERVIEW,
     WHOAMI,
     OPENAPI,
     DASHBOARD,

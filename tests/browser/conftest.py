@@ -15,7 +15,6 @@ import pytest
 from devstack.fakes import FakePlatforms
 from tests.browser.harness import CHROMIUM, WATCH, Stack, chromium, local_stack
 
-
 # Two queues: `care` needs one approval (GitHub lands there), `social` none (Meta and partner tools).
 CONFIG = """
 version: 1

@@ -39,7 +39,12 @@ def github_complaint(stack: Stack, number: int, text: str) -> str:
 
 def messenger_question(stack: Stack, psid: str, text: str) -> str:
     ms = int(time.time() * 1000)
-    event = {"sender": {"id": psid}, "recipient": {"id": "104559"}, "timestamp": ms, "message": {"mid": f"m_{psid}", "text": text}}
+    event = {
+        "sender": {"id": psid},
+        "recipient": {"id": "104559"},
+        "timestamp": ms,
+        "message": {"mid": f"m_{psid}", "text": text},
+    }
     body = meta_body({"object": "page", "entry": [{"id": "104559", "time": ms, "messaging": [event]}]})
     response = requests.post(
         stack.url + "/webhooks/meta", data=body, headers=meta_headers(body, dev_platform_secret("meta")), timeout=10

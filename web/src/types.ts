@@ -232,13 +232,11 @@ export interface OverviewBucket {
   by_intent: Record<string, number>;
 }
 
-export interface ResponseStats {
-  replied: number;
+export interface ClockStats {
+  stopped: number;
   within_sla: number;
-  first_response_median_s: number | null;
-  first_response_p90_s: number | null;
-  resolved: number;
-  resolution_median_s: number | null;
+  median_s: number | null;
+  p90_s: number | null;
 }
 
 export interface Overview {
@@ -247,5 +245,7 @@ export interface Overview {
   buckets: OverviewBucket[];
   this_hour: number;
   usual_this_hour: number | null;
-  responses: ResponseStats | null;
+  first_response: ClockStats;
+  next_response: ClockStats;
+  resolution: ClockStats;
 }

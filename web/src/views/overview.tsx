@@ -6,7 +6,7 @@ import { Empty, ErrorNote, Pill, now, useTitle } from "../components/bits";
 import { ago, plural, span, urgency } from "../format";
 import { useSession } from "../session";
 import { useValue } from "../store";
-import type { Incident, Overview, Page, Task } from "../types";
+import type { ClockStats, Incident, Overview, Page, Task } from "../types";
 import { describe } from "./queue";
 
 export const COLOURS = ["#58a6ff", "#f778ba", "#3fb950", "#d29922", "#a371f7", "#ff7b72", "#79c0ff", "#56d364"];
@@ -122,22 +122,27 @@ export function OverviewView() {
         <Tile label="SLA breached" value={facts.breached} tone={facts.breached ? "bad" : "good"} />
         <Tile label="Near breach" value={facts.near} tone={facts.near ? "warn" : "good"} />
         {overview ? <Tile label={`Mentions, ${hours} h`} value={overview.buckets.reduce((n, b) => n + b.mentions, 0)} /> : null}
-        {overview?.responses ? (
+        {overview ? (
           <Tile
-            label="Answered within SLA"
-            value={overview.responses.replied ? `${Math.round((100 * overview.responses.within_sla) / overview.responses.replied)}%` : "—"}
-            hint={plural(overview.responses.replied, "reply", "replies")}
+            label="First replies within SLA"
+            value={overview.first_response.stopped ? `${Math.round((100 * overview.first_response.within_sla) / overview.first_response.stopped)}%` : "—"}
+            hint={plural(overview.first_response.stopped, "first reply", "first replies")}
+            tone={attainmentTone(overview.first_response)}
           />
         ) : null}
-        {overview?.responses?.first_response_median_s != null ? (
+        {overview?.first_response.median_s != null ? (
           <Tile
             label="First response (median)"
-            value={span(overview.responses.first_response_median_s * 1000)}
-            hint={overview.responses.first_response_p90_s != null ? `p90 ${span(overview.responses.first_response_p90_s * 1000)}` : undefined}
+            value={span(overview.first_response.median_s * 1000)}
+            hint={overview.first_response.p90_s != null ? `90% within ${span(overview.first_response.p90_s * 1000)}` : undefined}
           />
         ) : null}
-        {overview?.responses?.resolution_median_s != null ? (
-          <Tile label="Resolution (median)" value={span(overview.responses.resolution_median_s * 1000)} hint={plural(overview.responses.resolved, "closed task")} />
+        {overview?.resolution.median_s != null ? (
+          <Tile
+            label="Resolution (median)"
+            value={span(overview.resolution.median_s * 1000)}
+            hint={`${plural(overview.resolution.stopped, "closed task")}, ${overview.resolution.within_sla} in time`}
+          />
         ) : null}
       </section>
 
@@ -200,6 +205,12 @@ export function chartData(overview: Overview) {
   const networkSummary = totals(overview, "by_network").map(([k, v]) => `${k} ${v}`).join(", ") || "No mentions";
   const sentimentSummary = totals(overview, "by_sentiment").map(([k, v]) => `${k} ${v}`).join(", ") || "No mentions";
   return { times, networks, sentiments, networkSummary, sentimentSummary };
+}
+
+function attainmentTone(clock: ClockStats): string {
+  if (!clock.stopped) return "plain";
+  const share = clock.within_sla / clock.stopped;
+  return share >= 0.95 ? "good" : share >= 0.8 ? "warn" : "bad";
 }
 
 function Tile({ label, value, tone, hint }: { label: string; value: number | string; tone?: string; hint?: string | undefined }) {
