@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from services.respond import sla, stats, voice, workflow
+from services.respond import privacy, sla, stats, voice, workflow
 from services.respond.audit import CONFIG_STREAM, entry_for, seal, verify
 from services.respond.drafting import Drafter, NoDrafter, render, suggested, variables_for
 from services.respond.outbound import Delivered, Outbound, Sender
@@ -832,10 +832,10 @@ class RespondService:
             status=query.status, queue=query.queue, holder=holder, cursor=query.cursor, limit=query.limit
         )
         now = self._clock()
-        return Page([self._present(t, now) for t in page.items], page.next_cursor)
+        return Page([privacy.task_for(principal, self._present(t, now)) for t in page.items], page.next_cursor)
 
-    def get_task(self, _principal: Principal, task_id: str) -> Task:
-        return self._present(self._load(task_id))
+    def get_task(self, principal: Principal, task_id: str) -> Task:
+        return privacy.task_for(principal, self._present(self._load(task_id)))
 
     def audit_trail(self, _principal: Principal, task_id: str, cursor: str | None, limit: int) -> AuditPage:
         self._load(task_id)
@@ -858,9 +858,10 @@ class RespondService:
         loaded = self._config_source.get()
         return ConfigView(digest=loaded.digest, source=loaded.source, config=loaded.config.model_dump(mode="json"))
 
-    def thread(self, _principal: Principal, task_id: str, cursor: str | None, limit: int) -> Page[StoredMention]:
+    def thread(self, principal: Principal, task_id: str, cursor: str | None, limit: int) -> Page[StoredMention]:
         task = self._load(task_id)
-        return self._inbox.thread(task.platform, task.source, task.thread_id, cursor=cursor, limit=limit)
+        page = self._inbox.thread(task.platform, task.source, task.thread_id, cursor=cursor, limit=limit)
+        return Page([privacy.mention_for(principal, m) for m in page.items], page.next_cursor)
 
     def notes(self, _principal: Principal, task_id: str, cursor: str | None, limit: int) -> Page[Note]:
         self._load(task_id)
@@ -869,14 +870,15 @@ class RespondService:
     def notifications(self, principal: Principal, cursor: str | None, limit: int) -> Page[Notification]:
         return self._notifications.list(principal.user, cursor=cursor, limit=limit)
 
-    def list_mentions(self, _principal: Principal, query: MentionQuery) -> Page[StoredMention]:
-        return self._inbox.list(
+    def list_mentions(self, principal: Principal, query: MentionQuery) -> Page[StoredMention]:
+        page = self._inbox.list(
             platform=query.platform,
             needs_response=query.needs_response,
             since=query.since,
             cursor=query.cursor,
             limit=query.limit,
         )
+        return Page([privacy.mention_for(principal, m) for m in page.items], page.next_cursor)
 
     def read_feed(self, principal: Principal, query: MentionQuery) -> Feed:
         """The inbox as the command center reads it: a page newest first with the position to follow it from
@@ -892,7 +894,8 @@ class RespondService:
                 needs_response=query.needs_response,
                 limit=query.limit,
             )
-            return Feed(page.items, page.next_cursor, page.next_cursor)
+            items = [privacy.mention_for(principal, m) for m in page.items]
+            return Feed(items, page.next_cursor, page.next_cursor)
         listing = self.list_mentions(principal, query)
         return Feed(listing.items, listing.next_cursor, encode_cursor(time_key(horizon)))
 
@@ -906,11 +909,11 @@ class RespondService:
         previous = self._stats.get(stats.usual_keys(top))
         return stats.overview(rows, previous, now, hours)
 
-    def get_mention(self, _principal: Principal, mention_id: str) -> StoredMention:
+    def get_mention(self, principal: Principal, mention_id: str) -> StoredMention:
         mention = self._inbox.get(mention_id)
         if mention is None:
             raise NotFound(f"there is no mention {mention_id}")
-        return mention
+        return privacy.mention_for(principal, mention)
 
     # The SLA sweep (schedule, `hark up` timer, `hark sla sweep`)
     def sweep(self, at: datetime | None = None) -> SweepResult:

@@ -13,7 +13,7 @@ from shared.settings import Settings
 from shared.store.paging import encode_cursor, time_key
 from tests.conftest import Aws
 from tests.functional.conftest import Pipeline
-from tests.functional.test_workflow import Care, care  # noqa: F401 - the fixture
+from tests.functional.test_workflow import Care, care  # noqa: F401 - the fixture, used by name
 from tests.unit.test_tasks import classification, mention
 
 T = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -68,7 +68,7 @@ def test_the_live_feed_over_http_gives_each_new_mention_once(pipeline: Pipeline)
     assert pipeline.get("/v1/mentions?after=not-a-cursor!").status_code == 400
 
 
-def test_the_overview_counts_each_mention_once_and_the_first_reply_when_it_is_sent(care: Care) -> None:
+def test_the_overview_counts_each_mention_once_and_the_first_reply_when_it_is_sent(care: Care) -> None:  # noqa: F811
     first = care.github_issue(4801)
     care.github_issue(4801)  # redelivered: the same mention
     care.github_issue(4802)

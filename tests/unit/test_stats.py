@@ -112,3 +112,23 @@ def test_the_overview_has_every_hour_and_the_usual_counts_quiet_hours_of_counted
 def test_the_days_a_window_reads_span_midnight_for_every_shard() -> None:
     days = stats.days_between(T - timedelta(hours=23), T)
     assert days == [f"2026-11-30#{s}" for s in range(4)] + [f"2026-12-01#{s}" for s in range(4)]
+
+
+def test_a_viewer_gets_personal_data_masked_in_mentions_and_task_previews() -> None:
+    from services.respond import privacy
+    from services.respond.tasks import _preview
+    from shared.auth import Principal
+    from shared.events import PiiSpan, StoredMention
+
+    text = "mail jo@example.com now"
+    spans = (PiiSpan(type="EMAIL", start=5, end=19),)
+    stored = StoredMention(**mention(text).model_dump(), classification=classification(50, pii=spans))
+    viewer = Principal("vera", frozenset({"viewer"}), "k_v")
+    agent = Principal("ana", frozenset({"agent"}), "k_a")
+    assert privacy.mention_for(viewer, stored).text == "mail •••••••••••••• now"
+    assert privacy.mention_for(agent, stored).text == text
+    preview = _preview(mention(text * 20), classification(50, pii=(PiiSpan(type="EMAIL", start=270, end=300),)))
+    assert [(s.start, s.end) for s in preview.pii] == [(270, 280)]  # cut where the preview ends
+    shown = privacy.task_for(viewer, task().model_copy(update={"preview": preview}))
+    assert set(shown.preview.text[270:]) == {"•", " "} and shown.preview.text[:270] == preview.text[:270]
+    assert privacy.task_for(agent, task().model_copy(update={"preview": preview})).preview == preview

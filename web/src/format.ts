@@ -136,7 +136,14 @@ export interface Segment {
 
 /** The text cut into plain runs and personal-data runs (masked for roles that may not see them). */
 export function segments(mention: Pick<Mention, "text" | "classification">, reveal: boolean): Segment[] {
-  const spans: PiiSpan[] = [...(mention.classification?.pii ?? [])]
+  return spansOf(mention.text, mention.classification?.pii ?? [], reveal);
+}
+
+/** The text cut at its personal-data spans. A viewer's copy arrives masked by the API already (•••); either way
+ *  the screen says what kind of data is hidden rather than showing dots. */
+export function spansOf(text: string, pii: PiiSpan[], reveal: boolean): Segment[] {
+  const mention = { text };
+  const spans: PiiSpan[] = [...pii]
     .filter((s) => s.start >= 0 && s.start < mention.text.length && s.end > s.start)
     .map((s) => ({ ...s, end: Math.min(s.end, mention.text.length) })) // a shortened text keeps what it cut masked
     .sort((a, b) => a.start - b.start);
@@ -159,4 +166,11 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 
 export function statusLabel(status: string): string {
   return status.replace(/_/g, " ");
+}
+
+/** The same as one string (for a line that shows a text in passing). */
+export function shownText(text: string, pii: PiiSpan[] | undefined, reveal: boolean): string {
+  return spansOf(text, pii ?? [], reveal)
+    .map((s) => s.text)
+    .join("");
 }

@@ -141,7 +141,7 @@ export interface Task {
   platform: string;
   thread_id: string;
   reasons: string[];
-  preview: { author: string | null; text: string; url: string | null };
+  preview: { author: string | null; text: string; url: string | null; pii?: PiiSpan[] };
   created_at: string;
   updated_at: string;
   version?: number;

@@ -5,7 +5,7 @@ import { useMemo } from "preact/hooks";
 import { mount } from "./boot";
 import { TimeChart } from "./components/chart";
 import { MentionText, PlatformIcon, now } from "./components/bits";
-import { SENTIMENT_LABEL, ago, authorName, maySeePii, span } from "./format";
+import { SENTIMENT_LABEL, ago, authorName, maySeePii, shownText, span } from "./format";
 import { useSession } from "./session";
 import { useValue } from "./store";
 import type { Mention } from "./types";
@@ -76,7 +76,7 @@ function Wall() {
         <div class={`wtile wtile-wide ${facts.oldest && urgencyOf(facts.oldest.due_at, t) ? "wtile-bad" : ""}`}>
           <span class="wtile-value">{facts.oldest ? span(t - new Date(facts.oldest.created_at).getTime()) : "—"}</span>
           <span class="wtile-label">oldest unanswered</span>
-          <span class="wtile-hint">{facts.oldest ? `${facts.oldest.preview.author ?? "a customer"}: “${facts.oldest.preview.text.slice(0, 80)}”` : "everyone has an answer"}</span>
+          <span class="wtile-hint">{facts.oldest ? `${facts.oldest.preview.author ?? "a customer"}: “${shownText(facts.oldest.preview.text, facts.oldest.preview.pii, reveal).slice(0, 80)}”` : "everyone has an answer"}</span>
         </div>
       </section>
       {charts ? (

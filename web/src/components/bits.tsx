@@ -2,9 +2,9 @@
 // markup: Preact sets it with textContent semantics, and the page's Trusted Types policy forbids HTML sinks.
 import type { ComponentChildren } from "preact";
 import { useEffect } from "preact/hooks";
-import { type Urgency, network, priorityBand, segments, span, urgency } from "../format";
+import { type Segment, type Urgency, network, priorityBand, segments, span, spansOf, urgency } from "../format";
 import { Value, useValue } from "../store";
-import type { Mention } from "../types";
+import type { Mention, PiiSpan } from "../types";
 
 export const now = new Value(Date.now());
 let ticking = false;
@@ -66,9 +66,18 @@ export function Countdown({ due, state, label }: { due: string; state?: string |
 }
 
 export function MentionText({ mention, reveal }: { mention: Pick<Mention, "text" | "classification">; reveal: boolean }) {
+  return <Segments parts={segments(mention, reveal)} reveal={reveal} tag="p" className="mention-text" />;
+}
+
+export function PreviewText({ text, pii, reveal }: { text: string; pii: PiiSpan[] | undefined; reveal: boolean }) {
+  return <Segments parts={spansOf(text, pii ?? [], reveal)} reveal={reveal} tag="span" className="preview" />;
+}
+
+function Segments({ parts, reveal, tag, className }: { parts: Segment[]; reveal: boolean; tag: "p" | "span"; className: string }) {
+  const Tag = tag;
   return (
-    <p class="mention-text">
-      {segments(mention, reveal).map((s, i) =>
+    <Tag class={className}>
+      {parts.map((s, i) =>
         s.pii ? (
           <mark key={i} class={reveal ? "pii pii-shown" : "pii pii-hidden"} title={`Personal data: ${s.pii}`}>
             {s.text}
@@ -77,7 +86,7 @@ export function MentionText({ mention, reveal }: { mention: Pick<Mention, "text"
           s.text
         ),
       )}
-    </p>
+    </Tag>
   );
 }
 

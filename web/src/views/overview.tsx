@@ -3,7 +3,7 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { TimeChart } from "../components/chart";
 import { Empty, ErrorNote, Pill, now, useTitle } from "../components/bits";
-import { ago, plural, span, urgency } from "../format";
+import { ago, maySeePii, plural, shownText, span, urgency } from "../format";
 import { useSession } from "../session";
 import { useValue } from "../store";
 import type { ClockStats, Incident, Overview, Page, Task } from "../types";
@@ -178,7 +178,7 @@ export function OverviewView() {
           {facts.oldest ? (
             <p>
               <a href={`#/queue/${facts.oldest.id}`}>{facts.oldest.preview.author ?? "A customer"}</a> has waited{" "}
-              <strong>{span(t - new Date(facts.oldest.created_at).getTime())}</strong>: “{facts.oldest.preview.text.slice(0, 140)}”
+              <strong>{span(t - new Date(facts.oldest.created_at).getTime())}</strong>: “{shownText(facts.oldest.preview.text, facts.oldest.preview.pii, maySeePii(session.me)).slice(0, 140)}”
             </p>
           ) : (
             <Empty>Everyone has an answer.</Empty>

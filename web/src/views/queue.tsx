@@ -3,8 +3,8 @@
 import { useMemo, useState } from "preact/hooks";
 import { type Action, allowed, perform } from "../actions";
 import { ApiError } from "../api";
-import { Countdown, Empty, ErrorNote, PlatformIcon, Pill, Priority, useTitle } from "../components/bits";
-import { authorName, channelLabel, plural, statusLabel } from "../format";
+import { Countdown, Empty, ErrorNote, PlatformIcon, Pill, PreviewText, Priority, useTitle } from "../components/bits";
+import { authorName, channelLabel, maySeePii, plural, statusLabel } from "../format";
 import { go } from "../router";
 import { useSession } from "../session";
 import { useShortcut } from "../shortcuts";
@@ -186,7 +186,7 @@ function TaskCard(props: {
           <span class="author">{author}</span>
           <Priority value={task.priority} />
         </span>
-        <span class="preview">{task.preview.text}</span>
+        <PreviewText text={task.preview.text} pii={task.preview.pii} reveal={maySeePii(session.me)} />
         <span class="card-meta">
           <span>{channelLabel(task.platform, task.channel)}</span>
           <Pill tone="queue">{task.queue}</Pill>
