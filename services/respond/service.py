@@ -829,7 +829,12 @@ class RespondService:
     def list_tasks(self, principal: Principal, query: TaskQuery) -> Page[Task]:
         holder = principal.user if query.holder == "me" else query.holder
         page = self._tasks.list(
-            status=query.status, queue=query.queue, holder=holder, cursor=query.cursor, limit=query.limit
+            status=query.status,
+            queue=query.queue,
+            holder=holder,
+            cursor=query.cursor,
+            limit=query.limit,
+            statuses=ACTIVE if query.active else None,
         )
         now = self._clock()
         return Page([privacy.task_for(principal, self._present(t, now)) for t in page.items], page.next_cursor)

@@ -169,6 +169,7 @@ class TaskQuery(Paging):
     holder: str | None = Field(
         default=None, min_length=1, max_length=128, description="Only tasks this user holds (`me`: the caller)."
     )
+    active: bool = Field(default=False, description="Only tasks still being worked: every status but `closed`.")
 
 
 class ClaimQuery(_Strict):

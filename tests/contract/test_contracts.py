@@ -205,7 +205,7 @@ def test_openapi_schema_references_resolve_and_keyed_routes_say_so() -> None:
 
 def test_query_parameters_come_from_the_query_models() -> None:
     parameters = {p["name"]: p for p in openapi()["paths"]["/v1/tasks"]["get"]["parameters"]}
-    assert set(parameters) == {"cursor", "limit", "status", "queue", "holder"}
+    assert set(parameters) == {"cursor", "limit", "status", "queue", "holder", "active"}
     assert parameters["limit"]["schema"]["maximum"] == 200
     assert "open" in json.dumps(parameters["status"]["schema"])
 

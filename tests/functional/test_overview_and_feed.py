@@ -92,3 +92,12 @@ def test_the_overview_counts_each_mention_once_and_the_first_reply_when_it_is_se
     assert view["first_response"]["median_s"] is not None and view["first_response"]["median_s"] <= 60
     assert care.call("GET", "/v1/overview?hours=500", "carol").status_code == 400
     assert care.call("GET", "/v1/overview", "zendesk").status_code == 200  # an agent key reads it too
+
+
+def test_active_tasks_come_in_one_listing_without_the_closed_ones(care: Care) -> None:  # noqa: F811
+    kept, done = care.task_for(care.github_issue(4811))["id"], care.task_for(care.github_issue(4812))["id"]
+    assert care.call("POST", f"/v1/tasks/{done}/close", "alice").status_code == 200
+    active = [t["id"] for t in care.call("GET", "/v1/tasks?active=true&limit=200", "carol").get_json()["items"]]
+    assert kept in active and done not in active
+    every = [t["id"] for t in care.call("GET", "/v1/tasks?limit=200", "carol").get_json()["items"]]
+    assert {kept, done} <= set(every)

@@ -27,6 +27,8 @@ export class Capabilities {
     readonly operations: Map<string, OperationInfo>,
     /** The task statuses this deployment knows (the `status` filter of GET /v1/tasks). */
     readonly taskStatuses: string[] = ["open", "closed"],
+    /** The query parameters GET /v1/tasks takes. */
+    readonly taskParameters: Set<string> = new Set(),
   ) {}
 
   static async load(): Promise<Capabilities> {
@@ -58,7 +60,8 @@ export class Capabilities {
     }
     const statusParameter = document.paths["/v1/tasks"]?.get?.parameters?.find((p) => p.name === "status");
     const statuses = enumIn(statusParameter?.schema);
-    return new Capabilities(operations, statuses.length ? statuses : undefined);
+    const taskParameters = new Set((document.paths["/v1/tasks"]?.get?.parameters ?? []).map((p) => p.name));
+    return new Capabilities(operations, statuses.length ? statuses : undefined, taskParameters);
   }
 
   has(operation: string): boolean {

@@ -27,17 +27,14 @@ function App({ Screen, title }: { Screen: ComponentType; title: string }) {
   }, []);
 
   useEffect(() => {
-    Capabilities.load()
-      .then(async (loaded) => {
+    const loading = Capabilities.load();
+    const kept = keyStore.get();
+    // A returning tab signs in with its kept key while the API description loads.
+    const resumed = kept ? signIn(kept, loading, signedOut).catch(() => (keyStore.clear(), null)) : Promise.resolve(null);
+    Promise.all([loading, resumed])
+      .then(([loaded, session]) => {
         setCaps(loaded);
-        const kept = keyStore.get();
-        if (kept) {
-          try {
-            setSession(await signIn(kept, loaded, signedOut));
-          } catch {
-            keyStore.clear();
-          }
-        }
+        if (session) setSession(session);
       })
       .catch(() => setNotice("Hark could not be reached. Is the local stack running (make run)?"))
       .finally(() => setRestoring(false));

@@ -6,7 +6,7 @@ import type { Api } from "./api";
 import { Value } from "./store";
 import type { Mention, Page } from "./types";
 
-const FIRST_PAGE = 100;
+const FIRST_PAGE = 50;
 const LIVE_PAGE = 200;
 const VISIBLE_POLL_MS = 2_000;
 const HIDDEN_POLL_MS = 15_000;
@@ -52,8 +52,10 @@ export class MentionFeed {
       });
     } catch (error) {
       this.update({ error: (error as Error).message, loaded: true });
+      this.schedule(VISIBLE_POLL_MS);
+      return;
     }
-    this.schedule(0);
+    this.schedule(VISIBLE_POLL_MS);
   }
 
   stop(): void {

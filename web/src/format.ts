@@ -40,6 +40,7 @@ const SURFACES: Record<string, string> = {
   live_comment: "live comment",
   issue: "issue",
   discussion: "discussion",
+  api: "via API",
 };
 
 /** The network a mention was heard on: Meta's channels name Facebook, Instagram, Messenger or WhatsApp. */

@@ -22,7 +22,7 @@ const READER_ROLES = ["viewer", "agent", "approver", "safety", "admin"];
 
 export async function signIn(
   key: string,
-  caps: Capabilities,
+  capabilities: Capabilities | Promise<Capabilities>,
   onSignedOut: (reason?: string) => void,
 ): Promise<Session> {
   let expired = false;
@@ -37,8 +37,10 @@ export async function signIn(
   };
   const api = new Api(key, () => signOut("Your API key is no longer accepted. Sign in again."));
   let me: Me;
+  let caps: Capabilities;
   try {
-    me = await api.get<Me>("/v1/me");
+    // Both at once: the first view waits for the slower of the two, not for both in turn.
+    [caps, me] = await Promise.all([capabilities, api.get<Me>("/v1/me")]);
   } catch (error) {
     expired = true; // nothing was started
     if (error instanceof ApiError && error.status === 401) throw new Error("That API key is not one Hark issued.");
@@ -58,8 +60,8 @@ export async function signIn(
     signOut,
   };
   session = started;
+  started.board.start(); // the queue is the first view: its request goes first
   void started.feed.start();
-  started.board.start();
   return started;
 }
 

@@ -6,7 +6,8 @@ import { Value } from "./store";
 import type { Page, Task } from "./types";
 
 const POLL_MS = 5_000;
-const PER_STATUS = 200;
+const PAGE = 200;
+const MAX_PAGES = 5; // the queue shows the first thousand tasks in work order
 
 export interface BoardState {
   byId: Map<string, Task>;
@@ -23,12 +24,14 @@ export class TaskBoard {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
   readonly active: string[];
+  private readonly oneListing: boolean;
 
   constructor(
     private readonly api: Api,
     capabilities: Capabilities,
   ) {
     this.active = capabilities.taskStatuses.filter((s) => s !== "closed");
+    this.oneListing = capabilities.taskParameters.has("active");
   }
 
   start(): void {
@@ -43,16 +46,28 @@ export class TaskBoard {
   async refresh(): Promise<void> {
     if (this.timer !== null) clearTimeout(this.timer);
     try {
-      const pages = await Promise.all(
-        this.active.map((status) => this.api.get<Page<Task>>("/v1/tasks", { status, limit: PER_STATUS })),
-      );
+      // One listing of every active task where the API has it; else one per active status.
+      const queries = this.oneListing ? [{ active: true }] : this.active.map((status) => ({ status }));
+      const lists = await Promise.all(queries.map((query) => this.all(query)));
       const byId = new Map<string, Task>();
-      for (const page of pages) for (const task of page.items) byId.set(task.id, task);
+      for (const list of lists) for (const task of list) byId.set(task.id, task);
       this.state.set({ byId, loaded: true, error: null });
     } catch (error) {
       this.state.set({ ...this.state.get(), loaded: true, error: (error as Error).message });
     }
     if (!this.stopped) this.timer = setTimeout(() => void this.refresh(), POLL_MS);
+  }
+
+  private async all(query: Record<string, string | boolean>): Promise<Task[]> {
+    const tasks: Task[] = [];
+    let cursor: string | null = null;
+    for (let n = 0; n < MAX_PAGES; n++) {
+      const page: Page<Task> = await this.api.get<Page<Task>>("/v1/tasks", { ...query, limit: PAGE, cursor });
+      tasks.push(...page.items);
+      cursor = page.next_cursor;
+      if (!cursor) break;
+    }
+    return tasks;
   }
 
   /** A task as an action answered it: shown at once, before the next refresh. */

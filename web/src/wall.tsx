@@ -3,13 +3,13 @@
 // latest mentions as they arrive.
 import { useMemo } from "preact/hooks";
 import { mount } from "./boot";
-import { TimeChart } from "./components/chart";
+import { TimeChart } from "./components/lazychart";
 import { MentionText, PlatformIcon, now } from "./components/bits";
 import { SENTIMENT_LABEL, ago, authorName, maySeePii, shownText, span } from "./format";
 import { useSession } from "./session";
 import { useValue } from "./store";
 import type { Mention } from "./types";
-import { Incidents, SENTIMENT_COLOURS, backlogFacts, chartData, useIncidents, useOverview } from "./views/overview";
+import { Incidents, backlogFacts, chartData, useIncidents, useOverview } from "./views/overview";
 
 function Wall() {
   const session = useSession();
@@ -80,8 +80,8 @@ function Wall() {
         </div>
       </section>
       {charts ? (
-        <section class="wall-chart" aria-label="Mentions per hour, last 24 hours, by sentiment">
-          <TimeChart times={charts.times} series={charts.sentiments.map((s) => ({ ...s, colour: SENTIMENT_COLOURS[s.label] ?? s.colour }))} summary={charts.sentimentSummary} height={260} big />
+        <section class="wall-chart" aria-label="Mentions per hour, last 24 hours">
+          <TimeChart times={charts.times} series={charts.volume} summary={charts.volumeSummary} height={260} big />
         </section>
       ) : null}
       <section class="wall-latest" aria-label="Latest mentions">

@@ -8,8 +8,10 @@ export interface Series {
   label: string;
   values: number[];
   colour: string;
-  fill?: boolean;
+  bars?: boolean;
 }
+
+const barPaths = uPlot.paths.bars ? uPlot.paths.bars({ size: [0.7, 48] }) : undefined;
 
 export function TimeChart(props: { times: number[]; series: Series[]; height?: number; summary: string; big?: boolean }) {
   const box = useRef<HTMLDivElement>(null);
@@ -31,8 +33,9 @@ export function TimeChart(props: { times: number[]; series: Series[]; height?: n
         ...props.series.map((s) => ({
           label: s.label,
           stroke: s.colour,
-          width: props.big ? 3 : 2,
-          fill: s.fill ? `${s.colour}33` : undefined,
+          width: s.bars ? 1 : props.big ? 3 : 2,
+          fill: s.bars ? `${s.colour}99` : undefined,
+          paths: s.bars ? barPaths : undefined,
           points: { show: false },
         })),
       ],

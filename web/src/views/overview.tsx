@@ -1,15 +1,14 @@
 // The overview: how much is being said and how it feels, over time; how fast the team answers and whether the
 // SLAs hold; who holds what; open incidents and crisis alerts with why they spiked.
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { TimeChart } from "../components/chart";
+import { TimeChart } from "../components/lazychart";
 import { Empty, ErrorNote, Pill, now, useTitle } from "../components/bits";
-import { ago, maySeePii, plural, shownText, span, urgency } from "../format";
+import { ago, maySeePii, network, plural, shownText, span, urgency } from "../format";
 import { useSession } from "../session";
 import { useValue } from "../store";
 import type { ClockStats, Incident, Overview, Page, Task } from "../types";
 import { describe } from "./queue";
 
-export const COLOURS = ["#58a6ff", "#f778ba", "#3fb950", "#d29922", "#a371f7", "#ff7b72", "#79c0ff", "#56d364"];
 export const SENTIMENT_COLOURS: Record<string, string> = {
   negative: "#ff7b72",
   mixed: "#d29922",
@@ -152,12 +151,16 @@ export function OverviewView() {
         {charts ? (
           <>
             <section class="panel wide" aria-labelledby="volume-title">
-              <h2 id="volume-title">Volume by platform</h2>
-              <TimeChart times={charts.times} series={charts.networks} summary={charts.networkSummary} />
+              <h2 id="volume-title">Mentions per hour</h2>
+              <TimeChart times={charts.times} series={charts.volume} summary={charts.volumeSummary} />
             </section>
             <section class="panel wide" aria-labelledby="sentiment-title">
-              <h2 id="sentiment-title">Sentiment</h2>
+              <h2 id="sentiment-title">Sentiment per hour</h2>
               <TimeChart times={charts.times} series={charts.sentiments} summary={charts.sentimentSummary} />
+            </section>
+            <section class="panel" aria-labelledby="platform-title">
+              <h2 id="platform-title">Where they said it</h2>
+              <Bars rows={totals(overview as Overview, "by_network").map(([k, v]) => [networkLabel(k), v])} />
             </section>
             <section class="panel" aria-labelledby="intent-title">
               <h2 id="intent-title">What people want</h2>
@@ -191,20 +194,24 @@ export function OverviewView() {
 
 export function chartData(overview: Overview) {
   const times = overview.buckets.map((b) => new Date(b.start).getTime() / 1000);
-  const networkNames = totals(overview, "by_network").map(([k]) => k);
-  const networks = networkNames.map((name, i) => ({
-    label: name,
-    colour: COLOURS[i % COLOURS.length] as string,
-    values: overview.buckets.map((b) => b.by_network[name] ?? 0),
-  }));
   const sentiments = ["negative", "mixed", "neutral", "positive"].map((name) => ({
     label: name,
     colour: SENTIMENT_COLOURS[name] as string,
     values: overview.buckets.map((b) => b.by_sentiment[name] ?? 0),
   }));
-  const networkSummary = totals(overview, "by_network").map(([k, v]) => `${k} ${v}`).join(", ") || "No mentions";
   const sentimentSummary = totals(overview, "by_sentiment").map(([k, v]) => `${k} ${v}`).join(", ") || "No mentions";
-  return { times, networks, sentiments, networkSummary, sentimentSummary };
+  const volume = [
+    { label: "mentions", colour: "#58a6ff", bars: true, values: overview.buckets.map((b) => b.mentions) },
+    { label: "need a reply", colour: "#d29922", values: overview.buckets.map((b) => b.needs_response) },
+    { label: "negative", colour: SENTIMENT_COLOURS.negative as string, values: overview.buckets.map((b) => b.by_sentiment.negative ?? 0) },
+  ];
+  const total = overview.buckets.reduce((n, b) => n + b.mentions, 0);
+  const volumeSummary = `${total} mentions, ${overview.buckets.reduce((n, b) => n + b.needs_response, 0)} needing a reply`;
+  return { times, sentiments, sentimentSummary, volume, volumeSummary };
+}
+
+function networkLabel(key: string): string {
+  return network(key, key).label;
 }
 
 function attainmentTone(clock: ClockStats): string {

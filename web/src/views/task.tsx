@@ -455,17 +455,12 @@ function Warnings({ warnings, text, stale }: { warnings: TaskWarning[]; text: st
 }
 
 function highlight(text: string, words: string[]) {
-  const lower = text.toLowerCase();
+  // The first place each flagged phrase appears, as a whole word (a short word like "we" is not marked everywhere).
   const marks: [number, number][] = [];
-  for (const word of words) {
-    let from = 0;
-    const needle = word.toLowerCase();
-    for (;;) {
-      const at = lower.indexOf(needle, from);
-      if (at < 0) break;
-      marks.push([at, at + needle.length]);
-      from = at + needle.length;
-    }
+  for (const word of new Set(words.map((w) => w.toLowerCase()))) {
+    const escaped = word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const found = new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`, "iu").exec(text);
+    if (found) marks.push([found.index, found.index + found[0].length]);
   }
   marks.sort((a, b) => a[0] - b[0]);
   const out: (string | preact.JSX.Element)[] = [];
