@@ -13,7 +13,6 @@ from services.ingest.platforms.base import Connector
 from services.ingest.platforms.google import GOOGLE_CERTS, Audience, Google
 from services.ingest.platforms.meta import Meta
 from services.ingest.platforms.youtube import YouTube
-from services.ingest.poll_store import DynamoCursors
 from services.ingest.pollers import POLLERS
 from services.ingest.service import IngestService
 from services.ingest.watch import ConfiguredChannels, VideoWatch
@@ -34,6 +33,8 @@ class IngestRoot:
 
 
 def build(env: Mapping[str, str]) -> IngestRoot:
+    from services.ingest.poll_store import DynamoCursors  # noqa: PLC0415 - PynamoDB on the first request, not at import
+
     settings = Settings.from_env(env)
     secrets = secret_source(settings)
     config = _Lazy(lambda: config_source(settings))

@@ -8,20 +8,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from services.ingest import bootstrap
-from services.ingest.poll_store import DynamoCursors
 from services.ingest.pollers import POLLERS
 from services.ingest.pollers.http import UrllibHttp
-from services.ingest.polling import PollService
+from services.ingest.polling import CursorStore, PollService
 from shared.bootstrap import LazyRoot
 
 
 @dataclass(frozen=True)
 class PollRoot:
     service: PollService
-    cursors: DynamoCursors
+    cursors: CursorStore
 
 
 def build(env: Mapping[str, str]) -> PollRoot:
+    from services.ingest.poll_store import DynamoCursors  # noqa: PLC0415 - PynamoDB on the first run, not at import
+
     ingest = bootstrap.root.get()
     cursors = DynamoCursors(ingest.settings)
     service = PollService(
