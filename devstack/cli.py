@@ -9,6 +9,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from types import FrameType
+from typing import TextIO, cast
 
 
 def _env() -> dict[str, str]:
@@ -23,13 +24,13 @@ def _port(name: str, default: int) -> int:
 def up(args: argparse.Namespace) -> int:
     from rich.console import Console  # noqa: PLC0415
 
-    from devstack.console import Feed, banner, delivery_line  # noqa: PLC0415
+    from devstack.console import Feed, SafeStream, banner, delivery_line  # noqa: PLC0415
     from devstack.demo import DemoStream  # noqa: PLC0415
     from devstack.stack import LocalStack, StackOptions  # noqa: PLC0415
     from shared.secrets import DEV_GRANT, EnvSecrets  # noqa: PLC0415
     from shared.settings import Settings  # noqa: PLC0415
 
-    console = Console(highlight=False)
+    console = Console(file=cast("TextIO", SafeStream(sys.stdout)), highlight=False)
     options = StackOptions(
         host="127.0.0.1",
         port=args.port,
@@ -50,42 +51,47 @@ def up(args: argparse.Namespace) -> int:
     stack = LocalStack(options, on_request=on_request, on_batch=on_batch)
     stopping = threading.Event()
 
-    def request_stop(_signum: int, _frame: FrameType | None) -> None:
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        if stopping.is_set():  # a second Ctrl-C: the clean stop is stuck, leave now
+            os._exit(128 + signum)
         stopping.set()
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    feed = demo = None
     try:
-        stack.start()
-    except OSError as error:
-        console.print(
-            f"[red]Could not start: {error}[/] (is another process using the port? set HARK_PORT / HARK_AWS_PORT)"
-        )
-        stack.stop()
-        return 1
-    secrets = EnvSecrets(Settings.from_env(_env())).get()
-    # The documented dev key when it is configured, so the printed dashboard link works for a newcomer.
-    api_key = next((k for k, g in secrets.api_keys.items() if g == DEV_GRANT), next(iter(secrets.api_keys)))
-    assert stack.provisioned is not None
-    banner(console, stack.url, stack.aws_url, api_key, stack.provisioned.env, demo=not args.no_demo)
+        try:
+            stack.start()
+        except OSError as error:
+            console.print(
+                f"[red]Could not start: {error}[/] (is another process using the port? set HARK_PORT / HARK_AWS_PORT)"
+            )
+            return 1
+        secrets = EnvSecrets(Settings.from_env(_env())).get()
+        # The documented dev key when it is configured, so the printed dashboard link works for a newcomer.
+        api_key = next((k for k, g in secrets.api_keys.items() if g == DEV_GRANT), next(iter(secrets.api_keys)))
+        assert stack.provisioned is not None
+        banner(console, stack.url, stack.aws_url, api_key, stack.provisioned.env, demo=not args.no_demo)
 
-    feed = Feed(console, stack.url, api_key)
-    feed.start()
-    demo = None
-    if not args.no_demo:
-        demo = DemoStream(
-            stack.url,
-            {p: secrets.platform_secret(p) for p in ("github", "meta")},
-            api_key,
-            report=lambda delivery, status, body: console.print(delivery_line(delivery, status, body)),
-        )
-        demo.start()
-    stopping.wait()
-    console.print("Stopping…")
-    if demo is not None:
-        demo.stop()
-    feed.stop()
-    stack.stop()
+        feed = Feed(console, stack.url, api_key)
+        feed.start()
+        if not args.no_demo:
+            demo = DemoStream(
+                stack.url,
+                {p: secrets.platform_secret(p) for p in ("github", "meta")},
+                api_key,
+                report=lambda delivery, status, body: console.print(delivery_line(delivery, status, body)),
+            )
+            demo.start()
+        stopping.wait()
+        console.print("Stopping…")
+    finally:
+        # Whatever happened above, the emulator, the front and the pollers are stopped before the process ends.
+        if demo is not None:
+            demo.stop()
+        if feed is not None:
+            feed.stop()
+        stack.stop()
     console.print("Stopped.")
     return 0
 

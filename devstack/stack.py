@@ -136,6 +136,9 @@ def _check_free(host: str, port: int) -> None:
     if port == 0:
         return
     with socket.socket() as sock:
+        # The emulator's server binds with SO_REUSEADDR, as HTTP servers do; without it here too, a port the last
+        # run left in TIME_WAIT looks busy for a minute while nothing listens on it.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError as error:

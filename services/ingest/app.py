@@ -67,6 +67,15 @@ def submit_mentions(call: Call[None, Submission]) -> SubmissionResult:
     )
 
 
+def _health() -> Health:
+    return Health(status="ok", service=SERVICE, stage=bootstrap.root.get().settings.stage)
+
+
 @edge.operation(ops.HEALTH)
 def health(_call: Call[None, None]) -> Health:
-    return Health(status="ok", service=SERVICE, stage=bootstrap.root.get().settings.stage)
+    return _health()
+
+
+@edge.operation(ops.HEALTH_HEAD)
+def health_head(_call: Call[None, None]) -> Health:
+    return _health()  # the gateway sends the headers only

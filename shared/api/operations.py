@@ -93,6 +93,18 @@ HEALTH = Operation(
     response=Health,
     roles=PUBLIC,
 )
+# Uptime monitors and load balancers probe with HEAD. API Gateway does not answer HEAD for a GET route by itself,
+# so /health declares it: the same answer without a body.
+HEALTH_HEAD = Operation(
+    id="healthHead",
+    method="HEAD",
+    path="/health",
+    service="ingest",
+    tag="meta",
+    summary="Liveness, headers only",
+    response=Health,
+    roles=PUBLIC,
+)
 LIST_MENTIONS = Operation(
     id="listMentions",
     method="GET",
@@ -163,6 +175,7 @@ OPERATIONS: tuple[Operation, ...] = (
     WEBHOOK_DELIVERY,
     SUBMIT_MENTIONS,
     HEALTH,
+    HEALTH_HEAD,
     LIST_MENTIONS,
     GET_MENTION,
     LIST_TASKS,

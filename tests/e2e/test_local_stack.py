@@ -58,12 +58,22 @@ class Stack:
         raise AssertionError("timed out waiting")
 
 
-@pytest.fixture(scope="module")
-def stack() -> Iterator[Stack]:
+def start_stack(*options: str) -> Stack:
     port, aws_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HARK_", "AWS_"))}
     process = subprocess.Popen(
-        [sys.executable, "-m", "devstack", "up", "--no-demo", "--port", str(port), "--aws-port", str(aws_port)],
+        [
+            sys.executable,
+            "-m",
+            "devstack",
+            "up",
+            "--no-demo",
+            "--port",
+            str(port),
+            "--aws-port",
+            str(aws_port),
+            *options,
+        ],
         cwd=ROOT,
         env={**env, "COLUMNS": "200"},
         stdout=subprocess.PIPE,
@@ -83,10 +93,16 @@ def stack() -> Iterator[Stack]:
             process.kill()
             pytest.fail(f"the local stack did not come up:\n{output}")
         time.sleep(0.2)
-    yield Stack(url, process)
-    if process.poll() is None:
-        process.kill()
-        process.wait(timeout=10)
+    return Stack(url, process)
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    started = start_stack()
+    yield started
+    if started.process.poll() is None:
+        started.process.kill()
+        started.process.wait(timeout=10)
 
 
 def test_signed_github_comment_round_trip(stack: Stack) -> None:
@@ -151,3 +167,20 @@ def test_ctrl_c_stops_everything(stack: Stack) -> None:
     assert "Stopped." in output
     with pytest.raises(requests.ConnectionError):
         requests.get(stack.url + "/health", timeout=2)
+
+
+def test_a_closed_output_pipe_does_not_stop_signals_from_stopping_the_stack() -> None:
+    stack = start_stack("--verbose")  # every request prints a line
+    try:
+        assert stack.process.stdout is not None
+        stack.process.stdout.close()  # `hark up | head`: the reader is gone
+        assert requests.get(stack.url + "/health", timeout=10).status_code == 200  # printed into the closed pipe
+        assert requests.get(stack.url + "/health", timeout=10).status_code == 200  # and still served
+        stack.process.send_signal(signal.SIGTERM)
+        assert stack.process.wait(timeout=30) == 0  # a clean stop, not rich's SystemExit(1) half-way
+        with pytest.raises(requests.ConnectionError):
+            requests.get(stack.url + "/health", timeout=2)
+    finally:
+        if stack.process.poll() is None:
+            stack.process.kill()
+            stack.process.wait(timeout=10)
