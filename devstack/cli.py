@@ -1,4 +1,5 @@
-"""The `hark` command: `hark up` starts the local stack; `hark classify` classifies JSONL from stdin."""
+"""The `hark` command: `hark up` starts the local stack; `hark classify` classifies JSONL from stdin; `hark dlq` and
+`hark replay` are the operator's tools, for the local stack or, with AWS credentials and HARK_STAGE, a deployment."""
 
 from __future__ import annotations
 
@@ -96,10 +97,60 @@ def up(args: argparse.Namespace) -> int:
     return 0
 
 
+def operator_env(endpoint: str | None = None) -> dict[str, str]:
+    """The environment operator commands run with. On the local stage, with no endpoint given, that is the local
+    stack `hark up` started (its emulator on HARK_AWS_PORT), with its throwaway credentials; otherwise whatever
+    AWS_ENDPOINT_URL, the credentials and HARK_STAGE say."""
+    env = _env()
+    if endpoint:
+        env["AWS_ENDPOINT_URL"] = endpoint
+    local = env.get("HARK_STAGE", "local") == "local"
+    if local and not env.get("AWS_ENDPOINT_URL"):
+        env["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{_port('HARK_AWS_PORT', 5000)}"
+    if local:
+        env.setdefault("HARK_STAGE", "local")
+        env.setdefault("AWS_ACCESS_KEY_ID", "hark-local")
+        env.setdefault("AWS_SECRET_ACCESS_KEY", "hark-local")
+    if not env.get("AWS_REGION") and not env.get("AWS_DEFAULT_REGION"):
+        env["AWS_REGION"] = "us-east-1"
+    env.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    env.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    return env
+
+
+def dlq(args: argparse.Namespace) -> int:
+    from rich.console import Console  # noqa: PLC0415
+
+    from devstack import dlq as tools  # noqa: PLC0415
+    from shared.errors import HarkError  # noqa: PLC0415
+    from shared.queues import QueueDeadLetters  # noqa: PLC0415
+    from shared.resources import QUEUES  # noqa: PLC0415
+    from shared.settings import Settings  # noqa: PLC0415
+
+    console = Console(highlight=False)
+    settings = Settings.from_env(operator_env(args.endpoint))
+    queues = [QueueDeadLetters(settings, q) for q in QUEUES if args.queue in ("all", q.key)]
+    try:
+        if args.action == "inspect":
+            tools.inspect(console, queues, args.limit)
+            return 0
+        return 1 if tools.redrive(console, queues, args.limit) else 0
+    except HarkError as error:
+        console.print(f"[red]{error.detail}[/] (is the stack running? AWS_ENDPOINT_URL={settings.aws_endpoint_url})")
+        return 2
+
+
 def classify(args: argparse.Namespace) -> int:
     from services.classify.cli import run  # noqa: PLC0415
 
     return run(sys.stdin, sys.stdout, sys.stderr, analyzer=args.analyzer, env=_env())
+
+
+def _positive(raw: str) -> int:
+    value = int(raw)
+    if not 0 < value <= 100_000:
+        raise argparse.ArgumentTypeError("between 1 and 100000")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -118,6 +169,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     up_parser.add_argument("--no-demo", action="store_true", help="start empty, without the demo stream")
     up_parser.add_argument("--verbose", action="store_true", help="show every request, batch and service log")
     up_parser.set_defaults(func=up)
+
+    from shared.resources import QUEUES  # noqa: PLC0415 - plain data, no AWS
+
+    dlq_parser = commands.add_parser("dlq", help="see why messages are in the dead-letter queues, and send them back")
+    dlq_parser.add_argument("action", choices=("inspect", "redrive"))
+    dlq_parser.add_argument("--queue", choices=("all", *(q.key for q in QUEUES)), default="all")
+    dlq_parser.add_argument("--limit", type=_positive, default=100, help="at most this many messages per queue (100)")
+    dlq_parser.add_argument("--endpoint", help="AWS endpoint (default: the local stack's emulator on the local stage)")
+    dlq_parser.set_defaults(func=dlq)
 
     classify_parser = commands.add_parser(
         "classify", help='classify JSONL from stdin: {"id", "text", "lang"?, "platform"?} per line'

@@ -67,6 +67,9 @@ class LocalStack:
         if self.options.endpoint is None:
             from moto.server import ThreadedMotoServer  # noqa: PLC0415
 
+            from devstack.emulator import speed_up  # noqa: PLC0415
+
+            speed_up()
             # The emulator binds in its own thread and would wait forever on a busy port: find out here.
             _check_free(self.options.host, self.options.aws_port)
             self._moto = ThreadedMotoServer(ip_address=self.options.host, port=self.options.aws_port, verbose=False)
