@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from types import FrameType
 from typing import TextIO, cast
 
@@ -140,6 +141,31 @@ def dlq(args: argparse.Namespace) -> int:
         return 2
 
 
+def replay(args: argparse.Namespace) -> int:
+    from rich.console import Console  # noqa: PLC0415
+
+    from devstack import replay as tools  # noqa: PLC0415
+    from services.ingest import bootstrap  # noqa: PLC0415
+    from shared.errors import HarkError  # noqa: PLC0415
+
+    console = Console(highlight=False)
+    try:
+        since = tools.moment(args.since)
+        until = tools.moment(args.until) if args.until else datetime.now(UTC)
+    except ValueError as error:
+        console.print(f"[red]{error}[/]")
+        return 2
+    if until <= since:
+        console.print("[red]--until must be later than --since[/]")
+        return 2
+    env = operator_env(args.endpoint)
+    try:
+        return tools.run(console, bootstrap.build(env), args.platform, since, until, args.limit)
+    except HarkError as error:
+        console.print(f"[red]{error.detail}[/] (is the stack running? AWS_ENDPOINT_URL={env.get('AWS_ENDPOINT_URL')})")
+        return 2
+
+
 def classify(args: argparse.Namespace) -> int:
     from services.classify.cli import run  # noqa: PLC0415
 
@@ -178,6 +204,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     dlq_parser.add_argument("--limit", type=_positive, default=100, help="at most this many messages per queue (100)")
     dlq_parser.add_argument("--endpoint", help="AWS endpoint (default: the local stack's emulator on the local stage)")
     dlq_parser.set_defaults(func=dlq)
+
+    replay_parser = commands.add_parser(
+        "replay", help="re-drive archived webhook deliveries through ingest (what is already stored is dropped)"
+    )
+    replay_parser.add_argument("--platform", required=True, help="the platform id, as in /webhooks/{platform}")
+    replay_parser.add_argument("--since", required=True, help="ISO date or date-time (UTC), or a duration ago: 24h, 7d")
+    replay_parser.add_argument("--until", help="ISO date or date-time, or a duration ago (default: now)")
+    replay_parser.add_argument("--limit", type=_positive, default=10_000, help="at most this many deliveries (10000)")
+    replay_parser.add_argument(
+        "--endpoint", help="AWS endpoint (default: the local stack's emulator on the local stage)"
+    )
+    replay_parser.set_defaults(func=replay)
 
     classify_parser = commands.add_parser(
         "classify", help='classify JSONL from stdin: {"id", "text", "lang"?, "platform"?} per line'

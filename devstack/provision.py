@@ -1,4 +1,4 @@
-"""Create Hark's tables, queues and secret in an AWS endpoint (the emulator, LocalStack) from
+"""Create Hark's tables, queues, buckets and secret in an AWS endpoint (the emulator, LocalStack) from
 `shared.resources`, the same specs the CDK app builds the cloud stack from. Idempotent."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from shared.resources import QUEUES, SECRETS, TABLES, QueueSpec, TableSpec
+from shared.resources import BUCKETS, QUEUES, SECRETS, TABLES, BucketSpec, QueueSpec, TableSpec
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,48 @@ def create_queue(sqs: Any, spec: QueueSpec, stage: str) -> tuple[str, str, str]:
     return str(url), str(arn), str(dlq_url)
 
 
+def create_bucket(s3: Any, spec: BucketSpec, stage: str, expire_after_days: int | None) -> str:
+    """A private, encrypted bucket with the spec's lifecycle, as the CDK app builds it."""
+    name = spec.physical_name(stage)
+    try:
+        s3.create_bucket(Bucket=name)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+            raise
+    s3.put_public_access_block(
+        Bucket=name,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3.put_bucket_encryption(
+        Bucket=name,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
+    rules: list[dict[str, Any]] = []
+    if expire_after_days:
+        rules.append(
+            {"ID": "expire", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": expire_after_days}}
+        )
+    if spec.infrequent_access_after_days:
+        rules.append(
+            {
+                "ID": "infrequent-access",
+                "Status": "Enabled",
+                "Filter": {"Prefix": ""},
+                "Transitions": [{"Days": spec.infrequent_access_after_days, "StorageClass": "STANDARD_IA"}],
+            }
+        )
+    if rules:
+        s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
+    return name
+
+
 def put_secret(secretsmanager: Any, name: str, document: Mapping[str, Any]) -> None:
     value = json.dumps(document)
     try:
@@ -91,7 +133,11 @@ def provision(
     secret_document: Mapping[str, Any],
     tables: Iterable[TableSpec] = TABLES,
     queues: Iterable[QueueSpec] = QUEUES,
+    buckets: Iterable[BucketSpec] = BUCKETS,
+    expire_after_days: Mapping[str, int] | None = None,
 ) -> Provisioned:
+    """Everything Hark needs; `expire_after_days` overrides a bucket's retention (by key) as configuration does.
+    Buckets are made only when an `s3` client is given."""
     env: dict[str, str] = {}
     for table in tables:
         create_table(clients["dynamodb"], table, stage)
@@ -102,6 +148,10 @@ def provision(
         urls[queue.key], arns[queue.key], dlq_url = create_queue(clients["sqs"], queue, stage)
         env[queue.env_var] = urls[queue.key]
         env[queue.dlq_env_var] = dlq_url
+    if "s3" in clients:
+        for bucket in buckets:
+            days = (expire_after_days or {}).get(bucket.key, bucket.expire_after_days)
+            env[bucket.env_var] = create_bucket(clients["s3"], bucket, stage, days)
     secret_name = SECRETS.physical_name(stage)
     put_secret(clients["secretsmanager"], secret_name, secret_document)
     env[SECRETS.env_var] = secret_name

@@ -19,7 +19,7 @@ from devstack.front import Front, Gateway
 from devstack.lambda_runtime import REGION, Function
 from devstack.provision import Provisioned, provision
 from shared.aws import reset_clients
-from shared.resources import FUNCTIONS
+from shared.resources import FUNCTIONS, RAW_ARCHIVE
 from shared.secrets import EnvSecrets, to_document
 from shared.settings import Settings
 
@@ -94,8 +94,13 @@ class LocalStack:
         reset_clients()
 
         settings = Settings.from_env(env)
-        clients = {name: _client(name, settings) for name in ("dynamodb", "sqs", "secretsmanager")}
-        self.provisioned = provision(clients, STAGE, to_document(EnvSecrets(settings).get()))
+        clients = {name: _client(name, settings) for name in ("dynamodb", "sqs", "secretsmanager", "s3")}
+        self.provisioned = provision(
+            clients,
+            STAGE,
+            to_document(EnvSecrets(settings).get()),
+            expire_after_days={RAW_ARCHIVE.key: settings.archive_retention_days},
+        )
         env.update(self.provisioned.env)
 
         functions = {spec.key: Function(spec, STAGE) for spec in FUNCTIONS}

@@ -86,6 +86,25 @@ class SqsSource:
 
 
 @dataclass(frozen=True)
+class BucketSpec:
+    """An S3 bucket. Encrypted, private and TLS-only wherever it is built; the rest is what it is for."""
+
+    key: str
+    env_var: str
+    owner: str  # the one service that writes it
+    description: str = ""
+    # Lifecycle: move to Infrequent Access after this many days; delete after that many (None: keep).
+    infrequent_access_after_days: int | None = None
+    expire_after_days: int | None = None
+    # S3 Object Lock in compliance mode: no one, root included, can delete or overwrite an object this long.
+    object_lock_days: int | None = None
+
+    def physical_name(self, stage: str) -> str:
+        """The local stack's name; in AWS CloudFormation names buckets (names are global) and passes it on."""
+        return f"hark-{stage}-{self.key}"
+
+
+@dataclass(frozen=True)
 class FunctionSpec:
     key: str
     service: str
@@ -99,6 +118,8 @@ class FunctionSpec:
     sends_to: tuple[QueueSpec, ...] = ()
     reads_secret: bool = False
     uses_comprehend: bool = False
+    reads_buckets: tuple[BucketSpec, ...] = ()
+    writes_buckets: tuple[BucketSpec, ...] = ()
 
 
 MENTIONS = TableSpec(
@@ -146,7 +167,18 @@ IDEMPOTENCY = TableSpec(
     description="Powertools Idempotency records: what was done once (a reply sent) and its result.",
 )
 
-TABLES: tuple[TableSpec, ...] = (MENTIONS, INBOX, TASKS, IDEMPOTENCY)
+ARCHIVE_INDEX = TableSpec(
+    key="archive-index",
+    env_var="HARK_TABLE_ARCHIVE_INDEX",
+    owner="ingest",
+    # Which archived deliveries carry a person's messages, so erasure deletes them without scanning the bucket.
+    partition_key=KeyAttr("author_key"),
+    sort_key=KeyAttr("archive_key"),
+    ttl_attribute="expires_at",  # gone when the archived delivery expires
+    description="The raw archive's index by author (platform#author id → archive keys), for erasure.",
+)
+
+TABLES: tuple[TableSpec, ...] = (MENTIONS, INBOX, TASKS, IDEMPOTENCY, ARCHIVE_INDEX)
 
 CLASSIFY_QUEUE = QueueSpec(
     key="classify",
@@ -167,6 +199,19 @@ RESPOND_QUEUE = QueueSpec(
 
 QUEUES: tuple[QueueSpec, ...] = (CLASSIFY_QUEUE, RESPOND_QUEUE)
 
+RAW_ARCHIVE = BucketSpec(
+    key="raw-archive",
+    env_var="HARK_BUCKET_RAW_ARCHIVE",
+    owner="ingest",
+    # The default retention; a deployment sets its own (HARK_ARCHIVE_RETENTION_DAYS, the lifecycle rule in AWS).
+    # Long enough to replay after a bad week, short enough that raw personal data does not pile up.
+    expire_after_days=30,
+    description="Every accepted webhook delivery as it arrived (body, headers without signatures, query, arrival "
+    "time), by platform/date/delivery: `hark replay` re-drives them; erasure deletes a person's.",
+)
+
+BUCKETS: tuple[BucketSpec, ...] = (RAW_ARCHIVE,)
+
 INGEST_API = FunctionSpec(
     key="ingest-api",
     service="ingest",
@@ -174,8 +219,10 @@ INGEST_API = FunctionSpec(
     timeout_s=10,
     memory_mb=256,
     http=True,
+    writes=(ARCHIVE_INDEX,),
     sends_to=(CLASSIFY_QUEUE,),
     reads_secret=True,
+    writes_buckets=(RAW_ARCHIVE,),
 )
 
 CLASSIFY = FunctionSpec(

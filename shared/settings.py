@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shared.errors import NotConfigured
 from shared.events import PLATFORMS
-from shared.resources import QUEUES, SECRETS, TABLES, QueueSpec, TableSpec
+from shared.resources import BUCKETS, QUEUES, RAW_ARCHIVE, SECRETS, TABLES, BucketSpec, QueueSpec, TableSpec
 
 AnalyzerMode = Literal["local", "comprehend", "tiered"]
 
@@ -48,6 +48,11 @@ class Settings(BaseModel):
     max_webhook_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
     max_api_bytes: int = Field(default=1024 * 1024, gt=0)
     api_bases: dict[str, str] = Field(default_factory=dict)
+    bucket_names: dict[str, str] = Field(default_factory=dict)
+    # How long raw deliveries are kept; the lifecycle rule of the archive bucket says the same.
+    archive_retention_days: int = Field(default=RAW_ARCHIVE.expire_after_days or 30, ge=1, le=3650)
+    # SSE-KMS with this key for the raw archive; SSE-S3 (AES-256) when unset.
+    archive_kms_key_id: str | None = None
 
     @property
     def dev_defaults(self) -> bool:
@@ -63,6 +68,9 @@ class Settings(BaseModel):
     def dlq_url(self, queue: QueueSpec) -> str | None:
         return self.dlq_urls.get(queue.key)
 
+    def bucket_name(self, bucket: BucketSpec) -> str:
+        return self.bucket_names.get(bucket.key) or bucket.physical_name(self.stage)
+
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         def pick(name: str) -> str | None:
@@ -75,6 +83,7 @@ class Settings(BaseModel):
             "dlq_urls": {q.key: v for q in QUEUES if (v := pick(q.dlq_env_var))},
             "platform_secrets": {p: v for p in PLATFORMS if (v := pick(f"HARK_SECRET_{p.upper()}"))},
             "api_bases": {p: v for p in PLATFORMS if (v := pick(f"HARK_API_BASE_{p.upper()}"))},
+            "bucket_names": {b.key: v for b in BUCKETS if (v := pick(b.env_var))},
         }
         scalars = {
             "stage": "HARK_STAGE",
@@ -89,6 +98,8 @@ class Settings(BaseModel):
             "triage_policy": "HARK_TRIAGE_POLICY",
             "max_webhook_bytes": "HARK_MAX_WEBHOOK_BYTES",
             "max_api_bytes": "HARK_MAX_API_BYTES",
+            "archive_retention_days": "HARK_ARCHIVE_RETENTION_DAYS",
+            "archive_kms_key_id": "HARK_ARCHIVE_KMS_KEY_ID",
         }
         for field, var in scalars.items():
             if (value := pick(var)) is not None:

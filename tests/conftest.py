@@ -101,7 +101,7 @@ def aws(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
         monkeypatch.delenv(key, raising=False)
     reset_clients()
     aws = Aws(moto_url, base, {}, {})
-    clients = {name: aws.client(name) for name in ("dynamodb", "sqs", "secretsmanager")}
+    clients = {name: aws.client(name) for name in ("dynamodb", "sqs", "secretsmanager", "s3")}
     settings = Settings.from_env(base)
     provisioned = provision(clients, "local", to_document(EnvSecrets(settings).get()))
     for key, value in provisioned.env.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from services.ingest.archive import RawArchive
 from services.ingest.platforms import CONNECTORS
 from services.ingest.service import IngestService
 from shared.bootstrap import LazyRoot
@@ -19,18 +20,21 @@ class IngestRoot:
     settings: Settings
     secrets: SecretSource
     service: IngestService
+    archive: RawArchive
 
 
 def build(env: Mapping[str, str]) -> IngestRoot:
     settings = Settings.from_env(env)
     secrets = secret_source(settings)
+    archive = RawArchive(settings)
     service = IngestService(
         settings,
         secrets=secrets,
         publisher=EnvelopePublisher(settings, CLASSIFY_QUEUE),
         connectors=CONNECTORS,
+        archive=archive,
     )
-    return IngestRoot(settings, secrets, service)
+    return IngestRoot(settings, secrets, service, archive)
 
 
 root = LazyRoot(build)

@@ -3,7 +3,10 @@
 It takes typed inputs (a `Delivery`, a `Handshake`, a partner's submissions with its `Principal`) and returns
 domain results or raises domain errors; the Chalice edge, a poller, `hark replay` and the tests all call it the same
 way. Order of checks for a delivery: size, signature on the raw bytes, content type, body. Nothing is kept before all
-of them pass, and every mention is fitted to the contract's bounds, so whatever is acknowledged can be stored.
+of them pass, and every mention is fitted to the contract's bounds, so whatever is acknowledged can be stored. Then
+the raw delivery is archived (`archive.py`) and its mentions queued, each carrying its archive key; if either
+fails the delivery is refused (503) and the platform retries it. `replay` re-drives an archived delivery through
+the same parse and queue, without the signature check (the archive keeps no signatures, and only ingest writes it).
 
 Redeliveries are not looked up here. A mention's id is a hash of where it came from and the platform's id for it,
 so every copy of a message carries the same id, and its owner's conditional write (classify's mentions table,
@@ -22,7 +25,9 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from services.ingest.platforms.base import Answer, Connector, Delivery, Handshake, Person, build_mention
+from services.ingest.archive import Archive, ArchivedDelivery
+from services.ingest.platforms.base import Answer, Connector, Delivery, Handshake, Parsed, Person, build_mention
+from services.ingest.store import author_key
 from shared.api.models import PartnerMention
 from shared.auth import Principal, Role
 from shared.errors import (
@@ -53,10 +58,12 @@ class Publisher(Protocol):
 
 @dataclass(frozen=True)
 class Receipt:
-    """A delivery kept: its mentions are on their way to classification; `ignored` events carried no message."""
+    """A delivery kept: archived, and its mentions on their way to classification; `ignored` events carried no
+    message."""
 
     mentions: tuple[Mention, ...]
     ignored: int = 0
+    archive_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,11 +79,15 @@ class IngestService:
         secrets: SecretSource,
         publisher: Publisher,
         connectors: Mapping[str, Connector],
+        *,
+        archive: Archive | None = None,
     ) -> None:
+        """`archive` None: deliveries are not archived (tests and tools that only parse)."""
         self._settings = settings
         self._secrets = secrets
         self._publisher = publisher
         self._connectors = connectors
+        self._archive = archive
 
     def connector(self, platform: str) -> Connector:
         connector = self._connectors.get(platform)
@@ -102,13 +113,53 @@ class IngestService:
         except InvalidSignature:
             count(SERVICE, "SignaturesRejected")
             raise
+        parsed = self._parse(connector, delivery)
+        if parsed.answer is not None:
+            return parsed.answer
+        delivery_id = _token(connector.delivery_id(delivery)) or _token(delivery.request_id) or str(uuid.uuid4())
+        mentions = _unique(parsed.mentions)
+        archive_key = None
+        if self._archive is not None and (mentions or parsed.ignored):
+            archive_key = self._archive.keep(
+                delivery, delivery_id, {author_key(m.platform, m.author.id) for m in mentions}
+            )
+            count(SERVICE, "DeliveriesArchived")
+        self.admit(mentions, correlation_id=delivery_id, delivery_id=delivery_id, archive_key=archive_key)
+        if parsed.ignored:
+            count(SERVICE, "EventsIgnored", parsed.ignored)
+        get_logger(SERVICE).info(
+            "webhook delivery",
+            extra={
+                "platform": delivery.platform,
+                "delivery_id": delivery_id,
+                "archive_key": archive_key,
+                "accepted": len(mentions),
+                "ignored": parsed.ignored,
+            },
+        )
+        return Receipt(tuple(mentions), parsed.ignored, archive_key)
+
+    def replay(self, archived: ArchivedDelivery) -> Receipt:
+        """Re-drive an archived delivery: parse and queue it again as it first arrived (same arrival time, same
+        ids), trusting the archive instead of a signature. Its owners drop whatever they already hold, so a replay
+        adds only what was lost downstream."""
+        delivery = archived.delivery
+        parsed = self._parse(self.connector(delivery.platform), delivery)
+        mentions = _unique(parsed.mentions)
+        self.admit(
+            mentions, correlation_id=archived.delivery_id, delivery_id=archived.delivery_id, archive_key=archived.key
+        )
+        count(SERVICE, "DeliveriesReplayed")
+        return Receipt(tuple(mentions), parsed.ignored, archived.key)
+
+    def _parse(self, connector: Connector, delivery: Delivery) -> Parsed:
         if delivery.content_type not in connector.content_types:
             raise UnsupportedContentType(
                 f"content type {delivery.content_type[:64] or '(none)'} is not accepted here",
                 accepted=sorted(connector.content_types),
             )
         try:
-            parsed = connector.parse(delivery)
+            return connector.parse(delivery)
         except HarkError:
             raise
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
@@ -117,23 +168,6 @@ class IngestService:
                 "unparsed delivery", extra={"platform": delivery.platform, "error": type(exc).__name__}
             )
             raise InvalidBody(f"the body is not a {delivery.platform} delivery Hark can read") from exc
-        if parsed.answer is not None:
-            return parsed.answer
-        delivery_id = _token(connector.delivery_id(delivery)) or _token(delivery.request_id) or str(uuid.uuid4())
-        mentions = _unique(parsed.mentions)
-        self.admit(mentions, correlation_id=delivery_id, delivery_id=delivery_id)
-        if parsed.ignored:
-            count(SERVICE, "EventsIgnored", parsed.ignored)
-        get_logger(SERVICE).info(
-            "webhook delivery",
-            extra={
-                "platform": delivery.platform,
-                "delivery_id": delivery_id,
-                "accepted": len(mentions),
-                "ignored": parsed.ignored,
-            },
-        )
-        return Receipt(tuple(mentions), parsed.ignored)
 
     def submit(
         self,
@@ -166,14 +200,21 @@ class IngestService:
             seen.add(mention.id)
         return answered
 
-    def admit(self, mentions: Sequence[Mention], *, correlation_id: str, delivery_id: str | None) -> None:
+    def admit(
+        self,
+        mentions: Sequence[Mention],
+        *,
+        correlation_id: str,
+        delivery_id: str | None,
+        archive_key: str | None = None,
+    ) -> None:
         """Queue every mention, or raise `Unavailable` so the sender retries the whole delivery (what was queued
         comes back as a duplicate, which its owner drops)."""
         if not mentions:
             return
         envelopes = [
             MentionReceived.wrap(
-                Arrival(mention=m, delivery_id=delivery_id),
+                Arrival(mention=m, delivery_id=delivery_id, archive_key=archive_key),
                 correlation_id=correlation_id,
                 producer=SERVICE,
                 occurred_at=m.created_at,

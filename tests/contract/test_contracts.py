@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from services.classify import store as classify_store
 from services.classify.app import app as classify_app
+from services.ingest import store as ingest_store
 from services.ingest.app import app as ingest_app
 from services.respond import store as respond_store
 from services.respond.app import app as respond_app
@@ -209,7 +210,11 @@ def test_query_parameters_come_from_the_query_models() -> None:
     assert "open" in json.dumps(parameters["status"]["schema"])
 
 
-OWNED_MODELS = {"classify": classify_store.MODELS, "respond": respond_store.MODELS}
+OWNED_MODELS = {
+    "classify": classify_store.MODELS,
+    "respond": respond_store.MODELS,
+    "ingest": ingest_store.MODELS,
+}
 
 
 @pytest.mark.parametrize(
