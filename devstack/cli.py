@@ -116,6 +116,8 @@ def operator_env(endpoint: str | None = None) -> dict[str, str]:
         env["AWS_REGION"] = "us-east-1"
     env.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     env.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    # boto3 and PynamoDB read credentials and region from the process environment, not from Settings.
+    os.environ.update({k: v for k, v in env.items() if k.startswith(("AWS_", "POWERTOOLS_"))})  # noqa: TID251
     return env
 
 

@@ -34,6 +34,7 @@ def free_port() -> int:
 class Stack:
     url: str
     process: subprocess.Popen[str]
+    aws_port: int = 0
 
     def get(self, path: str) -> Any:
         response = requests.get(self.url + path, headers={"x-api-key": DEV_API_KEY}, timeout=10)
@@ -93,7 +94,7 @@ def start_stack(*options: str) -> Stack:
             process.kill()
             pytest.fail(f"the local stack did not come up:\n{output}")
         time.sleep(0.2)
-    return Stack(url, process)
+    return Stack(url, process, aws_port)
 
 
 @pytest.fixture(scope="module")
