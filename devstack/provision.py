@@ -10,7 +10,18 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from shared.resources import BUCKETS, QUEUES, SECRETS, TABLES, BucketSpec, QueueSpec, TableSpec
+from shared.resources import (
+    BUCKETS,
+    CONFIG,
+    QUEUES,
+    SECRETS,
+    TABLES,
+    TOPICS,
+    BucketSpec,
+    QueueSpec,
+    TableSpec,
+    TopicSpec,
+)
 
 
 @dataclass(frozen=True)
@@ -75,11 +86,17 @@ def create_queue(sqs: Any, spec: QueueSpec, stage: str) -> tuple[str, str, str]:
     return str(url), str(arn), str(dlq_url)
 
 
-def create_bucket(s3: Any, spec: BucketSpec, stage: str, expire_after_days: int | None) -> str:
-    """A private, encrypted bucket with the spec's lifecycle, as the CDK app builds it."""
+def create_topic(sns: Any, spec: TopicSpec, stage: str) -> str:
+    return str(sns.create_topic(Name=spec.physical_name(stage))["TopicArn"])
+
+
+def create_bucket(s3: Any, spec: BucketSpec, stage: str, expire_after_days: int | None = None) -> str:
+    """A private, encrypted bucket with the spec's lifecycle (`expire_after_days` overriding its retention), as
+    the CDK app builds it."""
     name = spec.physical_name(stage)
+    expire_after_days = expire_after_days or spec.expire_after_days
     try:
-        s3.create_bucket(Bucket=name)
+        s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=spec.object_lock_days is not None)
     except ClientError as exc:
         if exc.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
             raise
@@ -117,6 +134,15 @@ def create_bucket(s3: Any, spec: BucketSpec, stage: str, expire_after_days: int 
     return name
 
 
+def put_config(ssm: Any, name: str, document: str = "{}") -> None:
+    """An empty document: every setting at its default until someone edits it (as in a fresh deployment)."""
+    try:
+        ssm.put_parameter(Name=name, Value=document, Type="String")
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ParameterAlreadyExists":
+            raise
+
+
 def put_secret(secretsmanager: Any, name: str, document: Mapping[str, Any]) -> None:
     value = json.dumps(document)
     try:
@@ -133,6 +159,7 @@ def provision(
     secret_document: Mapping[str, Any],
     tables: Iterable[TableSpec] = TABLES,
     queues: Iterable[QueueSpec] = QUEUES,
+    topics: Iterable[TopicSpec] = TOPICS,
     buckets: Iterable[BucketSpec] = BUCKETS,
     expire_after_days: Mapping[str, int] | None = None,
 ) -> Provisioned:
@@ -148,10 +175,16 @@ def provision(
         urls[queue.key], arns[queue.key], dlq_url = create_queue(clients["sqs"], queue, stage)
         env[queue.env_var] = urls[queue.key]
         env[queue.dlq_env_var] = dlq_url
+    if "sns" in clients:
+        for topic in topics:
+            env[topic.env_var] = create_topic(clients["sns"], topic, stage)
     if "s3" in clients:
         for bucket in buckets:
-            days = (expire_after_days or {}).get(bucket.key, bucket.expire_after_days)
+            days = (expire_after_days or {}).get(bucket.key)
             env[bucket.env_var] = create_bucket(clients["s3"], bucket, stage, days)
+    if "ssm" in clients:
+        put_config(clients["ssm"], CONFIG.physical_name(stage))
+        env[CONFIG.env_var] = CONFIG.physical_name(stage)
     secret_name = SECRETS.physical_name(stage)
     put_secret(clients["secretsmanager"], secret_name, secret_document)
     env[SECRETS.env_var] = secret_name

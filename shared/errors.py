@@ -78,6 +78,11 @@ class Unavailable(HarkError):
     """A dependency failed in a way that a retry may fix (throttling, timeouts, 5xx from AWS or a platform)."""
 
 
+class PlatformRefused(HarkError):
+    """A platform refused what Hark sent it (an expired window, a rate limit, a deleted post, a bad token); `extra`
+    carries the platform's own code and message and whether a retry may work."""
+
+
 class ContractError(HarkError):
     """A message between services that matches no known envelope or version: retrying will never help."""
 

@@ -47,7 +47,18 @@ PLATFORMS: tuple[str, ...] = get_args(PlatformId)
 MentionKind = Literal["comment", "message", "post", "review"]
 SentimentLabel = Literal["positive", "neutral", "negative", "mixed"]
 Intent = Literal["question", "complaint", "request", "praise", "feedback", "spam", "other"]
-TaskStatus = Literal["open", "closed"]
+TaskStatus = Literal[
+    "open",
+    "assigned",
+    "drafting",
+    "pending_approval",
+    "approved",
+    "sent",
+    "send_failed",
+    "escalated",
+    "snoozed",
+    "closed",
+]
 TASK_STATUSES: tuple[str, ...] = get_args(TaskStatus)
 
 MAX_TEXT_CHARS = 100_000
@@ -210,6 +221,102 @@ class TaskPreview(Contract):
     url: str | None
 
 
+class TaskWarning(Contract):
+    """Something an agent or approver should look at, with the words that triggered it."""
+
+    code: str = Field(
+        description="`stock_phrase`, `jargon`, `language`, `too_long`, `no_greeting`, `pii`, "
+        "`window_closed`, `window_closing`, ..."
+    )
+    message: str
+    words: tuple[str, ...] = ()
+
+
+class Draft(Contract):
+    revision: int = Field(ge=1, description="Increases with every change; approvals are for one revision.")
+    text: str
+    template: str | None = None
+    variables: dict[str, str] = Field(default_factory=dict)
+    author: str
+    updated_at: AwareDatetime
+    warnings: tuple[TaskWarning, ...] = ()
+
+
+class Approval(Contract):
+    tier: int = Field(ge=1)
+    tier_name: str
+    approver: str
+    draft_revision: int
+    at: AwareDatetime
+
+
+class Rejection(Contract):
+    reason: str
+    comment: str | None = None
+    by: str
+    draft_revision: int
+    at: AwareDatetime
+
+
+class SentReply(Contract):
+    """A reply that went out: on the platform (`via: platform`, with the platform's id of it) or handed back to
+    the partner tool the conversation came from (`via: partner`)."""
+
+    draft_revision: int
+    text: str
+    by: str
+    at: AwareDatetime
+    via: Literal["platform", "partner"] = "platform"
+    platform_id: str | None = None
+    url: str | None = None
+    tag: str | None = None
+    mention_id: str | None = Field(default=None, description="The reply as it appears in the thread.")
+
+
+class SendError(Contract):
+    """The platform's refusal, as it gave it."""
+
+    platform: str
+    code: str
+    message: str
+    retryable: bool
+    status: int | None = None
+    at: AwareDatetime
+    draft_revision: int
+
+
+class SlaClock(Contract):
+    name: Literal["first_response", "next_response", "resolution"]
+    started_at: AwareDatetime
+    due_at: AwareDatetime
+    stopped_at: AwareDatetime | None = None
+    near_breach_at: AwareDatetime | None = Field(default=None, description="When the sweep found it near breach.")
+    breached_at: AwareDatetime | None = Field(default=None, description="When the sweep found it breached.")
+
+
+class ReplyWindow(Contract):
+    """The platform's own reply window (Messenger and Instagram: 24 h, 7 days with the human-agent tag;
+    WhatsApp: 24 h, then approved templates only)."""
+
+    channel: str
+    closes_at: AwareDatetime
+    tag_closes_at: AwareDatetime | None = Field(default=None, description="Until when the HUMAN_AGENT tag works.")
+    after: Literal["tag", "template", "none"] = Field(description="What still works after `closes_at`.")
+
+
+class Annotation(Contract):
+    at: AwareDatetime
+    kind: Literal["mention_deleted", "mention_edited", "brand_replied", "erased", "escalated", "config"]
+    mention_id: str | None = None
+    text: str
+
+
+class TaskAuthor(Contract):
+    id: str
+    handle: str | None = None
+    name: str | None = None
+
+
 class Task(Contract):
     id: str
     status: TaskStatus
@@ -217,7 +324,10 @@ class Task(Contract):
     queue: str
     mention_ids: tuple[str, ...] = Field(description="The thread's most recent mentions (up to 200).")
     mention_count: int = Field(default=1, ge=1, description="All mentions the task has absorbed.")
-    due_at: AwareDatetime
+    due_at: AwareDatetime = Field(
+        description="The next deadline: the response clock while the customer waits "
+        "(never later than the platform's reply window), else resolution."
+    )
     platform: PlatformId
     thread_id: str
     reasons: tuple[str, ...] = ()
@@ -225,6 +335,45 @@ class Task(Contract):
     created_at: AwareDatetime
     updated_at: AwareDatetime
     version: int = 0
+    channel: str = ""
+    kind: MentionKind | None = None
+    source: str = "platform"
+    account_id: str | None = None
+    language: str | None = None
+    intent: Intent | None = None
+    author: TaskAuthor | None = None
+    preview_mention_id: str | None = None
+    route_rule: int | None = Field(default=None, description="The routing rule that chose the queue (its index).")
+    reply_to: str | None = Field(default=None, description="Mention id a reply answers (the latest customer one).")
+    holder: str | None = Field(default=None, description="Who holds it (claimed or assigned).")
+    lease_until: AwareDatetime | None = Field(default=None, description="Colleagues cannot claim it before this.")
+    held_since: AwareDatetime | None = None
+    draft: Draft | None = None
+    approval_tiers: tuple[str, ...] = Field(default=(), description="The queue's tiers, in order.")
+    approvals: tuple[Approval, ...] = Field(default=(), description="For the current draft revision.")
+    rejection: Rejection | None = None
+    replies: tuple[SentReply, ...] = Field(default=(), description="Replies sent (latest 20).")
+    send_error: SendError | None = None
+    sla: tuple[SlaClock, ...] = ()
+    sla_state: Literal["ok", "near_breach", "breached"] = "ok"
+    window_closes_at: AwareDatetime | None = Field(
+        default=None, description="The platform's reply window; null where the platform has none (public comments)."
+    )
+    window: ReplyWindow | None = None
+    warnings: tuple[TaskWarning, ...] = Field(default=(), description="The draft's voice warnings and the window's.")
+    last_customer_at: AwareDatetime | None = None
+    responded_at: AwareDatetime | None = Field(
+        default=None, description="The brand's latest reply, from Hark or on the platform directly."
+    )
+    snoozed_until: AwareDatetime | None = None
+    closed_at: AwareDatetime | None = None
+    cycle: int = Field(default=1, ge=1, description="Conversations in this thread (a late message starts one).")
+    notes: int = Field(default=0, ge=0, description="Private notes on the task.")
+    annotations: tuple[Annotation, ...] = Field(
+        default=(), description="Edits, deletions, replies on the platform (latest 50)."
+    )
+    audit_hash: str = Field(default="", description="Hash of the latest audit entry.")
+    actions: tuple[str, ...] = Field(default=(), description="What may be done in this status (not stored).")
 
 
 class ClassifiedMention(Contract):

@@ -7,8 +7,9 @@ apply only on the `local` stage. Partner API keys come from `HARK_API_KEYS` (JSO
 "roles": [...]}}`) and `HARK_API_KEY` (one key for the user `dev`, roles agent, admin and viewer); both may be set.
 
 Secret JSON: {"github": "...", "meta": "...", "meta_verify_token": "...", "discord_public_key": "...",
-"api_keys": {"<key>": {"user": "...", "roles": ["agent"]}}}. A list of bare keys is read as partner tools' keys
-(roles partner and viewer).
+"api_keys": {"<key>": {"user": "...", "roles": ["agent"]}}, "tokens": {"github": "...", "meta": "..."}}; `tokens`
+are the outbound API credentials replies are sent with (`HARK_TOKEN_<PLATFORM>` locally). A list of bare keys is
+read as partner tools' keys (roles partner and viewer).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from shared.auth import ROLES, ApiKeys, Grant, Role, key_id
 from shared.aws import client, translate_errors
 from shared.errors import NotConfigured, validation_errors
 from shared.events import PLATFORMS
-from shared.settings import DEV_API_KEY, DEV_META_VERIFY_TOKEN, Settings, dev_platform_secret
+from shared.settings import DEV_API_KEY, DEV_META_VERIFY_TOKEN, Settings, dev_platform_secret, dev_platform_token
 
 CACHE_SECONDS = 300
 
@@ -34,6 +35,14 @@ class SecretValues:
     meta_verify_token: str | None = None
     discord_public_key: str | None = None
     api_keys: Mapping[str, Grant] = field(default_factory=dict)
+    # Outbound API credentials per platform (what a reply is sent with).
+    tokens: Mapping[str, str] = field(default_factory=dict)
+
+    def platform_token(self, platform: str) -> str:
+        value = self.tokens.get(platform)
+        if not value:
+            raise NotConfigured(f"no API token is configured for sending to {platform}")
+        return value
 
     def platform_secret(self, platform: str) -> str:
         value = self.platform.get(platform)
@@ -57,6 +66,7 @@ def _with_dev_defaults(values: SecretValues, settings: Settings) -> SecretValues
         meta_verify_token=values.meta_verify_token or DEV_META_VERIFY_TOKEN,
         discord_public_key=values.discord_public_key,
         api_keys=values.api_keys or {DEV_API_KEY: DEV_GRANT},
+        tokens={p: values.tokens.get(p) or dev_platform_token(p) for p in PLATFORMS},
     )
 
 
@@ -109,6 +119,7 @@ class EnvSecrets:
                 meta_verify_token=settings.meta_verify_token,
                 discord_public_key=settings.discord_public_key,
                 api_keys=grants,
+                tokens=dict(settings.platform_tokens),
             ),
             settings,
         )
@@ -143,11 +154,15 @@ def values_from_json(document: Mapping[str, Any]) -> SecretValues:
     grants = grants_from_json(document["api_keys"], "the secret's api_keys") if "api_keys" in document else {}
     if checked.api_key:
         grants[checked.api_key] = DEV_GRANT
+    tokens = document.get("tokens") or {}
+    if not isinstance(tokens, dict) or not all(isinstance(v, str) for v in tokens.values()):
+        raise NotConfigured("the secret's tokens must map platform ids to strings")
     return SecretValues(
         platform=platform,
         meta_verify_token=checked.meta_verify_token,
         discord_public_key=checked.discord_public_key,
         api_keys=grants,
+        tokens={str(k): str(v) for k, v in tokens.items() if k in PLATFORMS and v},
     )
 
 
@@ -183,4 +198,6 @@ def to_document(values: SecretValues) -> dict[str, Any]:
     if values.discord_public_key:
         document["discord_public_key"] = values.discord_public_key
     document["api_keys"] = {key: {"user": g.user, "roles": sorted(g.roles)} for key, g in values.api_keys.items()}
+    if values.tokens:
+        document["tokens"] = dict(values.tokens)
     return document

@@ -14,7 +14,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shared.errors import NotConfigured
 from shared.events import PLATFORMS
-from shared.resources import BUCKETS, QUEUES, RAW_ARCHIVE, SECRETS, TABLES, BucketSpec, QueueSpec, TableSpec
+from shared.resources import (
+    BUCKETS,
+    CONFIG,
+    QUEUES,
+    RAW_ARCHIVE,
+    SECRETS,
+    TABLES,
+    TOPICS,
+    BucketSpec,
+    QueueSpec,
+    TableSpec,
+)
 
 AnalyzerMode = Literal["local", "comprehend", "tiered"]
 
@@ -25,6 +36,11 @@ DEV_META_VERIFY_TOKEN = "hark-dev-verify-token"  # noqa: S105 - documented local
 
 def dev_platform_secret(platform: str) -> str:
     return f"hark-dev-{platform}-secret"
+
+
+def dev_platform_token(platform: str) -> str:
+    """The outbound token used on the local stage when none is configured (the local fake platforms accept it)."""
+    return f"hark-dev-{platform}-token"
 
 
 class Settings(BaseModel):
@@ -48,7 +64,14 @@ class Settings(BaseModel):
     max_webhook_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
     max_api_bytes: int = Field(default=1024 * 1024, gt=0)
     api_bases: dict[str, str] = Field(default_factory=dict)
+    topic_arns: dict[str, str] = Field(default_factory=dict)
     bucket_names: dict[str, str] = Field(default_factory=dict)
+    config_parameter: str | None = None
+    # Outbound API credentials per platform (HARK_TOKEN_<PLATFORM>); in AWS the secret's `tokens`.
+    platform_tokens: dict[str, str] = Field(default_factory=dict)
+    # The configuration document (shared/config.py): a file, `ssm:<name>`, or unset for the bundled default.
+    config: str | None = None
+    approvals: int = Field(default=0, ge=0, le=3, description="HARK_APPROVALS: tiers forced on every queue")
     # How long raw deliveries are kept; the lifecycle rule of the archive bucket says the same.
     archive_retention_days: int = Field(default=RAW_ARCHIVE.expire_after_days or 30, ge=1, le=3650)
     # SSE-KMS with this key for the raw archive; SSE-S3 (AES-256) when unset.
@@ -83,7 +106,9 @@ class Settings(BaseModel):
             "dlq_urls": {q.key: v for q in QUEUES if (v := pick(q.dlq_env_var))},
             "platform_secrets": {p: v for p in PLATFORMS if (v := pick(f"HARK_SECRET_{p.upper()}"))},
             "api_bases": {p: v for p in PLATFORMS if (v := pick(f"HARK_API_BASE_{p.upper()}"))},
+            "topic_arns": {t.key: v for t in TOPICS if (v := pick(t.env_var))},
             "bucket_names": {b.key: v for b in BUCKETS if (v := pick(b.env_var))},
+            "platform_tokens": {p: v for p in PLATFORMS if (v := pick(f"HARK_TOKEN_{p.upper()}"))},
         }
         scalars = {
             "stage": "HARK_STAGE",
@@ -98,6 +123,9 @@ class Settings(BaseModel):
             "triage_policy": "HARK_TRIAGE_POLICY",
             "max_webhook_bytes": "HARK_MAX_WEBHOOK_BYTES",
             "max_api_bytes": "HARK_MAX_API_BYTES",
+            "config_parameter": CONFIG.env_var,
+            "config": "HARK_CONFIG",
+            "approvals": "HARK_APPROVALS",
             "archive_retention_days": "HARK_ARCHIVE_RETENTION_DAYS",
             "archive_kms_key_id": "HARK_ARCHIVE_KMS_KEY_ID",
         }

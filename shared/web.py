@@ -210,6 +210,8 @@ def _body(op: Operation, info: RequestInfo, limit: int) -> BaseModel | None:
         return None
     if len(info.body) > limit:
         raise TooLarge(f"the body is {len(info.body)} bytes; the limit is {limit}", limit=limit)
+    if op.optional_body and not info.body.strip():
+        return op.body.model_validate({})
     if info.content_type != "application/json":
         raise UnsupportedContentType(
             f"content type {info.content_type or '(none)'} is not accepted here", accepted=["application/json"]

@@ -4,6 +4,7 @@ contract (event models over JSON fixtures), infra (CDK synth), e2e (the local st
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,9 +12,37 @@ from typing import Any
 
 import pytest
 
+# Plain asserts in the shared connector checks explain their failures like the tests' own.
+pytest.register_assert_rewrite("tests.connectors")
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
-SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures" / "webhooks"
+
+
+def _tree_changes() -> set[str]:
+    """What `git status` reports, untracked files included (empty outside a git checkout)."""
+    result = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    return set(result.stdout.splitlines()) if result.returncode == 0 else set()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_TREE] = _tree_changes()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """No test may write into the source tree: the suite must leave the checkout as it found it."""
+    before = session.config.stash.get(_TREE, None)
+    if before is None:
+        return
+    written = sorted(_tree_changes() - before)
+    if written:
+        print("\nTests changed the source tree:\n  " + "\n  ".join(written))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_TREE = pytest.StashKey[set[str]]()
 
 
 def webhook_fixture(platform: str, name: str) -> bytes:
@@ -80,6 +109,7 @@ def aws(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
     from services.classify import bootstrap as classify_bootstrap
     from services.ingest import bootstrap as ingest_bootstrap
     from services.respond import bootstrap as respond_bootstrap
+    from services.respond import incident_bootstrap
     from shared.aws import reset_clients
     from shared.secrets import EnvSecrets, to_document
     from shared.settings import Settings
@@ -101,14 +131,14 @@ def aws(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
         monkeypatch.delenv(key, raising=False)
     reset_clients()
     aws = Aws(moto_url, base, {}, {})
-    clients = {name: aws.client(name) for name in ("dynamodb", "sqs", "secretsmanager", "s3")}
+    clients = {name: aws.client(name) for name in ("dynamodb", "sqs", "secretsmanager", "sns", "s3", "ssm")}
     settings = Settings.from_env(base)
     provisioned = provision(clients, "local", to_document(EnvSecrets(settings).get()))
     for key, value in provisioned.env.items():
         monkeypatch.setenv(key, value)
     aws.env = {**base, **provisioned.env}
     aws.queue_urls, aws.queue_arns = provisioned.queue_urls, provisioned.queue_arns
-    roots = (ingest_bootstrap.root, classify_bootstrap.root, respond_bootstrap.root)
+    roots = (ingest_bootstrap.root, classify_bootstrap.root, respond_bootstrap.root, incident_bootstrap.root)
     for root in roots:
         root.override(None)
     yield aws

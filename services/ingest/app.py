@@ -45,7 +45,10 @@ def webhook_delivery(call: Call[None, None]) -> WebhookReceipt | Raw:
     if isinstance(outcome, Answer):
         return Raw(outcome.body, outcome.content_type)
     return WebhookReceipt(
-        accepted=len(outcome.mentions), ignored=outcome.ignored, mention_ids=[m.id for m in outcome.mentions]
+        accepted=len(outcome.mentions),
+        ignored=outcome.ignored,
+        deleted=len(outcome.deletions),
+        mention_ids=[m.id for m in outcome.mentions],
     )
 
 

@@ -26,7 +26,16 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from services.ingest.archive import Archive, ArchivedDelivery
-from services.ingest.platforms.base import Answer, Connector, Delivery, Handshake, Parsed, Person, build_mention
+from services.ingest.platforms.base import (
+    Answer,
+    Connector,
+    Delivery,
+    Handshake,
+    Notice,
+    Parsed,
+    Person,
+    build_mention,
+)
 from services.ingest.store import author_key
 from shared.api.models import PartnerMention
 from shared.auth import Principal, Role
@@ -41,7 +50,7 @@ from shared.errors import (
     Unavailable,
     UnsupportedContentType,
 )
-from shared.events import Arrival, Envelope, Mention, MentionReceived
+from shared.events import Arrival, Envelope, Mention, MentionDeleted, MentionDeletion, MentionReceived
 from shared.observability import count, get_logger
 from shared.secrets import SecretSource
 from shared.settings import Settings
@@ -56,13 +65,39 @@ class Publisher(Protocol):
         """Send every envelope; the ids of those that could not be sent."""
 
 
+class Notices(Protocol):
+    def notify(self, notices: Sequence[Notice]) -> None:
+        """Hand on what a platform said that is not a message (a new video, a lease, a revoked subscription)."""
+
+
+class LoggedNotices:
+    """Until a part of Hark subscribes to them, notices are logged (one structured line each) and counted."""
+
+    def notify(self, notices: Sequence[Notice]) -> None:
+        for notice in notices:
+            get_logger(SERVICE).info(
+                "platform notice",
+                extra={
+                    "platform": notice.platform,
+                    "notice": notice.kind,
+                    "ref": notice.ref,
+                    "account_id": notice.account_id,
+                    "at": notice.at.isoformat(),
+                    **{f"detail_{k}": v for k, v in notice.detail.items()},
+                },
+            )
+        if notices:
+            count(SERVICE, "PlatformNotices", len(notices))
+
+
 @dataclass(frozen=True)
 class Receipt:
-    """A delivery kept: archived, and its mentions on their way to classification; `ignored` events carried no
-    message."""
+    """A delivery kept: archived, its mentions on their way to classification, its deletions to every owner of a
+    copy; `ignored` events carried no message."""
 
     mentions: tuple[Mention, ...]
     ignored: int = 0
+    deletions: tuple[MentionDeletion, ...] = ()
     archive_key: str | None = None
 
 
@@ -79,6 +114,7 @@ class IngestService:
         secrets: SecretSource,
         publisher: Publisher,
         connectors: Mapping[str, Connector],
+        notices: Notices | None = None,
         *,
         archive: Archive | None = None,
     ) -> None:
@@ -87,6 +123,7 @@ class IngestService:
         self._secrets = secrets
         self._publisher = publisher
         self._connectors = connectors
+        self._notices = notices or LoggedNotices()
         self._archive = archive
 
     def connector(self, platform: str) -> Connector:
@@ -100,6 +137,7 @@ class IngestService:
         if answer is None:
             raise NoHandshake(f"{handshake.platform} has no subscription handshake; its webhooks are delivered")
         count(SERVICE, "HandshakesAnswered")
+        self._notices.notify(answer.notices)
         return answer
 
     def receive(self, delivery: Delivery) -> Receipt | Answer:
@@ -114,17 +152,20 @@ class IngestService:
             count(SERVICE, "SignaturesRejected")
             raise
         parsed = self._parse(connector, delivery)
-        if parsed.answer is not None:
-            return parsed.answer
         delivery_id = _token(connector.delivery_id(delivery)) or _token(delivery.request_id) or str(uuid.uuid4())
         mentions = _unique(parsed.mentions)
+        deletions = list({d.id: d for d in parsed.deletions}.values())
         archive_key = None
-        if self._archive is not None and (mentions or parsed.ignored):
+        # Whatever the delivery carried is kept raw before it is acted on; a bare protocol exchange (a ping) is not.
+        if self._archive is not None and (mentions or deletions or parsed.notices or parsed.ignored):
             archive_key = self._archive.keep(
                 delivery, delivery_id, {author_key(m.platform, m.author.id) for m in mentions}
             )
             count(SERVICE, "DeliveriesArchived")
-        self.admit(mentions, correlation_id=delivery_id, delivery_id=delivery_id, archive_key=archive_key)
+        self.admit(
+            mentions, correlation_id=delivery_id, delivery_id=delivery_id, archive_key=archive_key, deletions=deletions
+        )
+        self._notices.notify(parsed.notices)
         if parsed.ignored:
             count(SERVICE, "EventsIgnored", parsed.ignored)
         get_logger(SERVICE).info(
@@ -134,10 +175,13 @@ class IngestService:
                 "delivery_id": delivery_id,
                 "archive_key": archive_key,
                 "accepted": len(mentions),
+                "deleted": len(deletions),
                 "ignored": parsed.ignored,
             },
         )
-        return Receipt(tuple(mentions), parsed.ignored, archive_key)
+        if parsed.answer is not None:
+            return parsed.answer
+        return Receipt(tuple(mentions), parsed.ignored, tuple(deletions), archive_key)
 
     def replay(self, archived: ArchivedDelivery) -> Receipt:
         """Re-drive an archived delivery: parse and queue it again as it first arrived (same arrival time, same
@@ -146,11 +190,17 @@ class IngestService:
         delivery = archived.delivery
         parsed = self._parse(self.connector(delivery.platform), delivery)
         mentions = _unique(parsed.mentions)
+        deletions = list({d.id: d for d in parsed.deletions}.values())
         self.admit(
-            mentions, correlation_id=archived.delivery_id, delivery_id=archived.delivery_id, archive_key=archived.key
+            mentions,
+            correlation_id=archived.delivery_id,
+            delivery_id=archived.delivery_id,
+            archive_key=archived.key,
+            deletions=deletions,
         )
+        # Notices are not sent again: they were acted on when the delivery arrived, and are no one's to drop.
         count(SERVICE, "DeliveriesReplayed")
-        return Receipt(tuple(mentions), parsed.ignored, archived.key)
+        return Receipt(tuple(mentions), parsed.ignored, tuple(deletions), archived.key)
 
     def _parse(self, connector: Connector, delivery: Delivery) -> Parsed:
         if delivery.content_type not in connector.content_types:
@@ -207,12 +257,13 @@ class IngestService:
         correlation_id: str,
         delivery_id: str | None,
         archive_key: str | None = None,
+        deletions: Sequence[MentionDeletion] = (),
     ) -> None:
-        """Queue every mention, or raise `Unavailable` so the sender retries the whole delivery (what was queued
-        comes back as a duplicate, which its owner drops)."""
-        if not mentions:
+        """Queue every mention and deletion, or raise `Unavailable` so the sender retries the whole delivery (what
+        was queued comes back as a duplicate, which its owner drops)."""
+        if not mentions and not deletions:
             return
-        envelopes = [
+        envelopes: list[Envelope[Any]] = [
             MentionReceived.wrap(
                 Arrival(mention=m, delivery_id=delivery_id, archive_key=archive_key),
                 correlation_id=correlation_id,
@@ -221,11 +272,19 @@ class IngestService:
             )
             for m in mentions
         ]
+        envelopes += [
+            MentionDeleted.wrap(d, correlation_id=correlation_id, producer=SERVICE, occurred_at=d.deleted_at)
+            for d in deletions
+        ]
         failed = self._publisher.publish(envelopes)
-        count(SERVICE, "MentionsAccepted", len(envelopes) - len(failed))
+        failed_ids = set(failed)
+        if mentions:
+            count(SERVICE, "MentionsAccepted", sum(1 for e in envelopes[: len(mentions)] if e.id not in failed_ids))
+        if deletions:
+            count(SERVICE, "DeletionsAccepted", sum(1 for e in envelopes[len(mentions) :] if e.id not in failed_ids))
         if failed:
             count(SERVICE, "EnqueueFailures", len(failed))
-            raise Unavailable(f"{len(failed)} of {len(envelopes)} mentions could not be queued; retry the delivery")
+            raise Unavailable(f"{len(failed)} of {len(envelopes)} events could not be queued; retry the delivery")
 
 
 def _unique(mentions: Sequence[Mention]) -> list[Mention]:

@@ -48,6 +48,8 @@ class Operation:
     errors: tuple[type[HarkError], ...] = ()
     # The body is passed through as bytes (webhooks: the signature covers the exact bytes).
     raw_body: bool = False
+    # The body may be left out (an empty body is read as `{}`): commands whose body only has optional fields.
+    optional_body: bool = False
     path_patterns: dict[str, str] = field(default_factory=dict)
 
     @property

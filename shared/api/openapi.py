@@ -90,7 +90,7 @@ def build(operations: Iterable[Operation], *, title: str, version: str, descript
                 item["x-hark-roles"] = sorted(op.roles)
         if op.body is not None:
             item["requestBody"] = {
-                "required": True,
+                "required": not op.optional_body,
                 "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
             }
         elif op.raw_body:

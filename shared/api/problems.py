@@ -19,6 +19,7 @@ from shared.errors import (
     NotConfigured,
     NotFound,
     NotPermitted,
+    PlatformRefused,
     StaleDelivery,
     TooLarge,
     Unauthenticated,
@@ -61,6 +62,7 @@ PROBLEMS: dict[type[HarkError], ProblemType] = {
     TooLarge: ProblemType(413, "payload-too-large", "The request body is too large"),
     UnsupportedContentType: ProblemType(415, "unsupported-media-type", "Unsupported content type"),
     ContractError: ProblemType(422, "contract-error", "Message does not match the event contract"),
+    PlatformRefused: ProblemType(502, "platform-refused", "The platform refused the reply"),
     NotConfigured: ProblemType(503, "not-configured", "This endpoint is not configured"),
     Unavailable: ProblemType(503, "unavailable", "A dependency is temporarily unavailable; retry later", 5),
 }

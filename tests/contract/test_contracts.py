@@ -15,6 +15,7 @@ from services.classify import store as classify_store
 from services.classify.app import app as classify_app
 from services.ingest import store as ingest_store
 from services.ingest.app import app as ingest_app
+from services.respond import incident_store
 from services.respond import store as respond_store
 from services.respond.app import app as respond_app
 from shared.api.operations import OPERATIONS, openapi
@@ -205,14 +206,14 @@ def test_openapi_schema_references_resolve_and_keyed_routes_say_so() -> None:
 
 def test_query_parameters_come_from_the_query_models() -> None:
     parameters = {p["name"]: p for p in openapi()["paths"]["/v1/tasks"]["get"]["parameters"]}
-    assert set(parameters) == {"cursor", "limit", "status", "queue"}
+    assert set(parameters) == {"cursor", "limit", "status", "queue", "holder"}
     assert parameters["limit"]["schema"]["maximum"] == 200
     assert "open" in json.dumps(parameters["status"]["schema"])
 
 
 OWNED_MODELS = {
     "classify": classify_store.MODELS,
-    "respond": respond_store.MODELS,
+    "respond": {**respond_store.MODELS, **incident_store.MODELS},
     "ingest": ingest_store.MODELS,
 }
 
@@ -258,3 +259,21 @@ def test_chalice_event_sources_follow_the_specs(spec: Any) -> None:
     assert source.batch_size == spec.sqs_source.batch_size
     assert source.maximum_batching_window_in_seconds == spec.sqs_source.max_batching_window_s
     assert source.queue == spec.sqs_source.queue.key
+
+
+def test_every_table_has_its_models() -> None:
+    modelled = {spec.key for models in OWNED_MODELS.values() for spec in models.values()}
+    assert modelled == {t.key for t in TABLES} - {"idempotency"}  # Powertools owns the idempotency records' shape
+
+
+@pytest.mark.parametrize("spec", [f for f in FUNCTIONS if f.schedule or f.sns_source], ids=lambda f: f.key)
+def test_chalice_schedules_and_topics_follow_the_specs(spec: Any) -> None:
+    from devstack.lambda_runtime import load
+
+    module, _, name = spec.handler.rpartition(".")
+    app = load(f"{module}.app")
+    [source] = [s for s in app.event_sources if s.name == name]
+    if spec.schedule:
+        assert source.schedule_expression == spec.schedule
+    else:
+        assert source.topic == spec.sns_source.key

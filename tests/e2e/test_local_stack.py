@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,7 +59,8 @@ class Stack:
         raise AssertionError("timed out waiting")
 
 
-def start_stack(*options: str) -> Stack:
+def start_stack(extra_env: dict[str, str] | None = None, options: Sequence[str] = ()) -> Stack:
+    """`hark up --no-demo` in its own process on free ports, once it answers /health."""
     port, aws_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HARK_", "AWS_"))}
     process = subprocess.Popen(
@@ -76,7 +77,7 @@ def start_stack(*options: str) -> Stack:
             *options,
         ],
         cwd=ROOT,
-        env={**env, "COLUMNS": "200"},
+        env={**env, "COLUMNS": "200", **(extra_env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -97,13 +98,17 @@ def start_stack(*options: str) -> Stack:
     return Stack(url, process, aws_port)
 
 
+def stop_stack(stack: Stack) -> None:
+    if stack.process.poll() is None:
+        stack.process.kill()
+        stack.process.wait(timeout=10)
+
+
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
     started = start_stack()
     yield started
-    if started.process.poll() is None:
-        started.process.kill()
-        started.process.wait(timeout=10)
+    stop_stack(started)
 
 
 def test_signed_github_comment_round_trip(stack: Stack) -> None:
@@ -171,7 +176,7 @@ def test_ctrl_c_stops_everything(stack: Stack) -> None:
 
 
 def test_a_closed_output_pipe_does_not_stop_signals_from_stopping_the_stack() -> None:
-    stack = start_stack("--verbose")  # every request prints a line
+    stack = start_stack(options=["--verbose"])  # every request prints a line
     try:
         assert stack.process.stdout is not None
         stack.process.stdout.close()  # `hark up | head`: the reader is gone

@@ -88,10 +88,14 @@ def test_what_is_refused_or_only_a_protocol_answer_is_not_archived(parts: Any) -
     answer = service.receive(github_delivery(webhook_fixture("github", "ping__payload.json"), "ping"))
     assert isinstance(answer, Answer)
     assert archive.objects == {}
-    ignored = service.receive(github_delivery(body.replace(b'"created"', b'"deleted"', 1)))
-    assert isinstance(ignored, Receipt)
-    assert (ignored.mentions, ignored.ignored) == ((), 1)
-    assert len(archive.objects) == 1  # accepted, even with no message in it: a later parser may read more
+    receipt = service.receive(meta_delivery(webhook_fixture("meta", "restfb__messaging-read-basic.json")))
+    assert isinstance(receipt, Receipt)
+    assert (receipt.mentions, receipt.ignored) == ((), 1)
+    assert list(archive.objects) == [receipt.archive_key]  # accepted, with no message in it: a later parser may
+    deleted = service.receive(github_delivery(body.replace(b'"created"', b'"deleted"', 1)))  # read more of it
+    assert isinstance(deleted, Receipt)
+    assert (deleted.mentions, len(deleted.deletions)) == ((), 1)
+    assert len(archive.objects) == 2  # a deletion is kept like a message: a replay applies it again
 
 
 def test_signatures_and_credentials_are_never_archived() -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from devstack.signing import github_headers, meta_body, meta_headers
 from services.ingest.platforms import CONNECTORS
-from services.ingest.platforms.base import Answer, Delivery, Handshake
+from services.ingest.platforms.base import Answer, Delivery, Handshake, Notice, Parsed
 from services.ingest.service import IngestService, Receipt
 from shared.api.models import PartnerMention
 from shared.auth import Principal
@@ -26,7 +26,7 @@ from shared.errors import (
     Unavailable,
     UnsupportedContentType,
 )
-from shared.events import Envelope, MentionReceived
+from shared.events import Envelope, MentionDeleted, MentionReceived
 from shared.ids import mention_id
 from shared.secrets import EnvSecrets
 from shared.settings import Settings, dev_platform_secret
@@ -42,6 +42,7 @@ class FakePublisher:
 
     def __init__(self) -> None:
         self.sent: list[MentionReceived] = []
+        self.deleted: list[MentionDeleted] = []
         self.reject: set[str] = set()  # native ids SQS "fails"
         self.down = False
 
@@ -50,12 +51,26 @@ class FakePublisher:
             raise Unavailable("sqs unreachable")
         failed = []
         for envelope in envelopes:
-            assert isinstance(envelope, MentionReceived)
-            if envelope.data.mention.native_id in self.reject:
+            if isinstance(envelope, MentionDeleted):
+                native_id = envelope.data.native_id
+            else:
+                assert isinstance(envelope, MentionReceived)
+                native_id = envelope.data.mention.native_id
+            if native_id in self.reject:
                 failed.append(envelope.id)
+            elif isinstance(envelope, MentionDeleted):
+                self.deleted.append(envelope)
             else:
                 self.sent.append(envelope)
         return failed
+
+
+class FakeNotices:
+    def __init__(self) -> None:
+        self.heard: list[Notice] = []
+
+    def notify(self, notices: Sequence[Notice]) -> None:
+        self.heard.extend(notices)
 
 
 @pytest.fixture
@@ -208,3 +223,68 @@ def test_only_a_brand_role_may_submit_as_the_brand(parts: Any) -> None:
     assert publisher.sent == []
     [kept] = service.submit(AGENT, [partner(from_brand=True)], received_at=NOW)
     assert kept.mention.from_brand is True
+
+
+def test_a_deletion_is_queued_as_mention_deleted_under_the_mentions_id(parts: Any) -> None:
+    service, publisher = parts
+    created = webhook_fixture("github", "issue_comment__created.payload.json")
+    removed = webhook_fixture("github", "issue_comment__deleted.payload.json")
+    [mention] = service.receive(github_delivery(created)).mentions
+    receipt = service.receive(github_delivery(removed))
+    assert isinstance(receipt, Receipt)
+    assert (receipt.mentions, len(receipt.deletions)) == ((), 1)
+    [envelope] = publisher.deleted
+    assert (envelope.event, envelope.version, envelope.producer) == ("mention.deleted", 1, "ingest")
+    assert envelope.data.id == mention.id  # classify and respond find their copy by it
+    assert (envelope.data.platform, envelope.data.native_id) == ("github", mention.native_id)
+    assert envelope.data.deleted_at == NOW
+
+
+def test_a_deletion_that_cannot_be_queued_refuses_the_delivery(parts: Any) -> None:
+    service, publisher = parts
+    publisher.reject.add("MDEyOklzc3VlQ29tbWVudDQ5MjcwMDQwMA==")
+    with pytest.raises(Unavailable, match="1 of 1 events"):
+        service.receive(github_delivery(webhook_fixture("github", "issue_comment__deleted.payload.json")))
+
+
+class Scripted:
+    """A connector that returns what the test says, to drive the core's handling of each part of a parse."""
+
+    platform = "generic"
+    content_types = frozenset({"application/json"})
+
+    def __init__(self, parsed: Parsed, answer: Answer | None = None) -> None:
+        self.parsed, self.answer = parsed, answer
+
+    def handshake(self, handshake: Handshake, secrets: Any) -> Answer | None:
+        return self.answer
+
+    def verify(self, delivery: Delivery, secrets: Any) -> None:
+        return None
+
+    def parse(self, delivery: Delivery) -> Parsed:
+        return self.parsed
+
+    def delivery_id(self, delivery: Delivery) -> str | None:
+        return "d-1"
+
+
+def test_notices_go_to_their_port_and_an_answer_comes_back_after_the_mentions_are_queued() -> None:
+    from tests.unit.test_hostile_inputs import mention
+
+    notice = Notice(platform="youtube", kind="video.published", ref="v1", at=NOW, account_id="UC1")
+    lease = Notice(platform="youtube", kind="subscription.verified", ref="topic", at=NOW)
+    command = mention(native_id="i-1")
+    connector = Scripted(
+        Parsed(mentions=[command], notices=[notice], answer=Answer('{"type":4}', "application/json")),
+        answer=Answer("challenge", notices=(lease,)),
+    )
+    publisher, notices = FakePublisher(), FakeNotices()
+    service = IngestService(Settings(), EnvSecrets(Settings()), publisher, {"generic": connector}, notices)
+    answer = service.receive(Delivery("generic", b"{}", NOW, headers={"content-type": "application/json"}))
+    assert answer == Answer('{"type":4}', "application/json")
+    assert [e.data.mention.native_id for e in publisher.sent] == ["i-1"]  # kept, though the answer is the reply
+    assert [e.correlation_id for e in publisher.sent] == ["d-1"]
+    assert notices.heard == [notice]
+    assert service.handshake(Handshake("generic", {})).body == "challenge"
+    assert notices.heard == [notice, lease]

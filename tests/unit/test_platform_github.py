@@ -16,7 +16,7 @@ from services.ingest.platforms.github import GitHub
 from shared.errors import InvalidBody, InvalidHeader, InvalidSignature
 from shared.secrets import SecretValues
 from tests.conftest import FIXTURES, load_json, webhook_fixture
-from tests.connectors import check_fixture, fixtures_without_expectation, ignored
+from tests.connectors import check_fixture, deleted, fixtures_without_expectation, ignored
 
 SECRET = "s3cret"
 SECRETS = SecretValues(platform={"github": SECRET})
@@ -85,9 +85,55 @@ EXPECTED: dict[str, Any] = {
         "url": "https://github.com/Codertocat/Hello-World/discussions/4#discussioncomment-550062",
         "created_at": "2021-03-30T20:21:30Z",
     },
-    # Edits and state changes are not new messages (edits join the flow with the platform connectors issue).
-    "issue_comment__edited.payload.json": ignored(),
+    # An edit is the same mention (same node id) with the time GitHub says it was updated.
+    "issue_comment__edited.payload.json": {
+        "channel": "github.issue_comment",
+        "kind": "comment",
+        "native_id": "MDEyOklzc3VlQ29tbWVudDQ5MjcwMDQwMA==",
+        "thread_id": "Codertocat/Hello-World#1",
+        "account_id": "Codertocat/Hello-World",
+        "author": CODERTOCAT,
+        "from_brand": True,
+        "text": "You are totally right! I'll get this fixed today.",
+        "url": "https://github.com/Codertocat/Hello-World/issues/1#issuecomment-492700400",
+        "created_at": "2019-05-15T15:20:21Z",
+        "edited_at": "2019-05-15T15:20:22Z",
+    },
+    "issues__edited.payload.json": {
+        "channel": "github.issues",
+        "kind": "post",
+        "native_id": "MDU6SXNzdWU0NDQ1MDAwNDE=",
+        "thread_id": "Codertocat/Hello-World#1",
+        "account_id": "Codertocat/Hello-World",
+        "author": CODERTOCAT,
+        "from_brand": True,
+        "text": "Spelling error in the README file\n\nIt looks like you accidently spelled 'commit' with two 't's.",
+        "url": "https://github.com/Codertocat/Hello-World/issues/1",
+        "created_at": "2019-05-15T15:20:18Z",
+        "edited_at": "2019-05-15T15:20:18Z",
+    },
+    "discussion__edited.payload.json": {
+        "channel": "github.discussion",
+        "kind": "post",
+        "native_id": "MDEwOkRpc2N1c3Npb24zMjk5NjE0",
+        "thread_id": "Codertocat/Hello-World/discussions/4",
+        "account_id": "Codertocat/Hello-World",
+        "author": CODERTOCAT,
+        "from_brand": True,
+        "text": "TEST edit\n\nTEST edit",
+        "url": "https://github.com/Codertocat/Hello-World/discussions/4",
+        "created_at": "2021-03-30T20:09:52Z",
+        "edited_at": "2021-03-30T20:26:24Z",
+    },
+    # A deletion names the message; GitHub does not say when, so it is the arrival time.
+    "issue_comment__deleted.payload.json": deleted(("MDEyOklzc3VlQ29tbWVudDQ5MjcwMDQwMA==", "2026-11-26T09:30:00Z")),
+    "issues__deleted.payload.json": deleted(("MDU6SXNzdWU0NDQ1MDAwNDE=", "2026-11-26T09:30:00Z")),
+    "discussion_comment__deleted.payload.json": deleted(
+        ("MDE3OkRpc2N1c3Npb25Db21tZW50NTUwMDYy", "2026-11-26T09:30:00Z")
+    ),
+    # State changes are not messages.
     "discussion__answered.payload.json": ignored(),
+    "issues__labeled.payload.json": ignored(),
 }
 EXPECTED["issue_comment__created.with-installation.payload.json"] = EXPECTED["issue_comment__created.payload.json"]
 

@@ -16,7 +16,7 @@ from services.ingest.platforms.meta import Meta
 from shared.errors import InvalidBody, InvalidQuery, InvalidSignature, NotConfigured, NotPermitted
 from shared.secrets import SecretValues
 from tests.conftest import FIXTURES, webhook_fixture
-from tests.connectors import check_fixture, fixtures_without_expectation, ignored
+from tests.connectors import check_fixture, deleted, fixtures_without_expectation, ignored, outcome
 
 SECRETS = SecretValues(platform={"meta": "app-secret"}, meta_verify_token="verify-me")
 ARRIVAL = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
@@ -128,13 +128,200 @@ EXPECTED: dict[str, Any] = {
         "text": "This is an example.",
         "created_at": "2018-02-23T15:21:47Z",
     },
-    # Read receipts, reactions, removals, delivery statuses: acknowledged, no message.
+    "restfb__wh-livecomments.json": {
+        "channel": "instagram.live_comment",
+        "kind": "comment",
+        "native_id": "123456789",
+        "thread_id": "123456789",
+        "account_id": "0",
+        "author": {"id": "unknown"},
+        "from_brand": False,
+        "text": "This is an example.",
+        "created_at": "2018-02-23T15:21:47Z",
+    },
+    "restfb__feed-post-add-25.json": {
+        "channel": "facebook.post",
+        "kind": "post",
+        "native_id": "1234567890321_7293787835232",
+        "thread_id": "1234567890321_7293787835232",
+        "account_id": PAGE,
+        "author": {"id": "8423678347823", "name": "John Doe"},
+        "from_brand": False,
+        "text": "Let's check this",
+        "created_at": "2016-02-05T21:17:00Z",  # no created_time: the entry's time
+    },
+    "restfb__feed-photo-add-message.json": {
+        "channel": "facebook.post",
+        "kind": "post",
+        "native_id": "1234567890321_900767076685784",
+        "thread_id": "1234567890321_900767076685784",
+        "account_id": PAGE,
+        "author": {"id": PAGE, "name": "Testers Paradise"},
+        "from_brand": True,  # the page's own post
+        "text": "A new really great Photo",
+        "attachments": [{"type": "photo", "url": "https://www.example.org/test.jpg"}],
+        "created_at": "2015-11-26T16:36:36Z",
+    },
+    # Edits: the same message (same native id, so the same mention id) with the time of the change.
+    "restfb__feed-comment-edited-25.json": {
+        "channel": "facebook.comment",
+        "kind": "comment",
+        "native_id": "900728623356296_900744590021366",
+        "thread_id": "900728623356296_900744590021366",
+        "parent_id": "1234567890321_900728623356296",
+        "account_id": PAGE,
+        "author": {"id": PAGE, "name": "Tester"},
+        "from_brand": True,
+        "text": "Let's see the Webhooks in action :D",
+        "created_at": "2015-11-26T16:35:37Z",
+        "edited_at": "2015-11-26T16:35:37Z",
+    },
+    "restfb__feed-status-edited-25.json": {
+        "channel": "facebook.post",
+        "kind": "post",
+        "native_id": "1234567890321_949560725137650",
+        "thread_id": "1234567890321_949560725137650",
+        "account_id": PAGE,
+        "author": {"id": PAGE, "name": "Tester"},
+        "from_brand": True,
+        "text": "This is an edited test message",
+        "created_at": "2016-01-04T23:16:55Z",
+        "edited_at": "2016-01-04T23:17:20Z",  # the entry's time, 25 s later
+    },
+    "restfb__messaging-message-edits.json": {
+        **MESSENGER,
+        "thread_id": "12345654332:987654321432",
+        "account_id": "12345654332",
+        "from_brand": False,
+        "created_at": "2016-03-12T06:29:57.627000Z",  # an edit does not say when the message was first sent
+        "edited_at": "2016-03-12T06:29:57.627000Z",
+    },
+    "restfb__standby-message-basic-echo.json": {
+        **MESSENGER,
+        "thread_id": "987654321432:12345654332",  # the page's own reply, heard on the standby channel
+        "account_id": "987654321432",
+        "from_brand": True,
+    },
+    # Deletions: a removed comment, an unsent message.
+    "restfb__feed-comment-remove-25.json": deleted(("905578656204626_905579239537901", "2016-01-06T19:06:22Z")),
+    "restfb__messaging-message-isdeleted.json": deleted(("message_id", "2016-03-12T06:29:57.627000Z")),
+    # Mentions of the page or the Instagram account name the object; its text is fetched elsewhere.
+    "restfb__mention-post-add.json": outcome(
+        ignored=1,
+        notices=[
+            {
+                "kind": "facebook.mention",
+                "ref": "44444444_444444444",
+                "at": "2017-06-01T20:39:46+00:00",
+                "account_id": PAGE,
+                "detail": {"item": "post"},
+            }
+        ],
+    ),
+    "restfb__wh-mentions.json": outcome(
+        ignored=1,
+        notices=[
+            {
+                "kind": "instagram.mention",
+                "ref": "17887498072083520",
+                "at": "2018-02-23T15:21:50+00:00",
+                "account_id": "0",
+                "detail": {"media_id": "17887498072083520", "comment_id": "17887498072083520"},
+            }
+        ],
+    ),
+    # Read receipts, reactions, hides, postbacks, delivery statuses, system messages: acknowledged, no message.
     "restfb__messaging-read-basic.json": ignored(),
+    "restfb__messaging-seen.json": ignored(),
+    "restfb__messaging-reaction-1.json": ignored(),
+    "restfb__messaging-postback-basic.json": ignored(),
     "restfb__feed-reaction-add.json": ignored(),
-    "restfb__feed-comment-remove-25.json": ignored(),
+    "restfb__feed-comment-hide.json": ignored(),
+    "restfb__ratings-comment-add-25.json": ignored(),  # a comment under a review that carries no text
     "restfb__webhook-incoming-message-status-ui.json": ignored(),
     "restfb__webhook-incoming-message-emoji.json": ignored(),
-    "restfb__wh-mentions.json": ignored(),
+    "restfb__webhook-incoming-message-system.json": ignored(),
+    "restfb__webhook-incoming-message-interactive-btn.json": {**WHATSAPP, "text": "button-text"},
+    # A page field changed with no value at all (parking, payment options): acknowledged, never a 400.
+    "synthetic__page-fields-without-value.json": ignored(2),
+    # Business-scoped user ids: a person with a username shows no phone number.
+    "synthetic__whatsapp-bsuid-username.json": {
+        "channel": "whatsapp",
+        "kind": "message",
+        "native_id": "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQUFERjg0NDEzNDdFODU3MUMxMAA=",
+        "thread_id": "106540352242922:US.13491208655302741918",
+        "account_id": "106540352242922",
+        "author": {"id": "US.13491208655302741918", "handle": "@sheena", "name": "Sheena Nelson"},
+        "from_brand": False,
+        "text": "Hi, my order #4411 never arrived. Can you check?",
+        "created_at": "2025-11-26T10:00:00Z",
+    },
+    "synthetic__whatsapp-bsuid-group.json": [
+        {
+            "channel": "whatsapp",
+            "kind": "message",
+            "native_id": "wamid.GROUP1",
+            "thread_id": "106540352242922:group:Y2FwaV9ncm91cDoxNzA1NTU1MDEzOToxMjAzNjM0MDQ2OTQyMzM4MjAZD",
+            "account_id": "106540352242922",
+            # Known only by the parent id a managed business's portfolios share.
+            "author": {"id": "BR.ENT.11815799212886844830", "handle": "BR.ENT.11815799212886844830", "name": "Ana"},
+            "from_brand": False,
+            "text": "Is the store open on Sunday?",
+            "created_at": "2025-11-26T10:01:00Z",
+        },
+        {
+            "channel": "whatsapp",
+            "kind": "message",
+            "native_id": "wamid.GROUP2",
+            "thread_id": "106540352242922:group:Y2FwaV9ncm91cDoxNzA1NTU1MDEzOToxMjAzNjM0MDQ2OTQyMzM4MjAZD",
+            "account_id": "106540352242922",
+            "author": {"id": "16505551234", "handle": "16505551234", "name": "Joe"},  # the phone, while shared
+            "from_brand": False,
+            "text": "Same question here",
+            "created_at": "2025-11-26T10:01:10Z",
+        },
+    ],
+    # Ratings and recommendations: a new one, an edited one, a removed one, and the page answering the first.
+    "synthetic__ratings-recommendation.json": outcome(
+        mentions=[
+            {
+                "channel": "facebook.review",
+                "kind": "review",
+                "native_id": "9048011296045",
+                "thread_id": "9048011296045",
+                "account_id": PAGE,
+                "author": {"id": "7059558361557", "name": "Sam Ortiz"},
+                "from_brand": False,
+                "text": "Waited 40 minutes and the staff ignored us.",
+                "created_at": "2025-11-26T10:01:30Z",
+            },
+            {
+                "channel": "facebook.review",
+                "kind": "review",
+                "native_id": "9048011296046",
+                "thread_id": "9048011296046",
+                "account_id": PAGE,
+                "author": {"id": "7059558361558", "name": "Lee Park"},
+                "from_brand": False,
+                "text": "They called me back and fixed it. Thanks!",
+                "created_at": "2025-11-24T16:00:00Z",
+                "edited_at": "2025-11-26T10:01:40Z",
+            },
+            {
+                "channel": "facebook.review",
+                "kind": "comment",
+                "native_id": "9048011296045_1111",
+                "thread_id": "9048011296045",  # the review's conversation
+                "parent_id": "9048011296045",
+                "account_id": PAGE,
+                "author": {"id": PAGE, "name": "Acme"},
+                "from_brand": True,
+                "text": "Sorry Sam, we have messaged you to make this right.",
+                "created_at": "2025-11-26T10:01:40Z",
+            },
+        ],
+        deleted=[{"native_id": "9048011296047", "deleted_at": "2025-11-26T10:01:40Z"}],
+    ),
 }
 
 

@@ -7,6 +7,8 @@ the HTTP request), a poller's fetch, or a replay from the raw archive."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 from collections.abc import Mapping
@@ -14,7 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from shared.errors import InvalidBody, InvalidSignature
+import orjson
+
+from shared.errors import InvalidBody, InvalidSignature, StaleDelivery
 from shared.events import (
     MAX_ATTACHMENTS,
     MAX_FOLLOWERS,
@@ -24,6 +28,7 @@ from shared.events import (
     Attachment,
     Author,
     Mention,
+    MentionDeletion,
     MentionKind,
     PlatformId,
     fit_text,
@@ -59,18 +64,37 @@ class Handshake:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """Something a platform said that is not a message but that another part of Hark must act on: a new video whose
+    comments the pollers should fetch, a subscription verified (with its lease) or revoked, an app deauthorised.
+    The ingest core hands notices to its `Notices` port; they are never stored as mentions."""
+
+    platform: PlatformId
+    kind: str  # e.g. `video.published`, `subscription.verified`, `subscription.revoked`
+    ref: str  # what it is about: a video id, a topic URL, a subscription id
+    at: datetime
+    account_id: str | None = None  # the brand's channel, page, broadcaster
+    detail: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Answer:
     """What the platform's protocol expects back instead of a receipt: a challenge echoed, a PONG, a ping's ok."""
 
     body: str
     content_type: str = "text/plain; charset=utf-8"
+    notices: tuple[Notice, ...] = ()  # what the handshake told Hark (a WebSub lease)
 
 
 @dataclass(frozen=True)
 class Parsed:
     mentions: list[Mention] = field(default_factory=list)
     ignored: int = 0
-    answer: Answer | None = None  # a protocol answer (GitHub's ping, Slack's url_verification) instead of mentions
+    # The protocol's answer (GitHub's ping, Slack's url_verification, Discord's PONG or its reply to a command);
+    # sent back instead of a receipt, after whatever the delivery also carried was kept.
+    answer: Answer | None = None
+    deletions: list[MentionDeletion] = field(default_factory=list)  # messages deleted on the platform
+    notices: list[Notice] = field(default_factory=list)  # non-message events another part must act on
 
 
 class Connector(Protocol):
@@ -105,6 +129,52 @@ def check_prefixed_hex(header: str | None, prefix: str, expected_hex: str) -> No
         raise InvalidSignature(f"the signature header does not start with {prefix!r}")
     if not hmac.compare_digest(header[len(prefix) :].strip().lower().encode(), expected_hex.encode()):
         raise InvalidSignature("the signature does not match the body")
+
+
+def check_base64(header: str | None, prefix: str, expected: bytes, what: str = "signature") -> None:
+    """Compare a `<prefix><base64>` signature header with the expected digest in constant time."""
+    if not header:
+        raise InvalidSignature(f"the {what} header is missing")
+    if not header.startswith(prefix):
+        raise InvalidSignature(f"the {what} header does not start with {prefix!r}")
+    try:
+        given = base64.b64decode(header[len(prefix) :].strip(), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidSignature(f"the {what} is not base64") from exc
+    if not hmac.compare_digest(given, expected):
+        raise InvalidSignature("the signature does not match the body")
+
+
+def hmac_digest(secret: str | bytes, message: bytes, algorithm: str = "sha256") -> bytes:
+    key = secret.encode() if isinstance(secret, str) else secret
+    return hmac.new(key, message, getattr(hashlib, algorithm)).digest()
+
+
+def same_secret(given: str | None, expected: str) -> bool:
+    """A shared secret sent as is (Telegram's header, a token in a URL), compared in constant time."""
+    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def check_window(sent_at: datetime, received_at: datetime, window: timedelta, what: str = "delivery") -> None:
+    """Refuse a delivery signed further from its arrival than the platform's replay window (either way: a clock
+    far ahead is as suspect as a replay)."""
+    if abs(received_at - sent_at) > window:
+        raise StaleDelivery(
+            f"the {what} was signed at {sent_at.isoformat()}, outside the {int(window.total_seconds())} s replay "
+            "window",
+            window_seconds=int(window.total_seconds()),
+        )
+
+
+def parse_json(body: bytes, what: str = "delivery") -> dict[str, Any]:
+    """The body as a JSON object, or InvalidBody."""
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidBody(f"the body is not valid JSON: {exc}") from exc
+    if not isinstance(payload, dict):
+        raise InvalidBody(f"a {what} is a JSON object")
+    return payload
 
 
 def from_unix(value: Any) -> datetime:
@@ -221,6 +291,20 @@ def build_mention(
         received_at=received_at,
         edited_at=None if edited_at is None else plausible(edited_at, received_at),
         source=source,
+    )
+
+
+def build_deletion(
+    platform: PlatformId, native_id: str, deleted_at: datetime, received_at: datetime
+) -> MentionDeletion:
+    """The deletion of the platform message `native_id`, under the same mention id its mention has."""
+    if not 0 < len(native_id) <= MAX_ID_CHARS:
+        raise InvalidBody(f"the deleted message's id is empty or longer than {MAX_ID_CHARS} characters")
+    return MentionDeletion(
+        id=mention_id(platform, native_id),
+        platform=platform,
+        native_id=native_id,
+        deleted_at=plausible(deleted_at, received_at),
     )
 
 

@@ -4,10 +4,14 @@ Signature: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, raw body)>`. Th
 event. The body is JSON or form-encoded (`payload=<json>`), chosen per hook. GitHub never redelivers on its own,
 but a manual redelivery repeats the delivery, and a repository hook and an organisation hook both fire for the
 same comment, so duplicates are recognised by the object's global node id, not by the delivery id.
+
+An `edited` issue, discussion or comment is the same mention with `edited_at` (its `updated_at`); a `deleted` one is
+a deletion. Every other action (labels, assignments, locks, answers) is acknowledged and ignored.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import parse_qs
 
@@ -20,6 +24,7 @@ from services.ingest.platforms.base import (
     Handshake,
     Parsed,
     Person,
+    build_deletion,
     build_mention,
     check_prefixed_hex,
     from_iso,
@@ -27,11 +32,14 @@ from services.ingest.platforms.base import (
     text_or_none,
 )
 from shared.errors import InvalidBody, InvalidHeader, validation_errors
-from shared.events import Mention
+from shared.events import Mention, MentionDeletion
 from shared.secrets import SecretValues
 
 # Comments by these are the brand's own side of the conversation.
 BRAND_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
+# What a new message is called, per event; `edited` and `deleted` are the same for all.
+CREATED = {"issue_comment": "created", "issues": "opened", "discussion": "created", "discussion_comment": "created"}
+Found = Mention | MentionDeletion | None
 
 
 class _Model(BaseModel):
@@ -51,6 +59,7 @@ class Comment(_Model):
     html_url: str
     user: User
     created_at: str
+    updated_at: str | None = None
     author_association: str = "NONE"
     parent_id: StrictInt | None = None
 
@@ -64,6 +73,7 @@ class Issue(_Model):
     html_url: str
     user: User
     created_at: str
+    updated_at: str | None = None
     author_association: str = "NONE"
 
 
@@ -125,52 +135,44 @@ class GitHub:
         if event == "ping":
             pong = {"ok": True, "zen": text_or_none(payload.get("zen")), "hook_id": payload.get("hook_id")}
             return Parsed(answer=Answer(orjson.dumps(pong).decode(), "application/json"))
+        action = payload.get("action")
+        if event not in CREATED or action not in (CREATED[event], "edited", "deleted"):
+            return Parsed(ignored=1)
         try:
-            mention = self._mention(event, payload, delivery)
+            found = self._found(event, str(action), payload, delivery)
         except ValidationError as exc:
             raise InvalidBody(f"not a GitHub {event[:40]} payload", errors=validation_errors(exc)) from exc
-        return Parsed(mentions=[mention]) if mention else Parsed(ignored=1)
+        if isinstance(found, Mention):
+            return Parsed(mentions=[found])
+        if isinstance(found, MentionDeletion):
+            return Parsed(deletions=[found])
+        return Parsed(ignored=1)
 
-    def _mention(self, event: str, payload: dict[str, Any], delivery: Delivery) -> Mention | None:
+    def _found(self, event: str, action: str, payload: dict[str, Any], delivery: Delivery) -> Found:
         if event == "issue_comment":
             ic = IssueCommentEvent.model_validate(payload)
-            if ic.action != "created":
-                return None
-            return self._comment(
-                event, ic.comment, ic.repository, f"{ic.repository.full_name}#{ic.issue.number}", delivery
-            )
+            thread = f"{ic.repository.full_name}#{ic.issue.number}"
+            return self._comment(event, action, ic.comment, ic.repository, thread, delivery)
         if event == "issues":
             issue_event = IssuesEvent.model_validate(payload)
-            if issue_event.action != "opened":
-                return None
-            issue = issue_event.issue
-            return self._post(
-                event,
-                issue,
-                issue_event.repository,
-                f"{issue_event.repository.full_name}#{issue.number}",
-                delivery,
-            )
+            thread = f"{issue_event.repository.full_name}#{issue_event.issue.number}"
+            return self._post(event, action, issue_event.issue, issue_event.repository, thread, delivery)
         if event == "discussion":
             d = DiscussionEvent.model_validate(payload)
-            if d.action != "created":
-                return None
             thread = f"{d.repository.full_name}/discussions/{d.discussion.number}"
-            return self._post(event, d.discussion, d.repository, thread, delivery)
-        if event == "discussion_comment":
-            dc = DiscussionCommentEvent.model_validate(payload)
-            if dc.action != "created":
-                return None
-            thread = f"{dc.repository.full_name}/discussions/{dc.discussion.number}"
-            return self._comment(event, dc.comment, dc.repository, thread, delivery)
-        return None
+            return self._post(event, action, d.discussion, d.repository, thread, delivery)
+        dc = DiscussionCommentEvent.model_validate(payload)
+        thread = f"{dc.repository.full_name}/discussions/{dc.discussion.number}"
+        return self._comment(event, action, dc.comment, dc.repository, thread, delivery)
 
     def _comment(
-        self, event: str, comment: Comment, repo: Repository, thread: str, delivery: Delivery
-    ) -> Mention | None:
+        self, event: str, action: str, comment: Comment, repo: Repository, thread: str, delivery: Delivery
+    ) -> Found:
+        native_id = comment.node_id or f"{event}:{comment.id}"
+        if action == "deleted":
+            return build_deletion(self.platform, native_id, delivery.received_at, delivery.received_at)
         if comment.user.type == "Bot":
             return None
-        native_id = comment.node_id or f"{event}:{comment.id}"
         return build_mention(
             platform=self.platform,
             channel=f"github.{event}",
@@ -185,12 +187,15 @@ class GitHub:
             url=comment.html_url,
             created_at=from_iso(comment.created_at),
             received_at=delivery.received_at,
+            edited_at=_edited_at(action, comment.updated_at, delivery),
         )
 
-    def _post(self, event: str, post: Issue, repo: Repository, thread: str, delivery: Delivery) -> Mention | None:
+    def _post(self, event: str, action: str, post: Issue, repo: Repository, thread: str, delivery: Delivery) -> Found:
+        native_id = post.node_id or f"{event}:{post.id}"
+        if action == "deleted":
+            return build_deletion(self.platform, native_id, delivery.received_at, delivery.received_at)
         if post.user.type == "Bot":
             return None
-        native_id = post.node_id or f"{event}:{post.id}"
         text = post.title if not post.body else f"{post.title}\n\n{post.body}"
         return build_mention(
             platform=self.platform,
@@ -205,7 +210,14 @@ class GitHub:
             url=post.html_url,
             created_at=from_iso(post.created_at),
             received_at=delivery.received_at,
+            edited_at=_edited_at(action, post.updated_at, delivery),
         )
+
+
+def _edited_at(action: str, updated_at: str | None, delivery: Delivery) -> datetime | None:
+    if action != "edited":
+        return None
+    return from_iso(updated_at) if updated_at else delivery.received_at
 
 
 def _payload(delivery: Delivery) -> dict[str, Any]:
