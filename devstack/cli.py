@@ -96,7 +96,7 @@ def up(args: argparse.Namespace) -> int:
 def _show(console: Console, stack: LocalStack, demo: bool) -> tuple[Feed, DemoStream | None]:
     """The banner, the live feed and (unless --no-demo) the demo stream, once the stack is up."""
     from devstack.console import Feed, banner, delivery_line  # noqa: PLC0415
-    from devstack.demo import DemoStream  # noqa: PLC0415
+    from devstack.demo import DemoStream, demo_secrets  # noqa: PLC0415
     from shared.secrets import DEV_GRANT, EnvSecrets  # noqa: PLC0415
     from shared.settings import Settings  # noqa: PLC0415
 
@@ -111,7 +111,7 @@ def _show(console: Console, stack: LocalStack, demo: bool) -> tuple[Feed, DemoSt
     if demo:
         stream = DemoStream(
             stack.url,
-            {p: secrets.platform_secret(p) for p in ("github", "meta")},
+            demo_secrets(secrets),
             api_key,
             report=lambda delivery, status, body: console.print(delivery_line(delivery, status, body)),
         )

@@ -38,6 +38,8 @@ class TableSpec:
     indexes: tuple[IndexSpec, ...] = ()
     ttl_attribute: str | None = None
     description: str = ""
+    # Append-only (the audit log): every role that writes it may only put, never update, delete or batch-write.
+    append_only: bool = False
 
     def physical_name(self, stage: str) -> str:
         return f"hark-{stage}-{self.key}"
