@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 import orjson
 
 from services.ingest.platforms.base import Delivery
-from services.ingest.store import ArchiveIndex, author_key
 from shared.aws import client, translate_errors
 from shared.errors import Unavailable
 from shared.resources import RAW_ARCHIVE
@@ -35,12 +34,19 @@ from shared.settings import Settings
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
+    from services.ingest.store import ArchiveIndex
+
 FORMAT = 1
 # Header names containing any of these carry a signature or a credential: never archived.
 SECRET_HEADER_MARKERS = ("signature", "authorization", "token", "secret", "api-key", "apikey", "cookie", "password")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _TIME = "%H%M%S.%f"
 DELETE_BATCH = 1000  # DeleteObjects' limit
+
+
+def author_key(platform: str, author_id: str) -> str:
+    """How the index names a person: the same `platform#author id` classify and respond index authors by."""
+    return f"{platform}#{author_id}"
 
 
 def archived_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -125,7 +131,12 @@ class RawArchive:
         self._settings = settings
         self._bucket = settings.bucket_name(RAW_ARCHIVE)
         self._s3 = s3
-        self._index = index or ArchiveIndex(settings)
+        if index is None:
+            # PynamoDB (and botocore with it) is imported on the first request, not when the entry module loads.
+            from services.ingest.store import ArchiveIndex  # noqa: PLC0415
+
+            index = ArchiveIndex(settings)
+        self._index = index
 
     @property
     def s3(self) -> S3Client:

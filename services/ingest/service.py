@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from services.ingest.archive import Archive, ArchivedDelivery
+from services.ingest.archive import Archive, ArchivedDelivery, author_key
 from services.ingest.platforms.base import (
     Answer,
     Connector,
@@ -36,7 +36,6 @@ from services.ingest.platforms.base import (
     Person,
     build_mention,
 )
-from services.ingest.store import author_key
 from shared.api.models import PartnerMention
 from shared.auth import Principal, Role
 from shared.errors import (

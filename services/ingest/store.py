@@ -37,10 +37,6 @@ class ArchiveEntry(Model):
 MODELS: dict[type[Model], Any] = {ArchiveEntry: ARCHIVE_INDEX}
 
 
-def author_key(platform: str, author_id: str) -> str:
-    return f"{platform}#{author_id}"
-
-
 class ArchiveIndex:
     def __init__(self, settings: Settings) -> None:
         bind_models(MODELS, settings)
@@ -61,7 +57,7 @@ class ArchiveIndex:
                 list(pool.map(self._write, chunks[1:]))  # re-raises the first failure
 
     def keys_of(self, key: str) -> list[str]:
-        """Every archive key indexed under this author."""
+        """Every archive key indexed under this author (`archive.author_key`)."""
         with translate_errors("read the archive index"):
             return [entry.archive_key for entry in ArchiveEntry.query(key)]
 
