@@ -134,11 +134,16 @@ class ServiceFunctions(Construct):
                 ],
             )
         if spec.reads_buckets or spec.writes_buckets:
+            # cdk-nag names each finding by the bucket's logical id; an acknowledgment must name it exactly.
+            buckets = {b.key: storage.buckets[b.key] for b in (*spec.reads_buckets, *spec.writes_buckets)}
             suppress(
                 policy,
                 "AwsSolutions-IAM5",
-                "Objects of the one bucket this function reads or writes (object keys are not known in advance).",
-                applies_to=["Resource::<*>/*"],
+                "Objects of the buckets this function reads or writes (object keys are not known in advance).",
+                applies_to=[
+                    f"Resource::<{Stack.of(b).get_logical_id(b.node.default_child)}.Arn>/*"  # type: ignore[arg-type]
+                    for b in buckets.values()
+                ],
             )
         function = lambda_.Function(
             self,
