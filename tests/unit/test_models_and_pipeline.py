@@ -128,3 +128,40 @@ def test_policy_json_is_validated() -> None:
         TriagePolicy.from_json('{"vip_author": []}')
     with pytest.raises(NotConfigured):
         TriagePolicy.from_json("{not json")
+
+
+class SentimentFlippingEnricher:
+    """Comprehend stand-in: for every planned mention, reads the sentiment as strongly negative."""
+
+    def enrich(self, documents: Any, found: Any, plans: Any) -> list[Signals | Exception]:
+        from dataclasses import replace
+
+        return [
+            s if isinstance(s, Exception) or not p else replace(s, sentiment="negative", sentiment_score=0.99)
+            for s, p in zip(found, plans, strict=True)
+        ]
+
+
+def test_triage_runs_once_per_mention_and_again_only_where_comprehend_changed_the_signals(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from services.classify import pipeline
+
+    calls: list[str] = []
+    real = pipeline.triage
+
+    def counting(m: Mention, s: Signals, *args: Any) -> Any:
+        calls.append(m.text)
+        return real(m, s, *args)
+
+    monkeypatch.setattr(pipeline, "triage", counting)
+    classifier = Classifier("tiered", LocalAnalyzer(), SentimentFlippingEnricher(), TriagePolicy())  # type: ignore[arg-type]
+    routed = "I was charged twice and want a refund now"  # needs a human: enriched (entities, PII, ...)
+    clear = "Great job, love it!"  # clear and not routed: Comprehend is not asked
+    results = classifier.classify([mention(routed, native_id="1"), mention(clear, native_id="2")], NOW)
+    assert calls.count(clear) == 1
+    assert calls.count(routed) == 2
+    first, second = results
+    assert not isinstance(first, Exception) and not isinstance(second, Exception)
+    assert (first.sentiment, first.sentiment_score) == ("negative", 0.99)  # decided on Comprehend's reading
+    assert second.sentiment == "positive"
