@@ -72,6 +72,7 @@ GUARD_CHARS = 5
 MISSPELLING_MAX_ZIPF = 1.5
 MIN_CHARS = 4
 MIN_MISSPELLING_CHARS = 5
+LONG_NAME = 8
 
 
 @dataclass(frozen=True)
@@ -116,13 +117,12 @@ def edits(a: str, b: str, limit: int = 2) -> int:
 
 
 def misspells(term: str, references: Iterable[str]) -> bool:
-    """Within one edit of a clean name (two for long ones), where that name is no ordinary word and, below six
-    letters, a common medicine ("zanax"; RedMed's "tation" for Talion is noise)."""
+    """Within one edit of a clean name (two for long ones), where that name is no ordinary word and either a
+    common medicine ("zanax") or a long name ("amitryptiline"): misspellings of short, rare brands are mostly
+    other words (RedMed's "tation" for Talion, "simfoni" for Simponi)."""
     compact = term.replace(" ", "")
     for reference in references:
-        if zipf_frequency(reference, "en") >= ORDINARY_ZIPF and reference not in COMMON:
-            continue
-        if len(compact) < MIN_MISSPELLING_CHARS + 1 and reference not in COMMON:
+        if reference not in COMMON and (zipf_frequency(reference, "en") >= ORDINARY_ZIPF or len(reference) < LONG_NAME):
             continue
         if edits(compact, reference) <= (2 if len(reference) >= 8 else 1):
             return True

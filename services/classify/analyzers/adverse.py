@@ -41,7 +41,7 @@ SYMPTOMS: tuple[str, ...] = (
     "loss of libido", "sex drive", "erectile dysfunction", "anorgasmia", "yawning", "jaw clenching",
     "teeth grinding", "brain zaps", "brain shivers", "restless legs", "muscle pain", "muscle aches", "joint pain",
     "fainted", "fainting", "passed out", "seizure", "seizures", "convulsions", "throw up", "puking", "upset stomach",
-    "drugged", "knocked me out", "overslept", "sore arm", "burning", "bleeding", "bruising", "nightmares",
+    "knocked me out", "bleeding", "bruising", "nightmares",
     "vivid dreams", "hallucinations", "hallucinating", "swelling", "swollen", "shortness of breath",
     "trouble breathing", "allergic reaction", "side effect", "side effects", "withdrawal", "withdrawals",
     "náuseas", "mareo", "mareos", "dolor de cabeza", "insomnio", "efectos secundarios", "nausée", "nausées",
