@@ -7,6 +7,10 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
 STAMP := $(VENV)/.synced
+# `make run` gets an environment of its own with only what running needs: the runtime dependencies and the
+# `local` extra (the emulator, the front, the console); no dev, infra or ml group.
+RUN_VENV := .venv-run
+RUN_STAMP := $(RUN_VENV)/.synced
 
 # uv may only use the interpreter that is already here; there is no network for Python downloads.
 export UV_PYTHON_DOWNLOADS := never
@@ -22,7 +26,8 @@ CDK_ENV := PATH="$(abspath infra/node_modules/.bin):$$PATH" CDK_DISABLE_CLI_TELE
 # Where the public labelled datasets are (never copied into the repository).
 DATA ?= ../shared/data
 
-.PHONY: run test lint typecheck unit functional contract e2e infra bench train eval synth deploy clean help
+.PHONY: run test lint typecheck unit functional contract e2e infra bench train eval package synth diff deploy destroy \
+	smoke sizes clean help
 
 help:
 	@echo "make run    install what is needed and start the local stack (hark up)"
@@ -30,18 +35,28 @@ help:
 	@echo "make bench  run the benchmarks (not part of make test)"
 	@echo "make eval   score the local analyzer on the public datasets (DATA=../shared/data), write docs/evaluation.md"
 	@echo "make train  retrain the local analyzer's models from the public datasets into services/classify/models"
-	@echo "make synth  synthesise the CloudFormation template (STAGE=dev); make deploy deploys it"
+	@echo "make package  build the Lambda packages without Docker (cached in build/lambda), print their sizes"
+	@echo "make synth  synthesise the CloudFormation template (STAGE=dev), cfn-lint it"
+	@echo "make diff / deploy / destroy  compare with, deploy to, or delete the stack in your AWS account"
+	@echo "             (STAGE=dev, ALARM_EMAIL=you@example.com; credentials from the usual AWS variables or profile)"
+	@echo "make sizes  measure the run and test environments"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# The test environment: runtime, the `local` extra and the default groups (dev, infra).
 $(STAMP): pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --all-extras --python $(PYTHON)
+	$(UV) sync --frozen --extra local --python $(PYTHON)
 	@touch $@
 
-run: $(STAMP)
-	$(VENV)/bin/hark up
+$(RUN_STAMP): pyproject.toml uv.lock | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(abspath $(RUN_VENV)) $(UV) sync --frozen --no-default-groups --extra local \
+		--python $(PYTHON)
+	@touch $@
+
+run: $(RUN_STAMP)
+	$(RUN_VENV)/bin/hark up
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -60,20 +75,44 @@ $(CDK): infra/package.json infra/package-lock.json
 	cd infra && npm ci --no-audit --no-fund
 	@touch $@
 
-synth: $(STAMP) $(CDK)
-	$(CDK_ENV) cdk synth --no-notices --quiet -c stage=$(STAGE) --output cdk.out
+# Lambda packages: the locked runtime dependencies as manylinux wheels for the functions' architecture (no
+# Docker), cached by the lock's hash; the code of each service on its own.
+package: $(STAMP)
+	$(VENV)/bin/python -m infra.package --uv $(UV)
 
-deploy: $(STAMP) $(CDK)
-	$(CDK_ENV) cdk deploy --no-notices -c stage=$(STAGE) --require-approval broadening
+ALARM_EMAIL ?=
+CDK_ARGS := --no-notices -c stage=$(STAGE) $(if $(ALARM_EMAIL),--parameters AlarmEmail=$(ALARM_EMAIL))
+
+synth: package $(CDK)
+	$(CDK_ENV) cdk synth --no-notices --quiet -c stage=$(STAGE) --output cdk.out
+	$(VENV)/bin/cfn-lint cdk.out/Hark-$(STAGE).template.json
+
+diff: package $(CDK)
+	$(CDK_ENV) cdk diff --no-notices -c stage=$(STAGE)
+
+deploy: package $(CDK)
+	$(CDK_ENV) cdk deploy $(CDK_ARGS) --require-approval broadening
+
+destroy: $(STAMP) $(CDK)
+	$(CDK_ENV) cdk destroy --no-notices -c stage=$(STAGE)
+
+# After a deploy: a signed test delivery followed to its task (URL from the stack's ApiUrl output).
+URL ?=
+smoke: $(RUN_STAMP)
+	$(RUN_VENV)/bin/hark smoke --url $(URL)
+
+sizes: $(STAMP) $(RUN_STAMP)
+	du -sh $(RUN_VENV) $(VENV)
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m bench
 
+# The ml group is added to the test environment on demand (`uv run` does not remove what is not in the group).
 train: $(STAMP)
-	$(VENV)/bin/python -m ml.train --data $(DATA)
+	$(UV) run --frozen --extra local --group ml python -m ml.train --data $(DATA)
 
 eval: $(STAMP)
-	$(VENV)/bin/python -m ml.evaluate --data $(DATA)
+	$(UV) run --frozen --extra local --group ml python -m ml.evaluate --data $(DATA)
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache .hark cdk.out infra/node_modules
+	rm -rf $(VENV) $(RUN_VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache .hark cdk.out build infra/node_modules

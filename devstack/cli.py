@@ -1,4 +1,5 @@
-"""The `hark` command: `hark up` starts the local stack; `hark classify` classifies JSONL from stdin."""
+"""The `hark` command: `hark up` starts the local stack; `hark classify` classifies JSONL from stdin; `hark config
+check FILE`, `hark config reference`, `hark keys id KEY` and `hark sla sweep [--at TIME]` serve the care workflow."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ import sys
 import threading
 from collections.abc import Sequence
 from types import FrameType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from devstack.fakes import FakePlatforms
 
 
 def _env() -> dict[str, str]:
@@ -26,7 +31,7 @@ def up(args: argparse.Namespace) -> int:
     from devstack.console import Feed, banner, delivery_line  # noqa: PLC0415
     from devstack.demo import DemoStream  # noqa: PLC0415
     from devstack.stack import LocalStack, StackOptions  # noqa: PLC0415
-    from shared.secrets import EnvSecrets  # noqa: PLC0415
+    from shared.secrets import DEV_GRANT, EnvSecrets  # noqa: PLC0415
     from shared.settings import Settings  # noqa: PLC0415
 
     console = Console(highlight=False)
@@ -47,6 +52,7 @@ def up(args: argparse.Namespace) -> int:
             style = "red" if failed else "dim"
             console.print(f"[{style}]{function}: batch of {size}, {failed} failed[/]")
 
+    fakes = _fake_platforms()
     stack = LocalStack(options, on_request=on_request, on_batch=on_batch)
     stopping = threading.Event()
 
@@ -64,7 +70,8 @@ def up(args: argparse.Namespace) -> int:
         stack.stop()
         return 1
     secrets = EnvSecrets(Settings.from_env(_env())).get()
-    api_key = secrets.api_keys[0]
+    # The documented dev key when it is configured, so the printed dashboard link works for a newcomer.
+    api_key = next((k for k, g in secrets.api_keys.items() if g == DEV_GRANT), next(iter(secrets.api_keys)))
     assert stack.provisioned is not None
     banner(console, stack.url, stack.aws_url, api_key, stack.provisioned.env, demo=not args.no_demo)
 
@@ -85,8 +92,54 @@ def up(args: argparse.Namespace) -> int:
         demo.stop()
     feed.stop()
     stack.stop()
+    if fakes is not None:
+        fakes.stop()
     console.print("Stopped.")
     return 0
+
+
+def _fake_platforms() -> FakePlatforms | None:
+    """Replies go to local fakes of GitHub and Meta unless HARK_API_BASE_<PLATFORM> points elsewhere."""
+    from devstack.fakes import FakePlatforms  # noqa: PLC0415
+
+    env = os.environ  # noqa: TID251 - the command line is an edge: it configures the in-process functions
+    if env.get("HARK_API_BASE_GITHUB") and env.get("HARK_API_BASE_META"):
+        return None
+    fakes = FakePlatforms().start()
+    env.setdefault("HARK_API_BASE_GITHUB", fakes.base("github"))
+    env.setdefault("HARK_API_BASE_META", fakes.base("meta"))
+    return fakes
+
+
+def config_command(args: argparse.Namespace) -> int:
+    from services.respond import cli  # noqa: PLC0415
+
+    if args.action == "check":
+        return cli.check_config(args.file, sys.stdout, sys.stderr)
+    return cli.reference(sys.stdout, check=args.check)
+
+
+def keys_command(args: argparse.Namespace) -> int:
+    from services.respond import cli  # noqa: PLC0415
+
+    return cli.key_id_of(args.key, sys.stdout)
+
+
+def sla_command(args: argparse.Namespace) -> int:
+    from services.respond import cli  # noqa: PLC0415
+
+    env = os.environ  # noqa: TID251 - the command line is an edge; the AWS SDK reads credentials from here
+    if not env.get("AWS_ENDPOINT_URL") and env.get("HARK_STAGE", "local") == "local":
+        # The local stack's emulator, with the throwaway credentials `hark up` gives its functions.
+        env["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{env.get('HARK_AWS_PORT') or 5000}"
+        for name, value in (
+            ("AWS_ACCESS_KEY_ID", "hark-local"),
+            ("AWS_SECRET_ACCESS_KEY", "hark-local"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_DEFAULT_REGION", "us-east-1"),
+        ):
+            env.setdefault(name, value)
+    return cli.sweep(_env(), args.at, sys.stdout, sys.stderr)
 
 
 def classify(args: argparse.Namespace) -> int:
@@ -117,6 +170,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     classify_parser.add_argument("--analyzer", choices=("local", "comprehend", "tiered"), default=None)
     classify_parser.set_defaults(func=classify)
+
+    config_parser = commands.add_parser("config", help="check a configuration file, or print the config reference")
+    config_actions = config_parser.add_subparsers(dest="action", required=True)
+    check_parser = config_actions.add_parser("check", help="validate FILE; every error with its path")
+    check_parser.add_argument("file")
+    reference_parser = config_actions.add_parser("reference", help="print the config reference (Markdown)")
+    reference_parser.add_argument("--check", metavar="PATH", help="exit 1 if PATH differs from it")
+    config_parser.set_defaults(func=config_command)
+
+    keys_parser = commands.add_parser("keys", help="API keys")
+    keys_actions = keys_parser.add_subparsers(dest="action", required=True)
+    id_parser = keys_actions.add_parser("id", help="print a key's id, which the config names it by")
+    id_parser.add_argument("key")
+    keys_parser.set_defaults(func=keys_command)
+
+    sla_parser = commands.add_parser("sla", help="SLA clocks")
+    sla_actions = sla_parser.add_subparsers(dest="action", required=True)
+    sweep_parser = sla_actions.add_parser("sweep", help="mark near-breach and breach now (or --at TIME)")
+    sweep_parser.add_argument("--at", help="sweep as if it were this time (ISO 8601)")
+    sla_parser.set_defaults(func=sla_command)
 
     args = parser.parse_args(argv)
     return int(args.func(args))

@@ -99,8 +99,8 @@ def delivery_line(delivery: Delivery, status: int, body: str) -> str:
     except ValueError:
         summary = {}
     note = ""
-    if isinstance(summary, dict) and "duplicates" in summary and summary["duplicates"]:
-        note = " (duplicate dropped)"
+    if isinstance(summary, dict) and isinstance(summary.get("accepted"), int):
+        note = f" [dim]({summary['accepted']} accepted)[/]"
     return f"[{style}]demo → {status}[/] {escape(delivery.label)}{note}"
 
 

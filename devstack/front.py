@@ -17,10 +17,13 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from devstack.lambda_runtime import ACCOUNT, Function
-from shared.web import problem
+from shared.api.problems import METHOD_NOT_ALLOWED, PROBLEMS, ROUTE_NOT_FOUND, ProblemType
+from shared.errors import TooLarge
+from shared.web import problem_response
 
 # API Gateway's own limit; the functions enforce their own, smaller ones.
 MAX_BODY = 10 * 1024 * 1024
+BAD_GATEWAY = ProblemType(502, "bad-gateway", "The function failed")
 
 
 @dataclass
@@ -116,8 +119,8 @@ def from_result(result: dict[str, Any]) -> Response:
     return response
 
 
-def _problem(status: int, slug: str, title: str, detail: str, **headers: str) -> Response:
-    return from_result(problem(status, slug, title, detail, headers=headers).to_dict())
+def _problem(kind: ProblemType, detail: str, **headers: str) -> Response:
+    return from_result(problem_response(kind, detail, headers=headers).to_dict())
 
 
 class Gateway:
@@ -139,7 +142,7 @@ class Gateway:
 
     def dispatch(self, request: Request) -> Response:
         if (request.content_length or 0) > MAX_BODY:
-            return _problem(413, "payload-too-large", "The request body is too large", f"limit {MAX_BODY} bytes")
+            return _problem(PROBLEMS[TooLarge], f"limit {MAX_BODY} bytes")
         for route in self.routes:
             match = route.pattern.match(request.path)
             if match is None:
@@ -147,19 +150,13 @@ class Gateway:
             function = route.methods.get(request.method)
             if function is None:
                 allowed = ", ".join(sorted(route.methods))
-                return _problem(
-                    405,
-                    "method-not-allowed",
-                    "Method not allowed",
-                    f"{request.method} is not served here",
-                    Allow=allowed,
-                )
+                return _problem(METHOD_NOT_ALLOWED, f"{request.method} is not served here", Allow=allowed)
             event = to_event(request, route, match.groupdict(), function.handler.api.binary_types)
             try:
                 return from_result(function.invoke(event))
             except Exception as exc:  # what API Gateway answers when the function itself crashes
-                return _problem(502, "bad-gateway", "The function failed", type(exc).__name__)
-        return _problem(404, "not-found", "Not found", f"nothing is served at {request.path}")
+                return _problem(BAD_GATEWAY, type(exc).__name__)
+        return _problem(ROUTE_NOT_FOUND, f"nothing is served at {request.path}")
 
 
 class Front:

@@ -10,7 +10,18 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from shared.resources import QUEUES, SECRETS, TABLES, QueueSpec, TableSpec
+from shared.resources import (
+    BUCKETS,
+    CONFIG,
+    QUEUES,
+    SECRETS,
+    TABLES,
+    TOPICS,
+    BucketSpec,
+    QueueSpec,
+    TableSpec,
+    TopicSpec,
+)
 
 
 @dataclass(frozen=True)
@@ -38,7 +49,7 @@ def table_request(spec: TableSpec, stage: str) -> dict[str, Any]:
             {
                 "IndexName": index.name,
                 "KeySchema": key_schema(index.partition_key, index.sort_key),
-                "Projection": {"ProjectionType": "ALL"},
+                "Projection": {"ProjectionType": index.projection},
             }
             for index in spec.indexes
         ]
@@ -58,7 +69,7 @@ def create_table(dynamodb: Any, spec: TableSpec, stage: str) -> None:
         )
 
 
-def create_queue(sqs: Any, spec: QueueSpec, stage: str) -> tuple[str, str]:
+def create_queue(sqs: Any, spec: QueueSpec, stage: str) -> tuple[str, str, str]:
     dlq_url = sqs.create_queue(
         QueueName=spec.dlq_name(stage), Attributes={"MessageRetentionPeriod": str(spec.dlq_retention_s)}
     )["QueueUrl"]
@@ -72,7 +83,30 @@ def create_queue(sqs: Any, spec: QueueSpec, stage: str) -> tuple[str, str]:
         },
     )["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    return str(url), str(arn)
+    return str(url), str(arn), str(dlq_url)
+
+
+def create_topic(sns: Any, spec: TopicSpec, stage: str) -> str:
+    return str(sns.create_topic(Name=spec.physical_name(stage))["TopicArn"])
+
+
+def create_bucket(s3: Any, spec: BucketSpec, stage: str) -> str:
+    name = spec.physical_name(stage)
+    try:
+        s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=spec.object_lock_days is not None)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+            raise
+    return name
+
+
+def put_config(ssm: Any, name: str, document: str = "{}") -> None:
+    """An empty document: every setting at its default until someone edits it (as in a fresh deployment)."""
+    try:
+        ssm.put_parameter(Name=name, Value=document, Type="String")
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ParameterAlreadyExists":
+            raise
 
 
 def put_secret(secretsmanager: Any, name: str, document: Mapping[str, Any]) -> None:
@@ -91,6 +125,8 @@ def provision(
     secret_document: Mapping[str, Any],
     tables: Iterable[TableSpec] = TABLES,
     queues: Iterable[QueueSpec] = QUEUES,
+    topics: Iterable[TopicSpec] = TOPICS,
+    buckets: Iterable[BucketSpec] = BUCKETS,
 ) -> Provisioned:
     env: dict[str, str] = {}
     for table in tables:
@@ -99,8 +135,18 @@ def provision(
     urls: dict[str, str] = {}
     arns: dict[str, str] = {}
     for queue in queues:
-        urls[queue.key], arns[queue.key] = create_queue(clients["sqs"], queue, stage)
+        urls[queue.key], arns[queue.key], dlq_url = create_queue(clients["sqs"], queue, stage)
         env[queue.env_var] = urls[queue.key]
+        env[queue.dlq_env_var] = dlq_url
+    if "sns" in clients:
+        for topic in topics:
+            env[topic.env_var] = create_topic(clients["sns"], topic, stage)
+    if "s3" in clients:
+        for bucket in buckets:
+            env[bucket.env_var] = create_bucket(clients["s3"], bucket, stage)
+    if "ssm" in clients:
+        put_config(clients["ssm"], CONFIG.physical_name(stage))
+        env[CONFIG.env_var] = CONFIG.physical_name(stage)
     secret_name = SECRETS.physical_name(stage)
     put_secret(clients["secretsmanager"], secret_name, secret_document)
     env[SECRETS.env_var] = secret_name

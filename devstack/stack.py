@@ -18,6 +18,7 @@ from devstack.esm import SqsEventSource
 from devstack.front import Front, Gateway
 from devstack.lambda_runtime import REGION, Function
 from devstack.provision import Provisioned, provision
+from devstack.scheduler import Schedule
 from shared.aws import reset_clients
 from shared.resources import FUNCTIONS
 from shared.secrets import EnvSecrets, to_document
@@ -52,6 +53,7 @@ class LocalStack:
         self._moto: Any = None
         self.front: Front | None = None
         self.sources: list[SqsEventSource] = []
+        self.schedules: list[Schedule] = []
         self.provisioned: Provisioned | None = None
         self.aws_url = options.endpoint or ""
         self._stopped = threading.Event()
@@ -91,7 +93,7 @@ class LocalStack:
         reset_clients()
 
         settings = Settings.from_env(env)
-        clients = {name: _client(name, settings) for name in ("dynamodb", "sqs", "secretsmanager")}
+        clients = {name: _client(name, settings) for name in ("dynamodb", "sqs", "secretsmanager", "sns", "s3", "ssm")}
         self.provisioned = provision(clients, STAGE, to_document(EnvSecrets(settings).get()))
         env.update(self.provisioned.env)
 
@@ -113,11 +115,18 @@ class LocalStack:
             )
             event_source.start()
             self.sources.append(event_source)
+        for function in functions.values():
+            if function.spec.schedule:
+                schedule = Schedule(function)
+                schedule.start()
+                self.schedules.append(schedule)
 
     def stop(self) -> None:
         if self._stopped.is_set():
             return
         self._stopped.set()
+        for schedule in self.schedules:
+            schedule.stop()
         for source in self.sources:
             source.stop()
         if self.front is not None:

@@ -26,11 +26,9 @@ import csv
 import gzip
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-from wordfreq import zipf_frequency
 
 from services.classify.analyzers.drugs import KINDS, MAX_LENGTH, pack
 
@@ -75,6 +73,14 @@ MIN_MISSPELLING_CHARS = 5
 LONG_NAME = 8
 
 
+def zipf_frequency(word: str, language: str) -> float:
+    """wordfreq's Zipf frequency. Imported here: `make test` does not install the ml group, and the helpers above
+    and below are tested without it."""
+    from wordfreq import zipf_frequency as zipf  # noqa: PLC0415
+
+    return float(zipf(word, language))
+
+
 @dataclass(frozen=True)
 class Name:
     term: str
@@ -116,13 +122,14 @@ def edits(a: str, b: str, limit: int = 2) -> int:
     return previous[-1]
 
 
-def misspells(term: str, references: Iterable[str]) -> bool:
+def misspells(term: str, references: Iterable[str], zipf: Callable[[str, str], float] | None = None) -> bool:
     """Within one edit of a clean name (two for long ones), where that name is no ordinary word and either a
     common medicine ("zanax") or a long name ("amitryptiline"): misspellings of short, rare brands are mostly
     other words (RedMed's "tation" for Talion, "simfoni" for Simponi)."""
+    zipf = zipf or zipf_frequency
     compact = term.replace(" ", "")
     for reference in references:
-        if reference not in COMMON and (zipf_frequency(reference, "en") >= ORDINARY_ZIPF or len(reference) < LONG_NAME):
+        if reference not in COMMON and (len(reference) < LONG_NAME or zipf(reference, "en") >= ORDINARY_ZIPF):
             continue
         if edits(compact, reference) <= (2 if len(reference) >= 8 else 1):
             return True

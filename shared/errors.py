@@ -1,5 +1,10 @@
-"""The project's own errors. Adapters translate AWS and library errors into these; each transport (HTTP, SQS)
-maps them to its responses in one place (`shared.web` for HTTP)."""
+"""The project's own errors: what went wrong, in the domain's words, with no transport in them.
+
+Adapters translate AWS and library errors into these. Each transport decides what they mean in one place: the HTTP
+edge maps each class to a status and a problem+json document (`shared.web.PROBLEMS`), the SQS edge decides retry
+or dead-letter (`shared.consumer`). `extra` carries structured facts for the caller (the allowed values, the
+holder of a task, the limit that was exceeded), never the rejected input itself.
+"""
 
 from __future__ import annotations
 
@@ -7,93 +12,79 @@ from typing import Any
 
 
 class HarkError(Exception):
-    """Base class. `status` and `slug` are what the HTTP edge needs to build a problem+json answer."""
-
-    status = 500
-    slug = "internal-error"
-    title = "Internal error"
-
     def __init__(self, detail: str = "", **extra: Any) -> None:
-        super().__init__(detail or self.title)
-        self.detail = detail or self.title
+        super().__init__(detail or type(self).__name__)
+        self.detail = detail or type(self).__name__
         self.extra = extra
 
 
-class BadRequest(HarkError):
-    status = 400
-    slug = "bad-request"
-    title = "The request body could not be understood"
+class InvalidInput(HarkError):
+    """The caller sent something Hark cannot accept; sending it again will not help."""
 
 
-class Unauthorized(HarkError):
-    status = 401
-    slug = "unauthorized"
-    title = "Missing or invalid credentials"
+class InvalidBody(InvalidInput):
+    """The body (a delivery, a submission, a command) is malformed or breaks a rule."""
 
 
-class InvalidSignature(Unauthorized):
-    slug = "invalid-signature"
-    title = "The webhook signature does not match the body"
+class InvalidQuery(InvalidInput):
+    """A query parameter is malformed or out of range."""
 
 
-class Forbidden(HarkError):
-    status = 403
-    slug = "forbidden"
-    title = "Forbidden"
+class InvalidHeader(InvalidInput):
+    """A header the operation needs is missing or malformed."""
+
+
+class Unauthenticated(HarkError):
+    """No credentials, or credentials nobody issued."""
+
+
+class InvalidSignature(Unauthenticated):
+    """A webhook whose signature does not cover its bytes, or is missing."""
+
+
+class StaleDelivery(InvalidSignature):
+    """A signed delivery outside the platform's replay window (its timestamp is too old or in the future)."""
+
+
+class NotPermitted(HarkError):
+    """Authenticated, but this principal may not do this."""
 
 
 class NotFound(HarkError):
-    status = 404
-    slug = "not-found"
-    title = "Not found"
+    pass
 
 
-class MethodNotAllowed(HarkError):
-    status = 405
-    slug = "method-not-allowed"
-    title = "Method not allowed"
+class TooLarge(HarkError):
+    pass
 
 
-class PayloadTooLarge(HarkError):
-    status = 413
-    slug = "payload-too-large"
-    title = "The request body is too large"
+class UnsupportedContentType(HarkError):
+    pass
 
 
-class UnsupportedMediaType(HarkError):
-    status = 415
-    slug = "unsupported-media-type"
-    title = "Unsupported content type"
-
-
-class NotConfigured(HarkError):
-    """A secret or setting this request needs is missing: the operator must fix configuration."""
-
-    status = 503
-    slug = "not-configured"
-    title = "This endpoint is not configured"
-
-
-class Unavailable(HarkError):
-    """A dependency failed in a way that a retry may fix (throttling, timeouts, 5xx from AWS)."""
-
-    status = 503
-    slug = "unavailable"
-    title = "A dependency is temporarily unavailable; retry later"
+class NoHandshake(HarkError):
+    """The platform has no subscription handshake: its webhooks are only delivered."""
 
 
 class Conflict(HarkError):
-    status = 409
-    slug = "conflict"
-    title = "The resource changed while it was being updated"
+    """The resource changed while it was being updated, or is in a state that does not allow the change."""
+
+
+class NotConfigured(HarkError):
+    """A secret or setting this needs is missing: the operator must fix configuration."""
+
+
+class Unavailable(HarkError):
+    """A dependency failed in a way that a retry may fix (throttling, timeouts, 5xx from AWS or a platform)."""
+
+
+class PlatformRefused(HarkError):
+    """A platform refused what Hark sent it (an expired window, a rate limit, a deleted post, a bad token); `extra`
+    carries the platform's own code and message and whether a retry may work."""
 
 
 class ContractError(HarkError):
-    """A message between services does not match any known envelope version: retrying will not help."""
-
-    status = 422
-    slug = "contract-error"
-    title = "Message does not match the event contract"
+    """A message between services that matches no known envelope or version: retrying will never help."""
 
 
 def validation_errors(exc: Any) -> list[dict[str, Any]]:

@@ -12,12 +12,21 @@ def _digest(*parts: str) -> str:
     return base64.b32encode(raw).decode().rstrip("=").lower()
 
 
-def mention_id(platform: str, native_id: str) -> str:
-    return "m_" + _digest("mention", platform, native_id)
+PLATFORM_SOURCE = "platform"
 
 
-def task_id(platform: str, thread_id: str) -> str:
-    return "t_" + _digest("task", platform, thread_id)
+def _namespaced(source: str, *parts: str) -> tuple[str, ...]:
+    # What a platform told Hark keeps its historic hash; a partner's submissions hash inside their own namespace,
+    # so a partner can never claim a platform message's id or thread.
+    return parts if source == PLATFORM_SOURCE else (source, *parts)
+
+
+def mention_id(platform: str, native_id: str, source: str = PLATFORM_SOURCE) -> str:
+    return "m_" + _digest("mention", *_namespaced(source, platform, native_id))
+
+
+def task_id(platform: str, thread_id: str, source: str = PLATFORM_SOURCE) -> str:
+    return "t_" + _digest("task", *_namespaced(source, platform, thread_id))
 
 
 def shard_of(identifier: str, shards: int) -> int:

@@ -1,7 +1,7 @@
 """Powertools Logger and Metrics, built on first use rather than at import (they read POWERTOOLS_* settings).
 
-One PascalCase metric per business outcome, namespace `Hark`, dimension `service` (plus `platform` on webhook
-invocations, a small fixed set). Logs are structured key-values.
+One PascalCase metric per business outcome, namespace `Hark`, dimension `service` only (no per-request
+dimensions: they would leak into the next invocation's metrics and multiply the cost). Logs are structured key-values.
 """
 
 from __future__ import annotations
@@ -37,11 +37,6 @@ def count(service: str, name: str, value: float = 1) -> None:
     from aws_lambda_powertools.metrics import MetricUnit  # noqa: PLC0415
 
     get_metrics(service).add_metric(name=name, unit=MetricUnit.Count, value=value)
-
-
-def dimension(service: str, name: str, value: str) -> None:
-    """Add a dimension to every metric of this invocation (low-cardinality values only, e.g. the platform)."""
-    get_metrics(service).add_dimension(name=name, value=value)
 
 
 def flush(service: str) -> None:

@@ -25,12 +25,14 @@ class IndexSpec:
     name: str
     partition_key: KeyAttr
     sort_key: KeyAttr | None = None
+    projection: Literal["ALL", "KEYS_ONLY"] = "ALL"
 
 
 @dataclass(frozen=True)
 class TableSpec:
     key: str
     env_var: str
+    owner: str  # the one service that writes it (docs/architecture.md)
     partition_key: KeyAttr
     sort_key: KeyAttr | None = None
     indexes: tuple[IndexSpec, ...] = ()
@@ -58,6 +60,7 @@ class TableSpec:
 class QueueSpec:
     key: str
     env_var: str
+    dlq_env_var: str
     visibility_timeout_s: int
     retention_s: int = 4 * DAY
     # Standard queues keep the original enqueue time, so the DLQ must keep messages longer than the source.
@@ -80,6 +83,49 @@ class SqsSource:
     batch_size: int
     max_batching_window_s: int
     report_batch_item_failures: bool = True
+    # The event source's MaximumConcurrency (2-1,000): how many batches run at once. None: Lambda's default.
+    max_concurrency: int | None = None
+
+
+@dataclass(frozen=True)
+class BucketSpec:
+    """An S3 bucket. Encrypted, private and TLS-only wherever it is built; the rest is what it is for."""
+
+    key: str
+    env_var: str
+    owner: str  # the one service that writes it
+    description: str = ""
+    # Lifecycle: move to Infrequent Access after this many days; delete after that many (None: keep).
+    infrequent_access_after_days: int | None = None
+    expire_after_days: int | None = None
+    # S3 Object Lock in compliance mode: no one, root included, can delete or overwrite an object this long.
+    object_lock_days: int | None = None
+
+    def physical_name(self, stage: str) -> str:
+        """The local stack's name; in AWS CloudFormation names buckets (names are global) and passes it on."""
+        return f"hark-{stage}-{self.key}"
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """An SNS topic people (or a function) subscribe to."""
+
+    key: str
+    env_var: str
+    description: str = ""
+
+    def physical_name(self, stage: str) -> str:
+        return f"hark-{stage}-{self.key}"
+
+
+@dataclass(frozen=True)
+class ConfigSpec:
+    """The configuration document (JSON): an SSM parameter in AWS, edited without a deploy."""
+
+    env_var: str = "HARK_CONFIG_PARAMETER"
+
+    def physical_name(self, stage: str) -> str:
+        return f"/hark/{stage}/config"
 
 
 @dataclass(frozen=True)
@@ -96,40 +142,136 @@ class FunctionSpec:
     sends_to: tuple[QueueSpec, ...] = ()
     reads_secret: bool = False
     uses_comprehend: bool = False
+    # An EventBridge schedule ("rate(5 minutes)", "cron(0 3 * * ? *)"); the local stack runs it on the same clock.
+    schedule: str | None = None
+    # Invoked by this SNS topic (respond's alarm handler on the alarm topic).
+    sns_source: TopicSpec | None = None
+    reads_buckets: tuple[BucketSpec, ...] = ()
+    writes_buckets: tuple[BucketSpec, ...] = ()  # PutObject only: nothing deletes or overwrites through a role
+    publishes_to: tuple[TopicSpec, ...] = ()
+    reads_config: bool = False
+    description: str = ""
 
 
 MENTIONS = TableSpec(
     key="mentions",
     env_var="HARK_TABLE_MENTIONS",
+    owner="classify",
     partition_key=KeyAttr("id"),
-    # The feed index spreads writes over a few shards (one partition takes at most 1,000 writes/s) and keeps each
-    # shard sorted by arrival, so "newest first" is a merge of a handful of queries.
-    indexes=(IndexSpec("feed", KeyAttr("feed_shard"), KeyAttr("feed_key")),),
-    description="Every classified mention, as the API returns it.",
+    # Erasure finds a person's mentions by author; the index holds only keys.
+    indexes=(IndexSpec("by_author", KeyAttr("author_key"), projection="KEYS_ONLY"),),
+    description="Every mention heard, with its classification: the record that drops redeliveries.",
+)
+
+INBOX = TableSpec(
+    key="inbox",
+    env_var="HARK_TABLE_INBOX",
+    owner="respond",
+    partition_key=KeyAttr("id"),
+    indexes=(
+        # The feed spreads writes over a few shards (one partition takes at most 1,000 writes/s) and keeps each
+        # shard in the order mentions were stored, so "newest first" is a merge of a handful of queries.
+        IndexSpec("feed", KeyAttr("feed_shard"), KeyAttr("feed_key")),
+        # A conversation in order, and a person's conversations (the agent's author panel, erasure).
+        IndexSpec("by_thread", KeyAttr("thread_key"), KeyAttr("said_at")),
+        IndexSpec("by_author", KeyAttr("author_key"), KeyAttr("said_at")),
+    ),
+    description="Every classified mention as the command center shows it, with its task: respond's read model.",
 )
 
 TASKS = TableSpec(
     key="tasks",
     env_var="HARK_TABLE_TASKS",
+    owner="respond",
     partition_key=KeyAttr("id"),
-    # Work-queue order: status partitions, sorted by priority then due time.
-    indexes=(IndexSpec("by_status", KeyAttr("status"), KeyAttr("rank")),),
+    # Work-queue order: status partitions, sorted by priority then due time. A person's tasks (sparse: only held
+    # tasks have a holder), for "my tasks", capacity and round-robin assignment.
+    indexes=(
+        IndexSpec("by_status", KeyAttr("status"), KeyAttr("rank")),
+        IndexSpec("by_holder", KeyAttr("holder"), KeyAttr("held_key")),
+    ),
     description="One task per conversation thread that needs a human.",
 )
 
-DEDUPE = TableSpec(
-    key="dedupe",
-    env_var="HARK_TABLE_DEDUPE",
-    partition_key=KeyAttr("key"),
-    ttl_attribute="expires_at",
-    description="Platform delivery ids already accepted, kept for the platform's retry window.",
+AUDIT = TableSpec(
+    key="audit",
+    env_var="HARK_TABLE_AUDIT",
+    owner="respond",
+    # One stream per task (and one for configuration changes), entries numbered from 1 and hash-chained.
+    partition_key=KeyAttr("stream"),
+    sort_key=KeyAttr("seq", "N"),
+    description="Append-only log of every change to a task and to the configuration, with actor, time and "
+    "before/after; written only with attribute_not_exists, each entry hashing the one before.",
 )
 
-TABLES: tuple[TableSpec, ...] = (MENTIONS, TASKS, DEDUPE)
+NOTES = TableSpec(
+    key="notes",
+    env_var="HARK_TABLE_NOTES",
+    owner="respond",
+    partition_key=KeyAttr("task_id"),
+    sort_key=KeyAttr("note_key"),
+    description="Private notes on tasks, in the order they were written.",
+)
+
+NOTIFICATIONS = TableSpec(
+    key="notifications",
+    env_var="HARK_TABLE_NOTIFICATIONS",
+    owner="respond",
+    partition_key=KeyAttr("user"),
+    sort_key=KeyAttr("key"),
+    ttl_attribute="expires",
+    description="What each person was told: a colleague mentioned them in a note, a task breached its SLA, a "
+    "draft was rejected.",
+)
+
+IDEMPOTENCY = TableSpec(
+    key="idempotency",
+    env_var="HARK_TABLE_IDEMPOTENCY",
+    owner="respond",
+    partition_key=KeyAttr("id"),
+    ttl_attribute="expiration",
+    description="Powertools Idempotency records: what was done once (a reply sent) and its result.",
+)
+
+INCIDENTS = TableSpec(
+    key="incidents",
+    env_var="HARK_TABLE_INCIDENTS",
+    owner="respond",
+    partition_key=KeyAttr("id"),
+    # Newest first within a status; `open` and `acknowledged` are what on-call looks at.
+    indexes=(IndexSpec("by_status", KeyAttr("status"), KeyAttr("opened_key")),),
+    # Records of SNS message ids already handled expire; incidents themselves are kept.
+    ttl_attribute="expires_at",
+    description="Incidents: CloudWatch alarms and detected spikes, with their acknowledgement and crisis mode.",
+)
+
+SIGNALS = TableSpec(
+    key="signals",
+    env_var="HARK_TABLE_SIGNALS",
+    owner="respond",
+    partition_key=KeyAttr("series"),
+    sort_key=KeyAttr("bucket"),
+    # Minute buckets live a day, hour buckets 15 days: what the spike detector's baselines need, no more.
+    ttl_attribute="expires_at",
+    description="Mention counts per brand per minute and hour (total, negative): the spike detector's history.",
+)
+
+TABLES: tuple[TableSpec, ...] = (
+    MENTIONS,
+    INBOX,
+    TASKS,
+    IDEMPOTENCY,
+    INCIDENTS,
+    SIGNALS,
+    AUDIT,
+    NOTES,
+    NOTIFICATIONS,
+)
 
 CLASSIFY_QUEUE = QueueSpec(
     key="classify",
     env_var="HARK_QUEUE_CLASSIFY_URL",
+    dlq_env_var="HARK_DLQ_CLASSIFY_URL",
     # Lambda's guidance: at least 6 x the function timeout plus the batching window.
     visibility_timeout_s=6 * 30 + 5,
     description="Normalised mentions waiting to be classified.",
@@ -138,11 +280,44 @@ CLASSIFY_QUEUE = QueueSpec(
 RESPOND_QUEUE = QueueSpec(
     key="respond",
     env_var="HARK_QUEUE_RESPOND_URL",
+    dlq_env_var="HARK_DLQ_RESPOND_URL",
     visibility_timeout_s=6 * 15 + 1,
     description="Classified mentions that need a human.",
 )
 
 QUEUES: tuple[QueueSpec, ...] = (CLASSIFY_QUEUE, RESPOND_QUEUE)
+
+ALARMS_TOPIC = TopicSpec(
+    key="alarms",
+    env_var="HARK_TOPIC_ALARMS_ARN",
+    description="Every CloudWatch alarm: the platform team's e-mail and respond's alarm handler (incidents).",
+)
+ONCALL_TOPIC = TopicSpec(
+    key="oncall",
+    env_var="HARK_TOPIC_ONCALL_ARN",
+    description="Crisis mode and incidents that need a person now: the community lead's phone or pager.",
+)
+SAFETY_TOPIC = TopicSpec(
+    key="safety",
+    env_var="HARK_TOPIC_SAFETY_ARN",
+    description="Suspected adverse events: the drug-safety (pharmacovigilance) team.",
+)
+
+TOPICS: tuple[TopicSpec, ...] = (ALARMS_TOPIC, ONCALL_TOPIC, SAFETY_TOPIC)
+
+AUDIT_EXPORT = BucketSpec(
+    key="audit-export",
+    env_var="HARK_BUCKET_AUDIT_EXPORT",
+    owner="respond",
+    # Regulated brands keep what they said for years; Object Lock makes the export tamper-proof for that long.
+    object_lock_days=7 * 365,
+    infrequent_access_after_days=30,
+    description="Exports of the audit log, write-once (S3 Object Lock, compliance mode).",
+)
+
+BUCKETS: tuple[BucketSpec, ...] = (AUDIT_EXPORT,)
+
+CONFIG = ConfigSpec()
 
 INGEST_API = FunctionSpec(
     key="ingest-api",
@@ -151,8 +326,6 @@ INGEST_API = FunctionSpec(
     timeout_s=10,
     memory_mb=256,
     http=True,
-    reads=(DEDUPE,),
-    writes=(DEDUPE,),
     sends_to=(CLASSIFY_QUEUE,),
     reads_secret=True,
 )
@@ -160,11 +333,12 @@ INGEST_API = FunctionSpec(
 CLASSIFY = FunctionSpec(
     key="classify",
     service="classify",
-    handler="services.classify.app.on_mention_received",
+    handler="services.classify.app.on_classify_queue",
     timeout_s=30,
     memory_mb=512,
     # Up to 25 documents per Comprehend Batch call; a short window lets quiet periods still flow quickly.
-    sqs_source=SqsSource(CLASSIFY_QUEUE, batch_size=25, max_batching_window_s=1),
+    # Ten batches at once, each a handful of Comprehend Batch calls, stay under its ~20 requests/s per API.
+    sqs_source=SqsSource(CLASSIFY_QUEUE, batch_size=25, max_batching_window_s=1, max_concurrency=10),
     reads=(MENTIONS,),
     writes=(MENTIONS,),
     sends_to=(RESPOND_QUEUE,),
@@ -178,22 +352,74 @@ RESPOND_API = FunctionSpec(
     timeout_s=10,
     memory_mb=256,
     http=True,
-    reads=(MENTIONS, TASKS),
+    # Commands write the task with its audit entry; a send writes its idempotency record and the reply's inbox item.
+    reads=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS),
+    writes=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS),
+    publishes_to=(ONCALL_TOPIC,),
     reads_secret=True,
+    reads_config=True,
 )
 
 RESPOND = FunctionSpec(
     key="respond",
     service="respond",
-    handler="services.respond.app.on_mention_classified",
+    handler="services.respond.app.on_respond_queue",
     timeout_s=15,
     memory_mb=256,
     sqs_source=SqsSource(RESPOND_QUEUE, batch_size=10, max_batching_window_s=0),
-    reads=(MENTIONS, TASKS),
-    writes=(MENTIONS, TASKS),
+    reads=(INBOX, TASKS, AUDIT),
+    writes=(INBOX, TASKS, AUDIT, NOTIFICATIONS),
+    reads_config=True,
 )
 
-FUNCTIONS: tuple[FunctionSpec, ...] = (INGEST_API, CLASSIFY, RESPOND_API, RESPOND)
+RESPOND_SLA = FunctionSpec(
+    key="respond-sla",
+    service="respond",
+    handler="services.respond.app.on_sla_sweep",
+    timeout_s=60,
+    memory_mb=256,
+    # Marks near-breach and breach, wakes snoozed tasks, closes sent ones the customer never answered.
+    schedule="rate(1 minute)",
+    reads=(TASKS, AUDIT),
+    writes=(TASKS, AUDIT, NOTIFICATIONS),
+    reads_config=True,
+)
+
+RESPOND_ALARMS = FunctionSpec(
+    key="respond-alarms",
+    service="respond",
+    handler="services.respond.app.on_alarm",
+    timeout_s=10,
+    memory_mb=256,
+    sns_source=ALARMS_TOPIC,
+    reads=(INCIDENTS,),
+    writes=(INCIDENTS,),
+    publishes_to=(ONCALL_TOPIC,),
+    description="Turns each CloudWatch alarm state change into an incident.",
+)
+
+RESPOND_WATCH = FunctionSpec(
+    key="respond-watch",
+    service="respond",
+    handler="services.respond.app.on_watch",
+    timeout_s=60,
+    memory_mb=256,
+    schedule="rate(1 minute)",
+    reads=(INBOX, INCIDENTS, SIGNALS),
+    writes=(INCIDENTS, SIGNALS),
+    publishes_to=(ONCALL_TOPIC,),
+    description="The spike detector: counts what arrived each minute and opens an incident on a negative surge.",
+)
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (
+    INGEST_API,
+    CLASSIFY,
+    RESPOND_API,
+    RESPOND,
+    RESPOND_ALARMS,
+    RESPOND_WATCH,
+    RESPOND_SLA,
+)
 
 
 @dataclass(frozen=True)

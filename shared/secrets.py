@@ -3,25 +3,28 @@
 In AWS they live in one Secrets Manager secret (JSON), read through Powertools Parameters with a 5-minute cache
 so a rotated secret is picked up without a deploy. Locally they come from `HARK_SECRET_<PLATFORM>`,
 `HARK_META_VERIFY_TOKEN`, `HARK_DISCORD_PUBLIC_KEY` and `HARK_API_KEY`, with documented development defaults that
-apply only on the `local` stage.
+apply only on the `local` stage. Partner API keys come from `HARK_API_KEYS` (JSON: `{"<key>": {"user": "...",
+"roles": [...]}}`) and `HARK_API_KEY` (one key for the user `dev`, roles agent, admin and viewer); both may be set.
 
 Secret JSON: {"github": "...", "meta": "...", "meta_verify_token": "...", "discord_public_key": "...",
-"api_keys": ["..."]}.
+"api_keys": {"<key>": {"user": "...", "roles": ["agent"]}}, "tokens": {"github": "...", "meta": "..."}}; `tokens`
+are the outbound API credentials replies are sent with (`HARK_TOKEN_<PLATFORM>` locally). A list of bare keys is
+read as partner tools' keys (roles partner and viewer).
 """
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from shared.auth import ROLES, ApiKeys, Grant, Role, key_id
 from shared.aws import client, translate_errors
 from shared.errors import NotConfigured, validation_errors
 from shared.events import PLATFORMS
-from shared.settings import DEV_API_KEY, DEV_META_VERIFY_TOKEN, Settings, dev_platform_secret
+from shared.settings import DEV_API_KEY, DEV_META_VERIFY_TOKEN, Settings, dev_platform_secret, dev_platform_token
 
 CACHE_SECONDS = 300
 
@@ -31,7 +34,15 @@ class SecretValues:
     platform: Mapping[str, str] = field(default_factory=dict)
     meta_verify_token: str | None = None
     discord_public_key: str | None = None
-    api_keys: tuple[str, ...] = ()
+    api_keys: Mapping[str, Grant] = field(default_factory=dict)
+    # Outbound API credentials per platform (what a reply is sent with).
+    tokens: Mapping[str, str] = field(default_factory=dict)
+
+    def platform_token(self, platform: str) -> str:
+        value = self.tokens.get(platform)
+        if not value:
+            raise NotConfigured(f"no API token is configured for sending to {platform}")
+        return value
 
     def platform_secret(self, platform: str) -> str:
         value = self.platform.get(platform)
@@ -39,12 +50,8 @@ class SecretValues:
             raise NotConfigured(f"no signing secret is configured for {platform}")
         return value
 
-    def api_key_valid(self, presented: str | None) -> bool:
-        if not presented:
-            return False
-        # Compare against every key without stopping early, in constant time per key.
-        matches = [hmac.compare_digest(presented.encode(), key.encode()) for key in self.api_keys]
-        return any(matches)
+    def keys(self) -> ApiKeys:
+        return ApiKeys(self.api_keys)
 
 
 class SecretSource(Protocol):
@@ -58,18 +65,61 @@ def _with_dev_defaults(values: SecretValues, settings: Settings) -> SecretValues
         platform={p: values.platform.get(p) or dev_platform_secret(p) for p in PLATFORMS},
         meta_verify_token=values.meta_verify_token or DEV_META_VERIFY_TOKEN,
         discord_public_key=values.discord_public_key,
-        api_keys=values.api_keys or (DEV_API_KEY,),
+        api_keys=values.api_keys or {DEV_API_KEY: DEV_GRANT},
+        tokens={p: values.tokens.get(p) or dev_platform_token(p) for p in PLATFORMS},
     )
+
+
+DEV_GRANT = Grant("dev", frozenset({"agent", "admin", "viewer"}))
+PARTNER_ROLES: frozenset[Role] = frozenset({"partner", "viewer"})
+
+
+class GrantDocument(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    user: str = Field(min_length=1, max_length=128)
+    roles: list[Role] = Field(min_length=1)
+
+
+KeyString = Annotated[str, Field(min_length=8)]
+
+
+def grants_from_json(document: Any, where: str) -> dict[str, Grant]:
+    """`{"<key>": {"user", "roles"}}`, or a list of bare keys (partner tools)."""
+    if isinstance(document, list):
+        keys = [k for k in document if isinstance(k, str) and len(k) >= 8]
+        if len(keys) != len(document):
+            raise NotConfigured(f"{where}: every API key must be a string of at least 8 characters")
+        return {key: Grant(f"partner-{key_id(key)[2:8]}", PARTNER_ROLES) for key in keys}
+    if not isinstance(document, dict):
+        raise NotConfigured(f"{where}: expected an object of key → {{user, roles}}")
+    grants: dict[str, Grant] = {}
+    for key, raw in document.items():
+        if not isinstance(key, str) or len(key) < 8:
+            raise NotConfigured(f"{where}: every API key must be at least 8 characters")
+        try:
+            checked = GrantDocument.model_validate(raw)
+        except ValidationError as exc:
+            raise NotConfigured(
+                f"{where}: the grant of key {key_id(key)} is malformed (roles are {', '.join(ROLES)})",
+                errors=validation_errors(exc),
+            ) from exc
+        grants[key] = Grant(checked.user, frozenset(checked.roles))
+    return grants
 
 
 class EnvSecrets:
     def __init__(self, settings: Settings) -> None:
+        grants = grants_from_json(settings.api_keys, "HARK_API_KEYS") if settings.api_keys else {}
+        if settings.api_key:
+            grants[settings.api_key] = DEV_GRANT
         self._values = _with_dev_defaults(
             SecretValues(
                 platform=dict(settings.platform_secrets),
                 meta_verify_token=settings.meta_verify_token,
                 discord_public_key=settings.discord_public_key,
-                api_keys=(settings.api_key,) if settings.api_key else (),
+                api_keys=grants,
+                tokens=dict(settings.platform_tokens),
             ),
             settings,
         )
@@ -85,8 +135,7 @@ class SecretDocument(BaseModel):
 
     meta_verify_token: str | None = None
     discord_public_key: str | None = None
-    api_keys: list[Annotated[str, Field(min_length=8)]] = Field(default_factory=list)
-    api_key: Annotated[str, Field(min_length=8)] | None = None
+    api_key: KeyString | None = None
 
 
 def values_from_json(document: Mapping[str, Any]) -> SecretValues:
@@ -102,12 +151,18 @@ def values_from_json(document: Mapping[str, Any]) -> SecretValues:
         if not isinstance(value, str):
             raise NotConfigured(f"the secret for {name} must be a string")
         platform[name] = value
-    api_keys = checked.api_keys or ([checked.api_key] if checked.api_key else [])
+    grants = grants_from_json(document["api_keys"], "the secret's api_keys") if "api_keys" in document else {}
+    if checked.api_key:
+        grants[checked.api_key] = DEV_GRANT
+    tokens = document.get("tokens") or {}
+    if not isinstance(tokens, dict) or not all(isinstance(v, str) for v in tokens.values()):
+        raise NotConfigured("the secret's tokens must map platform ids to strings")
     return SecretValues(
         platform=platform,
         meta_verify_token=checked.meta_verify_token,
         discord_public_key=checked.discord_public_key,
-        api_keys=tuple(api_keys),
+        api_keys=grants,
+        tokens={str(k): str(v) for k, v in tokens.items() if k in PLATFORMS and v},
     )
 
 
@@ -142,5 +197,7 @@ def to_document(values: SecretValues) -> dict[str, Any]:
         document["meta_verify_token"] = values.meta_verify_token
     if values.discord_public_key:
         document["discord_public_key"] = values.discord_public_key
-    document["api_keys"] = list(values.api_keys)
+    document["api_keys"] = {key: {"user": g.user, "roles": sorted(g.roles)} for key, g in values.api_keys.items()}
+    if values.tokens:
+        document["tokens"] = dict(values.tokens)
     return document

@@ -6,14 +6,15 @@ anywhere else. Plain pydantic rather than pydantic-settings: the latter adds ~14
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shared.errors import NotConfigured
 from shared.events import PLATFORMS
-from shared.resources import QUEUES, SECRETS, TABLES, QueueSpec, TableSpec
+from shared.resources import BUCKETS, CONFIG, QUEUES, SECRETS, TABLES, TOPICS, QueueSpec, TableSpec
 
 AnalyzerMode = Literal["local", "comprehend", "tiered"]
 
@@ -26,6 +27,11 @@ def dev_platform_secret(platform: str) -> str:
     return f"hark-dev-{platform}-secret"
 
 
+def dev_platform_token(platform: str) -> str:
+    """The outbound token used on the local stage when none is configured (the local fake platforms accept it)."""
+    return f"hark-dev-{platform}-token"
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -34,17 +40,27 @@ class Settings(BaseModel):
     aws_endpoint_url: str | None = None
     table_names: dict[str, str] = Field(default_factory=dict)
     queue_urls: dict[str, str] = Field(default_factory=dict)
+    dlq_urls: dict[str, str] = Field(default_factory=dict)
     secrets_name: str | None = None
     platform_secrets: dict[str, str] = Field(default_factory=dict)
     meta_verify_token: str | None = None
     discord_public_key: str | None = None
     api_key: str | None = None
+    api_keys: Any = Field(default=None, description="HARK_API_KEYS, parsed JSON")
     analyzer: AnalyzerMode = "local"
     comprehend_classifier_arn: str | None = None
     triage_policy: str | None = None
     max_webhook_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
     max_api_bytes: int = Field(default=1024 * 1024, gt=0)
     api_bases: dict[str, str] = Field(default_factory=dict)
+    topic_arns: dict[str, str] = Field(default_factory=dict)
+    bucket_names: dict[str, str] = Field(default_factory=dict)
+    config_parameter: str | None = None
+    # Outbound API credentials per platform (HARK_TOKEN_<PLATFORM>); in AWS the secret's `tokens`.
+    platform_tokens: dict[str, str] = Field(default_factory=dict)
+    # The configuration document (shared/config.py): a file, `ssm:<name>`, or unset for the bundled default.
+    config: str | None = None
+    approvals: int = Field(default=0, ge=0, le=3, description="HARK_APPROVALS: tiers forced on every queue")
 
     @property
     def dev_defaults(self) -> bool:
@@ -57,6 +73,9 @@ class Settings(BaseModel):
         """The URL when it was configured; otherwise the adapter resolves the queue by name."""
         return self.queue_urls.get(queue.key)
 
+    def dlq_url(self, queue: QueueSpec) -> str | None:
+        return self.dlq_urls.get(queue.key)
+
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         def pick(name: str) -> str | None:
@@ -66,8 +85,12 @@ class Settings(BaseModel):
         raw: dict[str, object] = {
             "table_names": {t.key: v for t in TABLES if (v := pick(t.env_var))},
             "queue_urls": {q.key: v for q in QUEUES if (v := pick(q.env_var))},
+            "dlq_urls": {q.key: v for q in QUEUES if (v := pick(q.dlq_env_var))},
             "platform_secrets": {p: v for p in PLATFORMS if (v := pick(f"HARK_SECRET_{p.upper()}"))},
             "api_bases": {p: v for p in PLATFORMS if (v := pick(f"HARK_API_BASE_{p.upper()}"))},
+            "topic_arns": {t.key: v for t in TOPICS if (v := pick(t.env_var))},
+            "bucket_names": {b.key: v for b in BUCKETS if (v := pick(b.env_var))},
+            "platform_tokens": {p: v for p in PLATFORMS if (v := pick(f"HARK_TOKEN_{p.upper()}"))},
         }
         scalars = {
             "stage": "HARK_STAGE",
@@ -76,15 +99,24 @@ class Settings(BaseModel):
             "meta_verify_token": "HARK_META_VERIFY_TOKEN",
             "discord_public_key": "HARK_DISCORD_PUBLIC_KEY",
             "api_key": "HARK_API_KEY",
+            "api_keys": "HARK_API_KEYS",
             "analyzer": "HARK_ANALYZER",
             "comprehend_classifier_arn": "HARK_COMPREHEND_CLASSIFIER_ARN",
             "triage_policy": "HARK_TRIAGE_POLICY",
             "max_webhook_bytes": "HARK_MAX_WEBHOOK_BYTES",
             "max_api_bytes": "HARK_MAX_API_BYTES",
+            "config_parameter": CONFIG.env_var,
+            "config": "HARK_CONFIG",
+            "approvals": "HARK_APPROVALS",
         }
         for field, var in scalars.items():
             if (value := pick(var)) is not None:
                 raw[field] = value
+        if isinstance(raw.get("api_keys"), str):
+            try:
+                raw["api_keys"] = json.loads(str(raw["api_keys"]))
+            except ValueError as exc:
+                raise NotConfigured("HARK_API_KEYS is not valid JSON") from exc
         if region := pick("AWS_REGION") or pick("AWS_DEFAULT_REGION"):
             raw["region"] = region
         if "analyzer" not in raw:

@@ -1,36 +1,165 @@
-"""The HTTP edge shared by the Chalice apps: one place that maps Hark errors to RFC 9457 problem+json answers,
-an adapter from Chalice's request to a plain `HttpRequest` the domain code can take, and the middleware that
-gives every request its log context and flushes its metrics."""
+"""The HTTP edge shared by the Chalice apps. A view is bound to one `Operation` (`shared.api.operations`) with
+`Edge.operation`; the edge then does everything HTTP so the view does not: it resolves the caller's API key to a
+`Principal` and checks the operation's roles, validates the query and the body with the operation's models, calls
+the view with typed values, serialises what it returns, and maps every Hark error to its status and RFC 9457
+problem+json document through the one table in `shared.api.problems`. Anything unexpected is a logged 500 of the
+same shape, never a stack trace."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import orjson
 from chalice.app import Chalice, Request, Response
+from pydantic import BaseModel, ValidationError
 
-from shared.errors import HarkError
-from shared.http import HttpRequest, Reply
+from shared.api import Operation
+from shared.api.problems import (
+    INTERNAL,
+    METHOD_NOT_ALLOWED,
+    PROBLEM_JSON,
+    PROBLEMS,
+    ProblemType,
+    problem_document,
+    problem_type,
+)
+from shared.auth import Principal
+from shared.errors import (
+    HarkError,
+    InvalidBody,
+    InvalidQuery,
+    NotFound,
+    NotPermitted,
+    TooLarge,
+    UnsupportedContentType,
+    validation_errors,
+)
 from shared.observability import get_logger, instrument
+from shared.secrets import SecretSource
+from shared.settings import Settings
 
-PROBLEM_JSON = "application/problem+json"
-PROBLEM_TYPE = "urn:hark:problem:"
-
-F = TypeVar("F", bound=Callable[..., Any])
+Q = TypeVar("Q", bound=BaseModel | None)
+B = TypeVar("B", bound=BaseModel | None)
 
 
-def from_chalice(request: Request) -> HttpRequest:
+@dataclass(frozen=True)
+class RequestInfo:
+    """What the edge passes on of the request itself. Header names lower-cased (API Gateway v2 does, v1 does not);
+    the body as the exact bytes sent, which is what every webhook signature covers."""
+
+    headers: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    request_id: str = ""
+    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+@dataclass(frozen=True)
+class Call(Generic[Q, B]):
+    """One call of an operation, validated: who, with which query and body, on which path."""
+
+    principal: Principal | None
+    query: Q
+    body: B
+    path: Mapping[str, str]
+    request: RequestInfo
+
+    @property
+    def caller(self) -> Principal:
+        assert self.principal is not None, "only operations with roles have a caller"
+        return self.principal
+
+
+@dataclass(frozen=True)
+class Raw:
+    """A non-JSON answer: the dashboard's HTML, a handshake's challenge."""
+
+    body: str
+    content_type: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class EdgeRoot(Protocol):
+    """What the edge needs of a service's composition root."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def secrets(self) -> SecretSource: ...
+
+
+View = Callable[[Call[Any, Any]], BaseModel | Raw]
+
+
+class Edge:
+    def __init__(self, app: Chalice, service: str, root: Callable[[], EdgeRoot]) -> None:
+        self.app = app
+        self.service = service
+        self._root = root
+        self.operations: dict[tuple[str, str], Operation] = {}
+        _install(app, service)
+
+    def operation(self, op: Operation) -> Callable[[View], View]:
+        """Serve `op` with this view."""
+        if op.service != self.service:
+            raise ValueError(f"{op.id} is served by {op.service}, not {self.service}")
+
+        def bind(view: View) -> View:
+            @functools.wraps(view)
+            def handler(**path: str) -> Response:
+                assert self.app.current_request is not None
+                return self._handle(op, view, self.app.current_request, path)
+
+            self.app.route(op.path, methods=[op.method], content_types=["*/*"], name=op.id)(handler)
+            self.operations[(op.method, op.path)] = op
+            return view
+
+        return bind
+
+    def _handle(self, op: Operation, view: View, request: Request, path: Mapping[str, str]) -> Response:
+        log = get_logger(self.service)
+        try:
+            info = request_info(request)
+            root = self._root()
+            principal = _authenticate(op, info, root)
+            _check_path(op, path)
+            call: Call[Any, Any] = Call(
+                principal=principal,
+                query=_query(op, info),
+                body=_body(op, info, root.settings.max_api_bytes),
+                path=path,
+                request=info,
+            )
+            return _answer(op, view(call))
+        except HarkError as error:
+            kind = problem_type(error)
+            if kind.status >= 500:
+                log.error("request failed", extra={"problem": kind.slug, "detail": error.detail})
+            else:
+                log.info("request refused", extra={"problem": kind.slug, "detail": error.detail})
+            return error_response(error)
+        except Exception:
+            log.exception("unhandled error in view", extra={"operation": op.id})
+            return problem_response(INTERNAL, "the request could not be completed")
+
+
+def request_info(request: Request) -> RequestInfo:
     context = request.context or {}
     query: Mapping[str, Any] = request.query_params or {}
-    return HttpRequest(
-        method=request.method.upper(),
-        path=str(context.get("path") or request.path),
+    raw = request.raw_body
+    return RequestInfo(
         headers={str(k).lower(): str(v) for k, v in request.headers.items()},
         query={str(k): str(v) for k, v in query.items()},
-        body=_raw_body(request),
+        body=raw if isinstance(raw, bytes) else raw.encode(),
         request_id=str(context.get("requestId", "")),
         received_at=_arrival(context),
     )
@@ -44,85 +173,107 @@ def _arrival(context: Mapping[str, Any]) -> datetime:
     return datetime.now(UTC)
 
 
-def _raw_body(request: Request) -> bytes:
-    raw = request.raw_body
-    return raw if isinstance(raw, bytes) else raw.encode()
+def _authenticate(op: Operation, info: RequestInfo, root: EdgeRoot) -> Principal | None:
+    if op.roles is None:
+        return None
+    principal = root.secrets.get().keys().authenticate(info.headers.get("x-api-key"))
+    if op.roles and not principal.has_any(op.roles):
+        raise NotPermitted(
+            f"{principal.user} may not call {op.id}; it needs one of the roles {', '.join(sorted(op.roles))}",
+            needs=sorted(op.roles),
+        )
+    return principal
 
 
-def reply_response(reply: Reply) -> Response:
-    if reply.json is not None:
-        return json_response(reply.json, reply.status, reply.headers)
-    return Response(
-        body=reply.text,
-        status_code=reply.status,
-        headers={"Content-Type": reply.content_type, **reply.headers},
-    )
+def _check_path(op: Operation, path: Mapping[str, str]) -> None:
+    import re  # noqa: PLC0415 - only operations with patterned ids need it
+
+    for name, pattern in op.path_patterns.items():
+        value = path.get(name, "")
+        if not re.fullmatch(pattern.strip("^$"), value):
+            raise NotFound(f"there is no {name.removesuffix('_id')} {value[:128]}")
 
 
-def problem(
-    status: int,
-    slug: str,
-    title: str,
-    detail: str,
-    *,
-    headers: Mapping[str, str] | None = None,
-    **extra: Any,
+def _query(op: Operation, info: RequestInfo) -> BaseModel | None:
+    if op.query is None:
+        return None
+    try:
+        return op.query.model_validate(dict(info.query))
+    except ValidationError as exc:
+        raise InvalidQuery(
+            f"{exc.error_count()} query parameter(s) are invalid", errors=validation_errors(exc)
+        ) from exc
+
+
+def _body(op: Operation, info: RequestInfo, limit: int) -> BaseModel | None:
+    if op.body is None:
+        return None
+    if len(info.body) > limit:
+        raise TooLarge(f"the body is {len(info.body)} bytes; the limit is {limit}", limit=limit)
+    if op.optional_body and not info.body.strip():
+        return op.body.model_validate({})
+    if info.content_type != "application/json":
+        raise UnsupportedContentType(
+            f"content type {info.content_type or '(none)'} is not accepted here", accepted=["application/json"]
+        )
+    if not info.body.strip():
+        raise InvalidBody("the request body is empty")
+    try:
+        document = orjson.loads(info.body)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidBody(f"the body is not valid JSON: {exc}") from exc
+    try:
+        return op.body.model_validate(document)
+    except ValidationError as exc:
+        raise InvalidBody("the body does not match the schema", errors=validation_errors(exc)) from exc
+    except RecursionError as exc:
+        raise InvalidBody("the body is nested too deeply") from exc
+
+
+def _answer(op: Operation, result: BaseModel | Raw) -> Response:
+    if isinstance(result, Raw):
+        return Response(
+            body=result.body, status_code=op.status, headers={"Content-Type": result.content_type, **result.headers}
+        )
+    return Response(body=result.model_dump_json(), status_code=op.status, headers={"Content-Type": "application/json"})
+
+
+def problem_response(
+    kind: ProblemType, detail: str, headers: Mapping[str, str] | None = None, **extra: Any
 ) -> Response:
-    body = {"type": PROBLEM_TYPE + slug, "title": title, "status": status, "detail": detail, **extra}
+    extra_headers = dict(headers or {})
+    if kind.retry_after_s is not None:
+        extra_headers.setdefault("Retry-After", str(kind.retry_after_s))
     return Response(
-        body=orjson.dumps(body, default=_default).decode(),
-        status_code=status,
-        headers={"Content-Type": PROBLEM_JSON, **(headers or {})},
+        body=orjson.dumps(problem_document(kind, detail, **extra), default=_default).decode(),
+        status_code=kind.status,
+        headers={"Content-Type": PROBLEM_JSON, **extra_headers},
     )
 
 
 def error_response(error: HarkError) -> Response:
-    headers = {"Retry-After": "5"} if error.status == 503 else {}
-    return problem(error.status, error.slug, error.title, error.detail, headers=headers, **error.extra)
+    return problem_response(problem_type(error), error.detail, **error.extra)
 
 
-def json_response(payload: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+def json_response(payload: Any, status: int = 200) -> Response:
     return Response(
         body=orjson.dumps(payload, default=_default).decode(),
         status_code=status,
-        headers={"Content-Type": "application/json", **(headers or {})},
+        headers={"Content-Type": "application/json"},
     )
 
 
-def api_view(service: str) -> Callable[[F], F]:
-    """Turn Hark errors raised by a view into problem+json answers, and anything unexpected into a logged 500
-    with the same shape (never a stack trace, never Chalice's own error format)."""
-
-    def decorate(view: F) -> F:
-        @functools.wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return view(*args, **kwargs)
-            except HarkError as error:
-                log = get_logger(service)
-                if error.status >= 500:
-                    log.error("request failed", extra={"problem": error.slug, "detail": error.detail})
-                else:
-                    log.info("request refused", extra={"problem": error.slug, "detail": error.detail})
-                return error_response(error)
-            except Exception:
-                get_logger(service).exception("unhandled error in view")
-                return problem(500, "internal-error", "Internal error", "the request could not be completed")
-
-        return wrapped  # type: ignore[return-value]
-
-    return decorate
-
-
-_CHALICE_ERRORS = {
-    405: ("method-not-allowed", "Method not allowed"),
-    415: ("unsupported-media-type", "Unsupported content type"),
-    400: ("bad-request", "The request could not be understood"),
-    500: ("internal-error", "Internal error"),
+# Chalice answers some requests itself (an unknown method on a known path, a body it cannot decode); those answers
+# are rewritten to the same problem documents.
+_CHALICE_ERRORS: dict[int, ProblemType] = {
+    405: METHOD_NOT_ALLOWED,
+    415: PROBLEMS[UnsupportedContentType],
+    400: PROBLEMS[InvalidBody],
+    500: INTERNAL,
 }
 
 
-def install(app: Chalice, service: str) -> None:
+def _install(app: Chalice, service: str) -> None:
     """Log context and metrics for every request; Chalice's own error bodies rewritten as problem+json."""
 
     @app.middleware("http")
@@ -137,9 +288,9 @@ def install(app: Chalice, service: str) -> None:
 def _as_problem(response: Response) -> Response:
     body = response.body
     if response.status_code >= 400 and isinstance(body, dict) and set(body) == {"Code", "Message"}:
-        slug, title = _CHALICE_ERRORS.get(response.status_code, ("error", "Error"))
+        kind = _CHALICE_ERRORS.get(response.status_code, INTERNAL)
         extra_headers = {k: str(v) for k, v in response.headers.items() if k.lower() == "allow"}
-        return problem(response.status_code, slug, title, str(body["Message"]), headers=extra_headers)
+        return problem_response(kind, str(body["Message"]), headers=extra_headers)
     return response
 
 

@@ -11,6 +11,9 @@ from typing import Any
 
 import pytest
 
+# Plain asserts in the shared connector checks explain their failures like the tests' own.
+pytest.register_assert_rewrite("tests.connectors")
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures" / "webhooks"
@@ -77,6 +80,7 @@ def aws(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
     from services.classify import bootstrap as classify_bootstrap
     from services.ingest import bootstrap as ingest_bootstrap
     from services.respond import bootstrap as respond_bootstrap
+    from services.respond import incident_bootstrap
     from shared.aws import reset_clients
     from shared.secrets import EnvSecrets, to_document
     from shared.settings import Settings
@@ -98,14 +102,14 @@ def aws(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
         monkeypatch.delenv(key, raising=False)
     reset_clients()
     aws = Aws(moto_url, base, {}, {})
-    clients = {name: aws.client(name) for name in ("dynamodb", "sqs", "secretsmanager")}
+    clients = {name: aws.client(name) for name in ("dynamodb", "sqs", "secretsmanager", "sns", "s3", "ssm")}
     settings = Settings.from_env(base)
     provisioned = provision(clients, "local", to_document(EnvSecrets(settings).get()))
     for key, value in provisioned.env.items():
         monkeypatch.setenv(key, value)
     aws.env = {**base, **provisioned.env}
     aws.queue_urls, aws.queue_arns = provisioned.queue_urls, provisioned.queue_arns
-    roots = (ingest_bootstrap.root, classify_bootstrap.root, respond_bootstrap.root)
+    roots = (ingest_bootstrap.root, classify_bootstrap.root, respond_bootstrap.root, incident_bootstrap.root)
     for root in roots:
         root.override(None)
     yield aws

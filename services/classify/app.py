@@ -24,5 +24,5 @@ app = Chalice(app_name="hark-classify", env={}, configure_logs=False)
     batch_size=_source.batch_size,
     maximum_batching_window_in_seconds=_source.max_batching_window_s,
 )
-def on_mention_received(event: SQSEvent) -> dict[str, Any]:
+def on_classify_queue(event: SQSEvent) -> dict[str, Any]:
     return bootstrap.root.get().handler(event.to_dict(), event.context)

@@ -11,12 +11,12 @@ from services.classify.analyzers.local import LocalAnalyzer
 from services.classify.pipeline import Classifier
 from services.classify.policy import TriagePolicy
 from services.classify.service import ClassifyService
+from services.classify.store import MentionStore
 from shared.bootstrap import LazyRoot
-from shared.consumer import sqs_handler
-from shared.queues import EnvelopePublisher
-from shared.resources import RESPOND_QUEUE
+from shared.consumer import Consumer
+from shared.queues import EnvelopePublisher, QueueDeadLetters
+from shared.resources import CLASSIFY_QUEUE, RESPOND_QUEUE
 from shared.settings import Settings
-from shared.store.mentions import MentionStore
 
 
 def make_classifier(settings: Settings) -> Classifier:
@@ -40,13 +40,14 @@ class ClassifyRoot:
 
 def build(env: Mapping[str, str]) -> ClassifyRoot:
     settings = Settings.from_env(env)
-    service = ClassifyService(
-        classifier=make_classifier(settings),
-        store=MentionStore(settings),
-        publisher=EnvelopePublisher(settings, RESPOND_QUEUE),
+    service = ClassifyService(classifier=make_classifier(settings), store=MentionStore(settings))
+    consumer = Consumer(
+        service,
+        outbox=EnvelopePublisher(settings, RESPOND_QUEUE),
+        dead_letters=QueueDeadLetters(settings, CLASSIFY_QUEUE),
+        max_receive_count=CLASSIFY_QUEUE.max_receive_count,
     )
-    handler = sqs_handler(service)
-    return ClassifyRoot(settings, service, handler)
+    return ClassifyRoot(settings, service, consumer.handler())
 
 
 root = LazyRoot(build)

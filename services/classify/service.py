@@ -1,4 +1,14 @@
-"""The classify domain: classify a batch, store each mention once, forward those that need a human."""
+"""The classify core: classify each new mention (or new edit) once, store it, and tell respond.
+
+Events in (classify queue): `mention.received` (new messages and edits), `mention.deleted`, `author.erased`.
+Events out (respond queue): `mention.classified` for every mention stored for the first time, whether or not it
+needs a human; `mention.updated` after an edit was classified again; `mention.deleted` and `author.erased` passed
+on once this service has applied them to its own table.
+
+A redelivery is classified from what is stored (Comprehend is not paid twice) and published again: the first
+publication may be what failed, and respond drops what it already has. What a record produces is sent by the
+consumer for the whole batch at once (`shared.consumer`), ten messages a request.
+"""
 
 from __future__ import annotations
 
@@ -7,31 +17,42 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from services.classify.pipeline import Classifier
-from shared.errors import Unavailable
+from services.classify.store import Stored
 from shared.events import (
+    AuthorErased,
     Classification,
     ClassifiedMention,
     Envelope,
     Mention,
     MentionClassified,
+    MentionDeleted,
+    MentionDeletion,
     MentionReceived,
-    StoredMention,
+    MentionUpdated,
     parse_envelope,
     utcnow,
 )
 from shared.observability import count, get_logger
 
 SERVICE = "classify"
+ACCEPTS: tuple[type[Envelope[Any]], ...] = (MentionReceived, MentionDeleted, AuthorErased)
 
 
-class MentionWriter(Protocol):
-    def save_classified(self, mention: Mention, classification: Classification) -> bool: ...
-    def get(self, mention_id: str) -> StoredMention | None: ...
-    def get_many(self, mention_ids: Sequence[str]) -> dict[str, StoredMention]: ...
+class Mentions(Protocol):
+    def get_many(self, mention_ids: Sequence[str]) -> dict[str, Stored]: ...
+    def get(self, mention_id: str) -> Stored | None: ...
+    def save(self, mention: Mention, classification: Classification) -> bool: ...
+    def mark_deleted(self, deletion: MentionDeletion) -> bool: ...
+    def erase_author(self, platform: str, author_id: str) -> int: ...
 
 
-class Publisher(Protocol):
-    def publish(self, envelopes: Sequence[Envelope[Any]]) -> list[str]: ...
+def is_newer(mention: Mention, stored: Stored | None) -> bool:
+    """Whether `mention` is news to the store: never seen, or an edit later than the stored one (and not deleted)."""
+    if stored is None:
+        return True
+    if stored.deleted_at is not None or mention.edited_at is None:
+        return False
+    return stored.mention.edited_at is None or mention.edited_at > stored.mention.edited_at
 
 
 class ClassifyService:
@@ -40,58 +61,67 @@ class ClassifyService:
     def __init__(
         self,
         classifier: Classifier,
-        store: MentionWriter,
-        publisher: Publisher,
+        store: Mentions,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.classifier = classifier
         self._store = store
-        self._publisher = publisher
         self._clock = clock
 
     # BatchWork: parse / prepare / process
-    def parse(self, body: str) -> MentionReceived:
-        return parse_envelope(body, MentionReceived)
+    def parse(self, body: str) -> Envelope[Any]:
+        return parse_envelope(body, ACCEPTS)
 
-    def prepare(self, items: Sequence[MentionReceived]) -> Sequence[Classification | Exception]:
-        """Classify the batch, except mentions already stored (redeliveries): they keep what they were given, and
-        Comprehend is not paid twice for them."""
-        stored = self._store.get_many([e.data.id for e in items])
-        fresh = [e.data for e in items if not _classified(stored.get(e.data.id))]
-        results = iter(self.classifier.classify(fresh, self._clock()) if fresh else [])
-        out: list[Classification | Exception] = []
+    def prepare(self, items: Sequence[Envelope[Any]]) -> Sequence[Classification | Exception | None]:
+        """Classify, in one pass over the batch, the mentions that are news; the rest keep what is stored."""
+        arrivals = [e.data.mention for e in items if isinstance(e, MentionReceived)]
+        stored = self._store.get_many([m.id for m in arrivals]) if arrivals else {}
+        fresh = [m for m in arrivals if is_newer(m, stored.get(m.id))]
+        results = dict(
+            zip((m.id for m in fresh), self.classifier.classify(fresh, self._clock()) if fresh else [], strict=True)
+        )
+        out: list[Classification | Exception | None] = []
         for envelope in items:
-            known = stored.get(envelope.data.id)
-            if known is not None and known.classification is not None:
-                out.append(known.classification)
-            else:
-                out.append(next(results))
+            if not isinstance(envelope, MentionReceived):
+                out.append(None)
+                continue
+            mention = envelope.data.mention
+            known = stored.get(mention.id)
+            out.append(results.get(mention.id, known.classification if known else None))
         return out
 
-    def process(self, envelope: MentionReceived, classification: Classification) -> None:
-        self.store_and_route(envelope, classification)
+    def process(self, envelope: Envelope[Any], prepared: Classification | None) -> list[Envelope[Any]]:
+        """Apply one event to the store; the events to send on (the consumer sends them for the whole batch)."""
+        if isinstance(envelope, MentionReceived):
+            assert prepared is not None
+            return self.store(envelope, prepared)
+        if isinstance(envelope, MentionDeleted):
+            if self._store.mark_deleted(envelope.data):
+                count(SERVICE, "MentionsDeleted")
+            return [MentionDeleted.wrap(envelope.data, **_relay(envelope))]
+        if isinstance(envelope, AuthorErased):
+            erased = self._store.erase_author(envelope.data.platform, envelope.data.author_id)
+            count(SERVICE, "MentionsErased", erased)
+            return [AuthorErased.wrap(envelope.data, **_relay(envelope))]
+        return []
 
-    def store_and_route(self, envelope: MentionReceived, classification: Classification) -> Classification:
-        mention = envelope.data
-        if not self._store.save_classified(mention, classification):
-            # A redelivery: what was stored the first time is what respond must see (and what was billed).
-            stored = self._store.get(mention.id)
-            if stored is not None and stored.classification is not None:
-                classification = stored.classification
-            count(SERVICE, "RedeliveriesSeen")
-        else:
-            count(SERVICE, "MentionsClassified")
+    def store(self, envelope: MentionReceived, classification: Classification) -> list[Envelope[Any]]:
+        mention = envelope.data.mention
+        event: type[MentionClassified | MentionUpdated]
+        if self._store.save(mention, classification):
+            event = MentionUpdated if mention.edited_at else MentionClassified
+            count(SERVICE, "MentionsReclassified" if mention.edited_at else "MentionsClassified")
             if classification.comprehend_units:
                 count(SERVICE, "ComprehendUnits", classification.comprehend_units)
+        else:
+            # A redelivery, a late copy of an older edit, or a deleted message: respond sees what is stored.
+            stored = self._store.get(mention.id)
+            count(SERVICE, "RedeliveriesSeen")
+            if stored is None or stored.deleted_at is not None:
+                return []
+            mention, classification = stored.mention, stored.classification
+            event = MentionUpdated if mention.edited_at else MentionClassified
         if classification.needs_response:
-            forward = MentionClassified.wrap(
-                ClassifiedMention(mention=mention, classification=classification),
-                correlation_id=envelope.correlation_id,
-                producer=SERVICE,
-                occurred_at=mention.created_at,
-            )
-            if self._publisher.publish([forward]):
-                raise Unavailable("could not forward to the respond queue")
             count(SERVICE, "MentionsNeedingResponse")
         get_logger(SERVICE).info(
             "mention classified",
@@ -106,8 +136,15 @@ class ClassifyService:
                 "comprehend_units": classification.comprehend_units,
             },
         )
-        return classification
+        return [
+            event.wrap(
+                ClassifiedMention(mention=mention, classification=classification),
+                correlation_id=envelope.correlation_id,
+                producer=SERVICE,
+                occurred_at=mention.edited_at or mention.created_at,
+            )
+        ]
 
 
-def _classified(stored: StoredMention | None) -> bool:
-    return stored is not None and stored.classification is not None
+def _relay(envelope: Envelope[Any]) -> dict[str, Any]:
+    return {"correlation_id": envelope.correlation_id, "producer": SERVICE, "occurred_at": envelope.occurred_at}

@@ -1,9 +1,15 @@
-"""The ingest domain: from an HTTP request to mentions on the classify queue, with every refusal explicit.
+"""The ingest core: from what a platform or partner sent to mentions on the classify queue, every refusal explicit.
 
-Order of checks for a webhook: size (413), signature on the raw bytes (401), content type (415), body (400).
-Nothing is written before all of them pass. Then each mention's delivery id is claimed, the new ones are
-enqueued, and only what was enqueued stays claimed: a partial failure answers 503 so the platform retries, and
-the retry finds the enqueued ones as duplicates and the rest as new.
+It takes typed inputs (a `Delivery`, a `Handshake`, a partner's submissions with its `Principal`) and returns
+domain results or raises domain errors; the Chalice edge, a poller, `hark replay` and the tests all call it the same
+way. Order of checks for a delivery: size, signature on the raw bytes, content type, body. Nothing is kept before all
+of them pass, and every mention is fitted to the contract's bounds, so whatever is acknowledged can be stored.
+
+Redeliveries are not looked up here. A mention's id is a hash of where it came from and the platform's id for it,
+so every copy of a message carries the same id, and its owner's conditional write (classify's mentions table,
+respond's inbox and tasks) keeps the first and drops the rest. That costs a duplicate one queue message, and saves
+every delivery two DynamoDB round trips per message, which is what lets a 400-message Meta batch be acknowledged
+within Slack's and Discord's three seconds.
 """
 
 from __future__ import annotations
@@ -11,43 +17,79 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
-from services.ingest.partner import parse_submission, to_candidate
-from services.ingest.platforms.base import WEEK, Candidate, Connector
+from pydantic import ValidationError
+
+from services.ingest.platforms.base import Answer, Connector, Delivery, Handshake, Notice, Person, build_mention
+from shared.api.models import PartnerMention
+from shared.auth import Principal, Role
 from shared.errors import (
-    BadRequest,
     HarkError,
+    InvalidBody,
     InvalidSignature,
-    MethodNotAllowed,
+    NoHandshake,
     NotFound,
-    PayloadTooLarge,
+    NotPermitted,
+    TooLarge,
     Unavailable,
-    UnsupportedMediaType,
+    UnsupportedContentType,
 )
-from shared.events import Envelope, MentionReceived
-from shared.http import HttpRequest, Reply, parse_json, require_api_key
-from shared.observability import count, dimension, get_logger
+from shared.events import Arrival, Envelope, Mention, MentionDeleted, MentionDeletion, MentionReceived
+from shared.observability import count, get_logger
 from shared.secrets import SecretSource
 from shared.settings import Settings
 
 SERVICE = "ingest"
-
-
-class Dedupe(Protocol):
-    def claim(self, key: str, mention_id: str) -> bool: ...
-    def confirm(self, key: str, ttl_s: int) -> None: ...
-    def release(self, key: str) -> None: ...
+# Roles that may submit a mention in the brand's own name (a reply the brand posted elsewhere).
+BRAND_AUTHORS: frozenset[Role] = frozenset({"agent", "admin"})
 
 
 class Publisher(Protocol):
-    def publish(self, envelopes: Sequence[Envelope[Any]]) -> list[str]: ...
+    def publish(self, envelopes: Sequence[Envelope[Any]]) -> list[str]:
+        """Send every envelope; the ids of those that could not be sent."""
+
+
+class Notices(Protocol):
+    def notify(self, notices: Sequence[Notice]) -> None:
+        """Hand on what a platform said that is not a message (a new video, a lease, a revoked subscription)."""
+
+
+class LoggedNotices:
+    """Until a part of Hark subscribes to them, notices are logged (one structured line each) and counted."""
+
+    def notify(self, notices: Sequence[Notice]) -> None:
+        for notice in notices:
+            get_logger(SERVICE).info(
+                "platform notice",
+                extra={
+                    "platform": notice.platform,
+                    "notice": notice.kind,
+                    "ref": notice.ref,
+                    "account_id": notice.account_id,
+                    "at": notice.at.isoformat(),
+                    **{f"detail_{k}": v for k, v in notice.detail.items()},
+                },
+            )
+        if notices:
+            count(SERVICE, "PlatformNotices", len(notices))
 
 
 @dataclass(frozen=True)
-class Admission:
-    accepted: tuple[Candidate, ...]
-    duplicates: tuple[Candidate, ...]
+class Receipt:
+    """A delivery kept: its mentions are on their way to classification, its deletions to every owner of a copy;
+    `ignored` events carried no message."""
+
+    mentions: tuple[Mention, ...]
+    ignored: int = 0
+    deletions: tuple[MentionDeletion, ...] = ()
+
+
+@dataclass(frozen=True)
+class Submitted:
+    mention: Mention
+    repeat: bool  # the same mention appears earlier in the same submission
 
 
 class IngestService:
@@ -55,163 +97,176 @@ class IngestService:
         self,
         settings: Settings,
         secrets: SecretSource,
-        dedupe: Dedupe,
         publisher: Publisher,
         connectors: Mapping[str, Connector],
+        notices: Notices | None = None,
     ) -> None:
         self._settings = settings
         self._secrets = secrets
-        self._dedupe = dedupe
         self._publisher = publisher
         self._connectors = connectors
+        self._notices = notices or LoggedNotices()
 
-    def webhook(self, platform: str, request: HttpRequest) -> Reply:
+    def connector(self, platform: str) -> Connector:
         connector = self._connectors.get(platform)
         if connector is None:
-            raise NotFound(f"there is no webhook for platform {platform!r}")
-        dimension(SERVICE, "platform", platform)
-        secrets = self._secrets.get()
-        if request.method == "GET":
-            reply = connector.handshake(request, secrets)
-            if reply is None:
-                raise MethodNotAllowed(f"{platform} webhooks are delivered with POST")
-            count(SERVICE, "HandshakesAnswered")
-            return reply
-        if request.method != "POST":
-            raise MethodNotAllowed(f"{platform} webhooks are delivered with POST")
-        _check_size(request, self._settings.max_webhook_bytes)
+            raise NotFound(f"there is no webhook for platform {platform[:40]!r}", platforms=sorted(self._connectors))
+        return connector
+
+    def handshake(self, handshake: Handshake) -> Answer:
+        answer = self.connector(handshake.platform).handshake(handshake, self._secrets.get())
+        if answer is None:
+            raise NoHandshake(f"{handshake.platform} has no subscription handshake; its webhooks are delivered")
+        count(SERVICE, "HandshakesAnswered")
+        self._notices.notify(answer.notices)
+        return answer
+
+    def receive(self, delivery: Delivery) -> Receipt | Answer:
+        """Verify, parse and keep one delivery; or the answer its protocol expects (a ping, a challenge)."""
+        connector = self.connector(delivery.platform)
+        limit = self._settings.max_webhook_bytes
+        if len(delivery.body) > limit:
+            raise TooLarge(f"the body is {len(delivery.body)} bytes; the limit is {limit}", limit=limit)
         try:
-            connector.verify(request, secrets)
+            connector.verify(delivery, self._secrets.get())
         except InvalidSignature:
             count(SERVICE, "SignaturesRejected")
             raise
-        _check_content_type(request, connector.content_types)
+        if delivery.content_type not in connector.content_types:
+            raise UnsupportedContentType(
+                f"content type {delivery.content_type[:64] or '(none)'} is not accepted here",
+                accepted=sorted(connector.content_types),
+            )
         try:
-            parsed = connector.parse(request)
+            parsed = connector.parse(delivery)
         except HarkError:
             raise
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            # A shape the parser did not foresee is still the sender's malformed body, not our 500.
-            get_logger(SERVICE).warning("unparsed delivery", extra={"platform": platform, "error": repr(exc)[:300]})
-            raise BadRequest(f"the body is not a {platform} delivery Hark can read") from exc
-        if parsed.reply is not None:
-            return parsed.reply
-        correlation_id = _correlation(connector.correlation_id(request) or request.request_id)
-        admission = self.admit(parsed.candidates, correlation_id, connector.dedupe_ttl_s)
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+            # A shape the parser did not foresee is still the sender's malformed body, not a failure of ours.
+            get_logger(SERVICE).warning(
+                "unparsed delivery", extra={"platform": delivery.platform, "error": type(exc).__name__}
+            )
+            raise InvalidBody(f"the body is not a {delivery.platform} delivery Hark can read") from exc
+        delivery_id = _token(connector.delivery_id(delivery)) or _token(delivery.request_id) or str(uuid.uuid4())
+        mentions = _unique(parsed.mentions)
+        deletions = list({d.id: d for d in parsed.deletions}.values())
+        self.admit(mentions, correlation_id=delivery_id, delivery_id=delivery_id, deletions=deletions)
+        self._notices.notify(parsed.notices)
         if parsed.ignored:
             count(SERVICE, "EventsIgnored", parsed.ignored)
         get_logger(SERVICE).info(
             "webhook delivery",
             extra={
-                "platform": platform,
-                "correlation_id": correlation_id,
-                "accepted": len(admission.accepted),
-                "duplicates": len(admission.duplicates),
+                "platform": delivery.platform,
+                "delivery_id": delivery_id,
+                "accepted": len(mentions),
+                "deleted": len(deletions),
                 "ignored": parsed.ignored,
             },
         )
-        return Reply(
-            json={
-                "accepted": len(admission.accepted),
-                "duplicates": len(admission.duplicates),
-                "ignored": parsed.ignored,
-                "mention_ids": [c.mention.id for c in admission.accepted + admission.duplicates],
-            }
-        )
+        if parsed.answer is not None:
+            return parsed.answer
+        return Receipt(tuple(mentions), parsed.ignored, tuple(deletions))
 
-    def submit(self, request: HttpRequest) -> Reply:
-        require_api_key(request, self._secrets.get().api_key_valid)
-        _check_size(request, self._settings.max_api_bytes)
-        _check_content_type(request, frozenset({"application/json"}))
-        submitted = parse_submission(parse_json(request.body))
-        candidates = [to_candidate(item, request) for item in submitted]
-        correlation_id = _correlation(request.headers.get("x-request-id") or request.request_id)
-        admission = self.admit(candidates, correlation_id, WEEK)
-        accepted = {c.dedupe_key for c in admission.accepted}
-        answered: set[str] = set()
-        items = []
-        for candidate in candidates:  # in submission order; a repeat within the batch is a duplicate
-            fresh = candidate.dedupe_key in accepted and candidate.dedupe_key not in answered
-            answered.add(candidate.dedupe_key)
-            items.append(
-                {
-                    "id": candidate.mention.id,
-                    "native_id": candidate.mention.native_id,
-                    "status": "accepted" if fresh else "duplicate",
-                }
+    def submit(
+        self,
+        principal: Principal,
+        submissions: Sequence[PartnerMention],
+        *,
+        received_at: datetime,
+        request_id: str = "",
+    ) -> list[Submitted]:
+        """A partner tool's mentions, in its own namespace: it cannot claim a platform's ids or threads, and writes
+        as the brand only with a role that may."""
+        if any(s.from_brand for s in submissions) and not principal.has_any(BRAND_AUTHORS):
+            raise NotPermitted(
+                f"{principal.user} may not submit mentions as the brand (from_brand); that needs the agent or "
+                "admin role",
+                needs=sorted(BRAND_AUTHORS),
             )
-        return Reply(status=202, json={"mentions": items})
-
-    def admit(self, candidates: Sequence[Candidate], correlation_id: str, ttl_s: int) -> Admission:
-        unique: dict[str, Candidate] = {}
-        repeats: list[Candidate] = []
-        for candidate in candidates:
-            if candidate.dedupe_key in unique:
-                repeats.append(candidate)  # the same message twice in one delivery
-            else:
-                unique[candidate.dedupe_key] = candidate
-        claimed: list[Candidate] = []
-        duplicates: list[Candidate] = list(repeats)
+        source = f"partner:{principal.user}"
         try:
-            for candidate in unique.values():
-                if self._dedupe.claim(candidate.dedupe_key, candidate.mention.id):
-                    claimed.append(candidate)
-                else:
-                    duplicates.append(candidate)
-            envelopes = {
-                c.dedupe_key: MentionReceived.wrap(
-                    c.mention,
-                    correlation_id=correlation_id,
-                    producer=SERVICE,
-                    occurred_at=c.mention.created_at,
-                )
-                for c in claimed
-            }
-            failed_ids = set(self._publisher.publish(list(envelopes.values()))) if envelopes else set()
-        except HarkError:
-            self._release(claimed)
-            raise
-        failed = [c for c in claimed if envelopes[c.dedupe_key].id in failed_ids]
-        queued = [c for c in claimed if envelopes[c.dedupe_key].id not in failed_ids]
-        self._release(failed)
-        for candidate in queued:
-            try:
-                self._dedupe.confirm(candidate.dedupe_key, ttl_s)
-            except HarkError:
-                # The mention is queued; an unconfirmed claim only lapses after its lease, and downstream is
-                # idempotent, so a later redelivery costs a classification, never a second task.
-                get_logger(SERVICE).warning("could not confirm delivery", extra={"key": candidate.dedupe_key})
-        count(SERVICE, "MentionsAccepted", len(queued))
-        if duplicates:
-            count(SERVICE, "DuplicatesDropped", len(duplicates))
+            mentions = [_partner_mention(s, source, received_at) for s in submissions]
+        except ValidationError as exc:  # a value the API model allows but the contract does not
+            raise InvalidBody("a mention does not fit the contract") from exc
+        unique = _unique(mentions)
+        correlation_id = _token(request_id) or str(uuid.uuid4())
+        self.admit(unique, correlation_id=correlation_id, delivery_id=None)
+        seen: set[str] = set()
+        answered = []
+        for mention in mentions:
+            answered.append(Submitted(mention, repeat=mention.id in seen))
+            seen.add(mention.id)
+        return answered
+
+    def admit(
+        self,
+        mentions: Sequence[Mention],
+        *,
+        correlation_id: str,
+        delivery_id: str | None,
+        deletions: Sequence[MentionDeletion] = (),
+    ) -> None:
+        """Queue every mention and deletion, or raise `Unavailable` so the sender retries the whole delivery (what
+        was queued comes back as a duplicate, which its owner drops)."""
+        if not mentions and not deletions:
+            return
+        envelopes: list[Envelope[Any]] = [
+            MentionReceived.wrap(
+                Arrival(mention=m, delivery_id=delivery_id),
+                correlation_id=correlation_id,
+                producer=SERVICE,
+                occurred_at=m.created_at,
+            )
+            for m in mentions
+        ]
+        envelopes += [
+            MentionDeleted.wrap(d, correlation_id=correlation_id, producer=SERVICE, occurred_at=d.deleted_at)
+            for d in deletions
+        ]
+        failed = self._publisher.publish(envelopes)
+        failed_ids = set(failed)
+        if mentions:
+            count(SERVICE, "MentionsAccepted", sum(1 for e in envelopes[: len(mentions)] if e.id not in failed_ids))
+        if deletions:
+            count(SERVICE, "DeletionsAccepted", sum(1 for e in envelopes[len(mentions) :] if e.id not in failed_ids))
         if failed:
             count(SERVICE, "EnqueueFailures", len(failed))
-            raise Unavailable(f"{len(failed)} of {len(claimed)} mentions could not be queued; retry the delivery")
-        return Admission(tuple(queued), tuple(duplicates))
-
-    def _release(self, candidates: Sequence[Candidate]) -> None:
-        for candidate in candidates:
-            try:
-                self._dedupe.release(candidate.dedupe_key)
-            except HarkError:
-                get_logger(SERVICE).warning("could not release claim", extra={"key": candidate.dedupe_key})
+            raise Unavailable(f"{len(failed)} of {len(envelopes)} events could not be queued; retry the delivery")
 
 
-def _correlation(candidate: str | None) -> str:
+def _unique(mentions: Sequence[Mention]) -> list[Mention]:
+    """One of each: the same message twice in one delivery is queued once."""
+    first: dict[str, Mention] = {}
+    for mention in mentions:
+        first.setdefault(mention.id, mention)
+    return list(first.values())
+
+
+def _partner_mention(submitted: PartnerMention, source: str, received_at: datetime) -> Mention:
+    return build_mention(
+        platform=submitted.platform,
+        channel=submitted.channel or f"{submitted.platform}.api",
+        kind=submitted.kind,
+        native_id=submitted.native_id,
+        thread_id=submitted.thread_id or submitted.native_id,
+        parent_id=submitted.parent_id,
+        account_id=submitted.account_id,
+        author=Person(**submitted.author.model_dump()),
+        from_brand=submitted.from_brand,
+        addressed=submitted.addressed,
+        text=submitted.text,
+        url=str(submitted.url) if submitted.url else None,
+        lang=submitted.lang,
+        rating=submitted.rating,
+        created_at=submitted.created_at or received_at,
+        received_at=received_at,
+        source=source,
+    )
+
+
+def _token(candidate: str | None) -> str | None:
     """A caller-supplied id, kept only if it is a short printable token."""
     if candidate and len(candidate) <= 128 and candidate.isprintable():
         return candidate
-    return str(uuid.uuid4())
-
-
-def _check_size(request: HttpRequest, limit: int) -> None:
-    if len(request.body) > limit:
-        raise PayloadTooLarge(f"the body is {len(request.body)} bytes; the limit is {limit}", limit=limit)
-
-
-def _check_content_type(request: HttpRequest, allowed: frozenset[str]) -> None:
-    if request.content_type not in allowed:
-        raise UnsupportedMediaType(
-            f"content type {request.content_type or '(none)'} is not accepted here",
-            accepted=sorted(allowed),
-        )
+    return None

@@ -1,5 +1,6 @@
-"""Lambda entry points of respond (Chalice): the partner API's reads, the dashboard, the OpenAPI document, and
-the consumer of the respond queue. Nothing here reads the environment or builds a client."""
+"""Lambda entry points of respond (Chalice): the partner API, the dashboard, the OpenAPI document, and the consumer
+of the respond queue. Each view adapts what the edge validated, makes one call to the respond core, and maps the
+result. Nothing here reads the environment or builds a client."""
 
 from __future__ import annotations
 
@@ -7,12 +8,46 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from chalice.app import Chalice, Response, SQSEvent
+import orjson
+from chalice.app import Chalice, CloudWatchEvent, SNSEvent, SQSEvent
+from pydantic import ValidationError
 
-from services.respond import bootstrap
-from shared.partner_api import openapi
-from shared.resources import RESPOND
-from shared.web import api_view, from_chalice, install, json_response, reply_response
+from services.respond import bootstrap, incident_bootstrap
+from services.respond.service import RespondService
+from shared.api import operations as ops
+from shared.api.models import (
+    AlarmReceipt,
+    ApproveBody,
+    AssignBody,
+    AuditPage,
+    ClaimQuery,
+    ConfigView,
+    DraftBody,
+    Incident,
+    IncidentAction,
+    IncidentPage,
+    IncidentQuery,
+    MentionPage,
+    MentionQuery,
+    Note,
+    NoteBody,
+    NotePage,
+    NotificationPage,
+    Paging,
+    RejectBody,
+    SendBody,
+    SnoozeBody,
+    SnsNotification,
+    Suggestions,
+    SweepResult,
+    TaskPage,
+    TaskQuery,
+)
+from shared.errors import InvalidInput
+from shared.events import StoredMention, Task
+from shared.observability import get_logger, instrument
+from shared.resources import RESPOND, RESPOND_ALARMS, RESPOND_SLA, RESPOND_WATCH
+from shared.web import Call, Edge, Raw
 
 SERVICE = "respond"
 STATIC = Path(__file__).parent / "static"
@@ -23,56 +58,160 @@ _source = RESPOND.sqs_source
 # env={}: Chalice would otherwise stamp os.environ at import. configure_logs=False: Powertools owns the logger
 # of the same name and formats every line as JSON.
 app = Chalice(app_name="hark-respond", env={}, configure_logs=False)
-install(app, SERVICE)
+edge = Edge(app, SERVICE, bootstrap.root.get)
 
 
-def _request() -> Any:
-    assert app.current_request is not None
-    return from_chalice(app.current_request)
+def _service() -> RespondService:
+    return bootstrap.root.get().service
 
 
-@app.route("/v1/mentions", methods=["GET"])
-@api_view(SERVICE)
-def list_mentions() -> Response:
-    return reply_response(bootstrap.root.get().service.list_mentions(_request()))
+@edge.operation(ops.LIST_MENTIONS)
+def list_mentions(call: Call[MentionQuery, None]) -> MentionPage:
+    page = _service().list_mentions(call.caller, call.query)
+    return MentionPage(items=page.items, next_cursor=page.next_cursor)
 
 
-@app.route("/v1/mentions/{mention_id}", methods=["GET"])
-@api_view(SERVICE)
-def get_mention(mention_id: str) -> Response:
-    return reply_response(bootstrap.root.get().service.get_mention(_request(), mention_id))
+@edge.operation(ops.GET_MENTION)
+def get_mention(call: Call[None, None]) -> StoredMention:
+    mention: StoredMention = _service().get_mention(call.caller, call.path["mention_id"])
+    return mention
 
 
-@app.route("/v1/tasks", methods=["GET"])
-@api_view(SERVICE)
-def list_tasks() -> Response:
-    return reply_response(bootstrap.root.get().service.list_tasks(_request()))
+@edge.operation(ops.LIST_TASKS)
+def list_tasks(call: Call[TaskQuery, None]) -> TaskPage:
+    page = _service().list_tasks(call.caller, call.query)
+    return TaskPage(items=page.items, next_cursor=page.next_cursor)
 
 
-@app.route("/v1/tasks/{task_id}", methods=["GET"])
-@api_view(SERVICE)
-def get_task(task_id: str) -> Response:
-    return reply_response(bootstrap.root.get().service.get_task(_request(), task_id))
+@edge.operation(ops.GET_TASK)
+def get_task(call: Call[None, None]) -> Task:
+    task: Task = _service().get_task(call.caller, call.path["task_id"])
+    return task
+
+
+def _task(call: Call[Any, Any]) -> str:
+    return call.path["task_id"]
+
+
+@edge.operation(ops.CLAIM_TASK)
+def claim_task(call: Call[ClaimQuery, None]) -> Task:
+    return _service().claim(call.caller, _task(call), takeover=call.query.takeover)
+
+
+@edge.operation(ops.RELEASE_TASK)
+def release_task(call: Call[None, None]) -> Task:
+    return _service().release(call.caller, _task(call))
+
+
+@edge.operation(ops.ASSIGN_TASK)
+def assign_task(call: Call[None, AssignBody]) -> Task:
+    return _service().assign_to(call.caller, _task(call), call.body.user)
+
+
+@edge.operation(ops.ADD_NOTE)
+def add_note(call: Call[None, NoteBody]) -> Note:
+    return _service().add_note(call.caller, _task(call), call.body.text)
+
+
+@edge.operation(ops.LIST_NOTES)
+def list_notes(call: Call[Paging, None]) -> NotePage:
+    page = _service().notes(call.caller, _task(call), call.query.cursor, call.query.limit)
+    return NotePage(items=page.items, next_cursor=page.next_cursor)
+
+
+@edge.operation(ops.PUT_DRAFT)
+def put_draft(call: Call[None, DraftBody]) -> Task:
+    return _service().put_draft(call.caller, _task(call), call.body)
+
+
+@edge.operation(ops.SUGGEST_REPLIES)
+def suggest_replies(call: Call[None, None]) -> Suggestions:
+    return Suggestions(items=_service().suggestions(call.caller, _task(call)))
+
+
+@edge.operation(ops.SUBMIT_DRAFT)
+def submit_draft(call: Call[None, None]) -> Task:
+    return _service().submit(call.caller, _task(call))
+
+
+@edge.operation(ops.APPROVE_DRAFT)
+def approve_draft(call: Call[None, ApproveBody]) -> Task:
+    return _service().approve(call.caller, _task(call), call.body.draft_revision)
+
+
+@edge.operation(ops.REJECT_DRAFT)
+def reject_draft(call: Call[None, RejectBody]) -> Task:
+    return _service().reject(call.caller, _task(call), call.body.reason, call.body.comment)
+
+
+@edge.operation(ops.SEND_REPLY)
+def send_reply(call: Call[None, SendBody]) -> Task:
+    return _service().send(call.caller, _task(call), call.body.tag)
+
+
+@edge.operation(ops.RETRY_SEND)
+def retry_send(call: Call[None, SendBody]) -> Task:
+    return _service().send(call.caller, _task(call), call.body.tag, retry=True)
+
+
+@edge.operation(ops.CLOSE_TASK)
+def close_task(call: Call[None, None]) -> Task:
+    return _service().close(call.caller, _task(call))
+
+
+@edge.operation(ops.REOPEN_TASK)
+def reopen_task(call: Call[None, None]) -> Task:
+    return _service().reopen(call.caller, _task(call))
+
+
+@edge.operation(ops.SNOOZE_TASK)
+def snooze_task(call: Call[None, SnoozeBody]) -> Task:
+    return _service().snooze(call.caller, _task(call), call.body.until)
+
+
+@edge.operation(ops.TASK_AUDIT)
+def task_audit(call: Call[Paging, None]) -> AuditPage:
+    return _service().audit_trail(call.caller, _task(call), call.query.cursor, call.query.limit)
+
+
+@edge.operation(ops.TASK_THREAD)
+def task_thread(call: Call[Paging, None]) -> MentionPage:
+    page = _service().thread(call.caller, _task(call), call.query.cursor, call.query.limit)
+    return MentionPage(items=page.items, next_cursor=page.next_cursor)
+
+
+@edge.operation(ops.LIST_NOTIFICATIONS)
+def list_notifications(call: Call[Paging, None]) -> NotificationPage:
+    page = _service().notifications(call.caller, call.query.cursor, call.query.limit)
+    return NotificationPage(items=page.items, next_cursor=page.next_cursor)
+
+
+@edge.operation(ops.GET_CONFIG)
+def get_config(call: Call[None, None]) -> ConfigView:
+    return _service().config_view(call.caller)
+
+
+@edge.operation(ops.CONFIG_AUDIT)
+def config_audit(call: Call[Paging, None]) -> AuditPage:
+    return _service().config_trail(call.caller, call.query.cursor, call.query.limit)
 
 
 @cache
-def _openapi() -> dict[str, Any]:
-    return openapi()
+def _openapi() -> str:
+    return orjson.dumps(ops.openapi()).decode()
 
 
-@app.route("/openapi.json", methods=["GET"])
-@api_view(SERVICE)
-def openapi_document() -> Response:
-    return json_response(_openapi())
+@edge.operation(ops.OPENAPI)
+def openapi_document(_call: Call[None, None]) -> Raw:
+    return Raw(_openapi(), "application/json")
 
 
-@app.route("/", methods=["GET"])
-@api_view(SERVICE)
-def dashboard() -> Response:
-    return Response(
-        body=(STATIC / "index.html").read_text(encoding="utf-8"),
-        status_code=200,
-        headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache"},
+@edge.operation(ops.DASHBOARD)
+def dashboard(_call: Call[None, None]) -> Raw:
+    return Raw(
+        (STATIC / "index.html").read_text(encoding="utf-8"),
+        "text/html; charset=utf-8",
+        headers={"Cache-Control": "no-cache"},
     )
 
 
@@ -83,5 +222,74 @@ def dashboard() -> Response:
     batch_size=_source.batch_size,
     maximum_batching_window_in_seconds=_source.max_batching_window_s,
 )
-def on_mention_classified(event: SQSEvent) -> dict[str, Any]:
+def on_respond_queue(event: SQSEvent) -> dict[str, Any]:
     return bootstrap.root.get().handler(event.to_dict(), event.context)
+
+
+def _sweep(_event: Any, _context: Any) -> dict[str, Any]:
+    result: SweepResult = _service().sweep()
+    return result.model_dump(mode="json")
+
+
+# The scheduled SLA sweep: the CDK app adds its EventBridge schedule from the function spec (`RESPOND_SLA.schedule`),
+# `hark up` runs a timer at the same rate.
+@app.schedule(RESPOND_SLA.schedule or "rate(1 minute)", name="on_sla_sweep")
+def on_sla_sweep(event: CloudWatchEvent) -> dict[str, Any]:
+    return instrument(SERVICE, _sweep)(event.to_dict(), event.context)
+
+
+# Incidents: CloudWatch alarms (through SNS), the spike detector, on-call's acknowledgements.
+@edge.operation(ops.RECEIVE_ALARM)
+def receive_alarm(call: Call[None, SnsNotification]) -> AlarmReceipt:
+    return incident_bootstrap.root.get().service.receive_alarm(call.body, by=call.caller.user)
+
+
+@edge.operation(ops.LIST_INCIDENTS)
+def list_incidents(call: Call[IncidentQuery, None]) -> IncidentPage:
+    page = incident_bootstrap.root.get().service.list(call.caller, call.query)
+    return IncidentPage(items=page.items, next_cursor=page.next_cursor)
+
+
+@edge.operation(ops.GET_INCIDENT)
+def get_incident(call: Call[None, None]) -> Incident:
+    return incident_bootstrap.root.get().service.get(call.caller, call.path["incident_id"])
+
+
+@edge.operation(ops.ACK_INCIDENT)
+def acknowledge_incident(call: Call[None, IncidentAction]) -> Incident:
+    return incident_bootstrap.root.get().service.acknowledge(call.caller, call.path["incident_id"], call.body)
+
+
+@edge.operation(ops.RESOLVE_INCIDENT)
+def resolve_incident(call: Call[None, IncidentAction]) -> Incident:
+    return incident_bootstrap.root.get().service.resolve(call.caller, call.path["incident_id"], call.body)
+
+
+def _alarm_records(event: dict[str, Any], _context: Any) -> dict[str, Any]:
+    outcomes: list[str] = []
+    for record in event.get("Records", []):
+        try:
+            notification = SnsNotification.model_validate(record.get("Sns", {}))
+            receipt = incident_bootstrap.root.get().service.receive_alarm(notification)
+            outcomes.append(receipt.outcome)
+        except (ValidationError, InvalidInput) as exc:
+            # Retrying cannot fix a message that is not an alarm: log it and let it go.
+            get_logger(SERVICE).error("not an alarm notification", extra={"error": str(exc)[:500]})
+            outcomes.append("refused")
+    return {"outcomes": outcomes}
+
+
+# The topic named here is nominal: the CDK app subscribes this function to the alarm topic.
+@app.on_sns_message(topic=RESPOND_ALARMS.sns_source.key if RESPOND_ALARMS.sns_source else "alarms")
+def on_alarm(event: SNSEvent) -> dict[str, Any]:
+    return instrument(SERVICE, _alarm_records)(event.to_dict(), event.context)
+
+
+def _watch(_event: dict[str, Any], _context: Any) -> dict[str, Any]:
+    result = incident_bootstrap.root.get().watch.run()
+    return {"counted": result.counted, "raised": result.raised}
+
+
+@app.schedule(RESPOND_WATCH.schedule or "rate(1 minute)", name="on_watch")
+def on_watch(event: CloudWatchEvent) -> dict[str, Any]:
+    return instrument(SERVICE, _watch)(event.to_dict(), event.context)

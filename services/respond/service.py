@@ -1,53 +1,107 @@
-"""The respond domain: tasks from classified mentions (consumer), and the partner API's reads."""
+"""The respond core: the inbox and the tasks, from classify's events; the care workflow's commands; the partner
+API's reads, as typed queries; the SLA sweep. HTTP views, the SQS consumer, the schedule and `hark` commands all
+call these methods.
+
+Events in (respond queue): `mention.classified` (every new mention), `mention.updated` (an edit, classified again),
+`mention.deleted`, `author.erased`. A customer mention that needs a human opens its thread's task or joins it; a
+mention from the brand's own account is its answer (the clock stops); every mention is kept in the inbox with its
+task. Every change to a task is written together with its audit entry, conditionally, so a repeated event or a
+concurrent command changes nothing twice.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from services.respond.tasks import absorb, open_task
-from shared.errors import BadRequest, Conflict, NotFound
+from services.respond import sla, voice, workflow
+from services.respond.audit import CONFIG_STREAM, entry_for, seal, verify
+from services.respond.drafting import Drafter, NoDrafter, render, suggested, variables_for
+from services.respond.outbound import Delivered, Outbound, Sender
+from services.respond.outbound.once import Once
+from services.respond.routing import Load, pick_assignee
+from services.respond.tasks import ConcurrentUpdate, absorb, brand_replied, deleted, edited, open_task, task_of
+from shared.api.models import (
+    AuditEntry,
+    AuditPage,
+    ConfigView,
+    DraftBody,
+    MentionQuery,
+    Note,
+    Notification,
+    Suggestion,
+    SweepResult,
+    TaskQuery,
+)
+from shared.auth import Principal
+from shared.config import ConfigSource, HarkConfig, LoadedConfig
+from shared.errors import Conflict, HarkError, InvalidBody, NotConfigured, NotFound, PlatformRefused
 from shared.events import (
-    PLATFORMS,
-    TASK_STATUSES,
+    Annotation,
+    Author,
+    AuthorErased,
     ClassifiedMention,
+    Draft,
+    Envelope,
+    Mention,
     MentionClassified,
+    MentionDeleted,
+    MentionDeletion,
+    MentionUpdated,
+    SendError,
+    SentReply,
     StoredMention,
     Task,
+    TaskWarning,
     parse_envelope,
     utcnow,
 )
-from shared.http import HttpRequest, Reply, require_api_key
-from shared.ids import task_id
+from shared.ids import mention_id
 from shared.observability import count, get_logger
-from shared.secrets import SecretSource
-from shared.store.paging import Page, clamp_limit
+from shared.store.paging import Page, time_key
 
 SERVICE = "respond"
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-MENTION_ID = re.compile(r"m_[a-z2-7]{26}")
-TASK_ID = re.compile(r"t_[a-z2-7]{26}")
 SAVE_ATTEMPTS = 5
+ACCEPTS: tuple[type[Envelope[Any]], ...] = (MentionClassified, MentionUpdated, MentionDeleted, AuthorErased)
+HARK = Principal("hark", frozenset(), "system")
+ACTIVE = ("open", "assigned", "drafting", "pending_approval", "approved", "send_failed", "escalated", "sent", "snoozed")
+# Held tasks that count against an agent's capacity.
+LOADED = frozenset({"assigned", "drafting", "pending_approval", "approved", "send_failed", "escalated"})
+WINDOW_WARNING = timedelta(hours=2)
+SWEEP_PAGE = 200
+SWEEP_MAX_TASKS = 20_000
+MENTION = re.compile(r"(?<![\w@])@([a-z0-9][a-z0-9_.-]{0,63})", re.IGNORECASE)
 
 
 class Tasks(Protocol):
     def get(self, task_id: str) -> Task | None: ...
-    def save(self, task: Task) -> Task: ...
+    def save(self, task: Task, entry: AuditEntry) -> Task: ...
+    def held_by(self, user: str) -> list[Task]: ...
     def list(
         self,
         *,
         status: str | None = None,
         queue: str | None = None,
+        holder: str | None = None,
         cursor: str | None = None,
         limit: int = 50,
+        statuses: tuple[str, ...] | None = None,
     ) -> Page[Task]: ...
 
 
-class Mentions(Protocol):
+class InboxStore(Protocol):
+    def put(self, classified: ClassifiedMention, task_id: str | None, now: datetime) -> bool: ...
+    def put_reply(self, mention: Mention, task_id: str, now: datetime) -> bool: ...
+    def mark_deleted(self, deletion: MentionDeletion) -> bool: ...
+    def erase_author(self, platform: str, author_id: str) -> list[tuple[str, str | None]]: ...
     def get(self, mention_id: str) -> StoredMention | None: ...
-    def link_task(self, mention_id: str, task_id: str) -> None: ...
+    def thread(
+        self, platform: str, source: str, thread_id: str, *, cursor: str | None = None, limit: int = 50
+    ) -> Page[StoredMention]: ...
     def list(
         self,
         *,
@@ -59,135 +113,836 @@ class Mentions(Protocol):
     ) -> Page[StoredMention]: ...
 
 
+class AuditStore(Protocol):
+    def list(self, stream: str, *, cursor: str | None = None, limit: int = 50) -> Page[AuditEntry]: ...
+    def get(self, stream: str, seq: int) -> AuditEntry | None: ...
+    def last(self, stream: str) -> AuditEntry | None: ...
+    def append(self, entry: AuditEntry) -> bool: ...
+
+
+class NoteStore(Protocol):
+    def add(self, task_id: str, note: Note) -> None: ...
+    def list(self, task_id: str, *, cursor: str | None = None, limit: int = 50) -> Page[Note]: ...
+
+
+class NotificationStore(Protocol):
+    def add(self, notification: Notification) -> None: ...
+    def list(self, user: str, *, cursor: str | None = None, limit: int = 50) -> Page[Notification]: ...
+
+
+@dataclass
+class Outbox:
+    """Where replies go: a sender per platform, the credentials, the once-only guard."""
+
+    senders: Mapping[str, Sender]
+    token: Callable[[str], str]
+    once: Once
+
+
+@dataclass
+class Stores:
+    tasks: Tasks
+    inbox: InboxStore
+    audit: AuditStore
+    notes: NoteStore
+    notifications: NotificationStore
+
+
+@dataclass
+class _Sweep:
+    checked: int = 0
+    near: int = 0
+    breached: int = 0
+    escalated: int = 0
+    woken: int = 0
+    closed: int = 0
+    breached_tasks: list[str] = field(default_factory=list)
+
+
 class RespondService:
     service = SERVICE
 
     def __init__(
-        self, tasks: Tasks, mentions: Mentions, secrets: SecretSource, clock: Callable[[], datetime] = utcnow
+        self,
+        stores: Stores,
+        config: ConfigSource,
+        outbox: Outbox,
+        clock: Callable[[], datetime] = utcnow,
+        drafter: Drafter | None = None,
     ) -> None:
-        self._tasks = tasks
-        self._mentions = mentions
-        self._secrets = secrets
+        self._tasks = stores.tasks
+        self._inbox = stores.inbox
+        self._audit = stores.audit
+        self._notes = stores.notes
+        self._notifications = stores.notifications
+        self._config_source = config
+        self._outbox = outbox
         self._clock = clock
+        self._drafter = drafter or NoDrafter()
+        self._recorded_config: str | None = None
+
+    # Configuration, with its changes on record
+    def _config(self) -> HarkConfig:
+        loaded = self._config_source.get()
+        if loaded.digest != self._recorded_config:
+            try:
+                self._record_config(loaded)
+                self._recorded_config = loaded.digest
+            except HarkError as error:  # the trail will be written on the next call; the command goes on
+                get_logger(SERVICE).warning("could not record the configuration", extra={"error": error.detail})
+        return loaded.config
+
+    def _record_config(self, loaded: LoadedConfig) -> None:
+        for _attempt in range(SAVE_ATTEMPTS):
+            last = self._audit.last(CONFIG_STREAM)
+            if last is not None and last.after.get("digest") == loaded.digest:
+                return
+            document = loaded.config.model_dump(mode="json")
+            previous = last.after.get("config", {}) if last is not None else {}
+            changed = sorted(k for k in set(document) | set(previous) if document.get(k) != previous.get(k))
+            entry = seal(
+                AuditEntry(
+                    stream=CONFIG_STREAM,
+                    seq=(last.seq + 1) if last else 1,
+                    at=self._clock(),
+                    actor="hark",
+                    action="config.loaded" if last is None else "config.changed",
+                    before={"digest": last.after.get("digest"), "config": previous} if last else {},
+                    after={"digest": loaded.digest, "source": loaded.source, "config": document},
+                    detail={"sections": changed},
+                    prev_hash=last.hash if last else "",
+                )
+            )
+            if self._audit.append(entry):
+                return
 
     # BatchWork: the respond-queue consumer
-    def parse(self, body: str) -> MentionClassified:
-        return parse_envelope(body, MentionClassified)
+    def parse(self, body: str) -> Envelope[Any]:
+        return parse_envelope(body, ACCEPTS)
 
-    def prepare(self, items: Sequence[MentionClassified]) -> Sequence[None]:
-        return [None] * len(items)
+    def process(self, envelope: Envelope[Any], _prepared: None) -> Sequence[Envelope[Any]]:
+        if isinstance(envelope, MentionUpdated):
+            self.update(envelope.data)
+        elif isinstance(envelope, MentionClassified):
+            self.take(envelope.data, correlation_id=envelope.correlation_id)
+        elif isinstance(envelope, MentionDeleted):
+            self.forget(envelope.data)
+        elif isinstance(envelope, AuthorErased):
+            self.erase(envelope.data.platform, envelope.data.author_id)
+        return []
 
-    def process(self, envelope: MentionClassified, _prepared: None) -> None:
-        task = self.assign(envelope.data)
+    def take(self, classified: ClassifiedMention, *, correlation_id: str = "") -> Task | None:
+        """Keep the mention in the inbox; a customer's that needs a human opens or joins its thread's task, a reply
+        from the brand's own account stops its clock."""
+        mention = classified.mention
+        if mention.from_brand:
+            task = self._change_if(
+                task_of(mention), HARK, "brand.replied", lambda t, now, _c: brand_replied(t, mention, now)
+            )
+            if task is not None:
+                count(SERVICE, "BrandRepliesSeen")
+        elif classified.classification.needs_response:
+            task = self.assign(classified)
+        else:
+            task = self._tasks.get(task_of(mention))
+        fresh = self._inbox.put(classified, task.id if task else None, self._clock())
         get_logger(SERVICE).info(
-            "mention assigned",
+            "mention taken",
             extra={
-                "mention_id": envelope.data.mention.id,
-                "task_id": task.id,
-                "correlation_id": envelope.correlation_id,
+                "mention_id": mention.id,
+                "task_id": task.id if task else None,
+                "repeat": not fresh,
+                "correlation_id": correlation_id,
             },
         )
+        return task
 
     def assign(self, classified: ClassifiedMention) -> Task:
         """Open the thread's task or add the mention to it; safe to repeat, safe under concurrent writers."""
         mention, classification = classified.mention, classified.classification
         for _attempt in range(SAVE_ATTEMPTS):
             now = self._clock()
-            current = self._tasks.get(task_id(mention.platform, mention.thread_id))
+            config = self._config()
+            current = self._tasks.get(task_of(mention))
             updated = (
-                open_task(mention, classification, now)
+                open_task(mention, classification, now, config)
                 if current is None
-                else absorb(current, mention, classification, now)
+                else absorb(current, mention, classification, now, config)
             )
             if updated is None:
-                task = current
-                assert task is not None
-                break
+                assert current is not None
+                return current
+            if updated.holder is None and updated.status == "open":
+                updated = self._auto_assign(updated, now, config)
+            action = (
+                "task.opened"
+                if current is None
+                else ("task.reopened" if current.status in ("closed", "sent", "snoozed") else "mention.joined")
+            )
             try:
-                task = self._tasks.save(updated)
-            except Conflict:
+                task = self._save(current, updated, HARK, action, now, {"mention_id": mention.id})
+            except ConcurrentUpdate:
                 continue
             count(SERVICE, "TasksOpened" if current is None else "MentionsJoinedTask")
-            break
-        else:
-            raise Conflict(f"task for thread {mention.thread_id} kept changing; will retry")
-        self._mentions.link_task(mention.id, task.id)
-        return task
+            if task.holder and (current is None or current.holder != task.holder):
+                self._notify(task.holder, "assigned", task.id, None, f"Hark assigned you a task from {task.queue}", now)
+            return task
+        raise Conflict(f"task for thread {mention.thread_id[:64]} kept changing; will retry")
 
-    # Partner API
-    def list_tasks(self, request: HttpRequest) -> Reply:
-        self._authorise(request)
-        status = request.query.get("status") or None
-        if status is not None and status not in TASK_STATUSES:
-            raise BadRequest(f"status must be one of {', '.join(TASK_STATUSES)}", parameter="status")
-        page = self._tasks.list(
-            status=status,
-            queue=request.query.get("queue") or None,
-            cursor=request.query.get("cursor"),
-            limit=clamp_limit(request.query.get("limit")),
+    def _auto_assign(self, task: Task, now: datetime, config: HarkConfig) -> Task:
+        team = config.team_of(task.queue)
+        if team.assignment != "round_robin":
+            return task
+        loads = {}
+        for member in team.members:
+            held = [t for t in self._tasks.held_by(member) if t.status in LOADED]
+            last = max((t.held_since for t in held if t.held_since), default=None)
+            loads[member] = Load(len(held), last)
+        chosen = pick_assignee(config, task.queue, task.language, loads)
+        if chosen is None:
+            return task
+        return workflow._hold(task, chosen, now, config)
+
+    def update(self, classified: ClassifiedMention) -> Task | None:
+        """An edit: the inbox keeps the new revision, the task shows it."""
+        mention = classified.mention
+        task = self._change_if(
+            task_of(mention),
+            HARK,
+            "mention.edited",
+            lambda t, now, _c: edited(t, mention, classified.classification, now),
         )
-        return _page_reply(page)
+        current = task or self._tasks.get(task_of(mention))
+        if current is None and classified.classification.needs_response and not mention.from_brand:
+            current = self.assign(classified)
+        self._inbox.put(
+            classified, current.id if current and mention.id in current.mention_ids else None, self._clock()
+        )
+        return current
 
-    def get_task(self, request: HttpRequest, task_id: str) -> Reply:
-        self._authorise(request)
-        task = self._tasks.get(task_id) if TASK_ID.fullmatch(task_id) else None
+    def forget(self, deletion: MentionDeletion) -> None:
+        stored = self._inbox.get(deletion.id)
+        if self._inbox.mark_deleted(deletion):
+            count(SERVICE, "MentionsDeleted")
+        if stored is not None and stored.task_id:
+            self._change_if(stored.task_id, HARK, "mention.deleted", lambda t, now, _c: deleted(t, deletion, now))
+
+    def erase(self, platform: str, author_id: str) -> None:
+        erased = self._inbox.erase_author(platform, author_id)
+        count(SERVICE, "MentionsErased", len(erased))
+        for task_id in sorted({t for _, t in erased if t}):
+
+            def scrub(task: Task, now: datetime, _config: HarkConfig) -> Task | None:
+                if task.author is None or task.author.id != author_id:
+                    return None
+                note = Annotation(at=now, kind="erased", text="the author's data was erased on request")
+                return task.model_copy(
+                    update={
+                        "author": None,
+                        "preview": task.preview.model_copy(update={"author": None, "text": "[erased]", "url": None}),
+                        "annotations": (*task.annotations, note)[-50:],
+                        "updated_at": now,
+                    }
+                )
+
+            self._change_if(task_id, HARK, "author.erased", scrub)
+
+    # Writing tasks, always with their audit entry
+    def _save(
+        self, before: Task | None, after: Task, actor: Principal, action: str, now: datetime, detail: Mapping[str, Any]
+    ) -> Task:
+        after = after.model_copy(
+            update={"version": before.version if before else 0, "audit_hash": before.audit_hash if before else ""}
+        )
+        entry = entry_for(before, after, actor=actor.user, action=action, at=now, detail=detail)
+        return self._tasks.save(after, entry)
+
+    def _change_if(
+        self,
+        task_id: str,
+        actor: Principal,
+        action: str,
+        change: Callable[[Task, datetime, HarkConfig], Task | None],
+        detail: Mapping[str, Any] | None = None,
+    ) -> Task | None:
+        """Apply `change` to the task, retrying on concurrent writes; None when there is no task or no change."""
+        for _attempt in range(SAVE_ATTEMPTS):
+            task = self._tasks.get(task_id)
+            if task is None:
+                return None
+            now = self._clock()
+            updated = change(task, now, self._config())
+            if updated is None:
+                return None
+            try:
+                return self._save(task, updated, actor, action, now, detail or {})
+            except ConcurrentUpdate:
+                continue
+        raise Conflict(f"task {task_id} kept changing; try again")
+
+    def _change(
+        self,
+        principal: Principal,
+        task_id: str,
+        action: str,
+        change: Callable[[Task, datetime, HarkConfig], Task],
+        detail: Mapping[str, Any] | None = None,
+    ) -> Task:
+        if self._tasks.get(task_id) is None:
+            raise NotFound(f"there is no task {task_id}")
+        saved = self._change_if(task_id, principal, action, change, detail)
+        if saved is None:
+            raise NotFound(f"there is no task {task_id}")
+        count(SERVICE, "TaskCommands")
+        return self._present(saved)
+
+    def _load(self, task_id: str) -> Task:
+        task = self._tasks.get(task_id)
         if task is None:
             raise NotFound(f"there is no task {task_id}")
-        return Reply(json=task.model_dump(mode="json"))
+        return task
 
-    def list_mentions(self, request: HttpRequest) -> Reply:
-        self._authorise(request)
-        platform = request.query.get("platform") or None
-        if platform is not None and platform not in PLATFORMS:
-            raise BadRequest(f"unknown platform {platform!r}", parameter="platform")
-        page = self._mentions.list(
-            platform=platform,
-            needs_response=_boolean(request.query.get("needs_response"), "needs_response"),
-            since=_moment(request.query.get("since"), "since"),
-            cursor=request.query.get("cursor"),
-            limit=clamp_limit(request.query.get("limit")),
+    def _present(self, task: Task, now: datetime | None = None) -> Task:
+        """The task as callers see it: what may be done now, and every warning (the draft's, the window's)."""
+        now = now or self._clock()
+        warnings: list[TaskWarning] = list(task.draft.warnings) if task.draft else []
+        window = sla.window_for(task.channel, task.last_customer_at)
+        if window is not None and task.status not in ("closed", "sent"):
+            if now > window.closes_at:
+                if window.after == "tag" and window.tag_closes_at and now <= window.tag_closes_at:
+                    text = (
+                        f"The 24-hour {task.channel} window closed at {window.closes_at:%Y-%m-%d %H:%M} UTC: a plain "
+                        f"reply will be refused; send with the HUMAN_AGENT tag until "
+                        f"{window.tag_closes_at:%Y-%m-%d %H:%M} UTC."
+                    )
+                elif window.after == "template":
+                    text = (
+                        f"The 24-hour WhatsApp window closed at {window.closes_at:%Y-%m-%d %H:%M} UTC: only an "
+                        "approved template can be sent."
+                    )
+                else:
+                    text = f"The {task.channel} reply window has closed; the platform no longer accepts a reply."
+                warnings.append(TaskWarning(code="window_closed", message=text, words=(window.closes_at.isoformat(),)))
+            elif window.closes_at - now <= WINDOW_WARNING:
+                warnings.append(
+                    TaskWarning(
+                        code="window_closing",
+                        message=f"The reply window closes at {window.closes_at:%H:%M} UTC.",
+                        words=(window.closes_at.isoformat(),),
+                    )
+                )
+        last_reply = task.replies[-1].at if task.replies else None
+        answered = [
+            a for a in task.annotations if a.kind == "brand_replied" and (last_reply is None or a.at > last_reply)
+        ]
+        if answered and task.status in ("drafting", "pending_approval", "approved", "send_failed"):
+            warnings.append(TaskWarning(code="already_answered", message=answered[-1].text, words=()))
+        return task.model_copy(update={"actions": workflow.actions(task.status), "warnings": tuple(warnings)})
+
+    def _notify(self, user: str, kind: str, task_id: str | None, by: str | None, text: str, now: datetime) -> None:
+        try:
+            self._notifications.add(
+                Notification(
+                    key=f"{time_key(now)}#{uuid.uuid4().hex[:12]}",
+                    user=user,
+                    kind=kind,  # type: ignore[arg-type]
+                    task_id=task_id,
+                    by=by,
+                    text=text[:500],
+                    at=now,
+                )
+            )
+        except HarkError as error:  # a notification lost is not worth failing the change that caused it
+            get_logger(SERVICE).warning("could not notify", extra={"user": user, "kind": kind, "error": error.detail})
+
+    # Commands (the partner API; the web app)
+    def claim(self, principal: Principal, task_id: str, *, takeover: bool = False) -> Task:
+        before = self._load(task_id)
+        task = self._change(
+            principal,
+            task_id,
+            "takeover" if takeover else "claim",
+            lambda t, now, c: workflow.claim(t, principal, now, c, takeover=takeover),
         )
-        return _page_reply(page)
+        if takeover and before.holder and before.holder != principal.user:
+            self._notify(
+                before.holder,
+                "assigned",
+                task_id,
+                principal.user,
+                f"{principal.user} took over a task you held",
+                self._clock(),
+            )
+        return task
 
-    def get_mention(self, request: HttpRequest, mention_id: str) -> Reply:
-        self._authorise(request)
-        mention = self._mentions.get(mention_id) if MENTION_ID.fullmatch(mention_id) else None
+    def release(self, principal: Principal, task_id: str) -> Task:
+        return self._change(principal, task_id, "release", lambda t, now, _c: workflow.release(t, principal, now))
+
+    def assign_to(self, principal: Principal, task_id: str, user: str) -> Task:
+        task = self._change(
+            principal, task_id, "assign", lambda t, now, c: workflow.assign(t, principal, user, now, c), {"user": user}
+        )
+        if user != principal.user:
+            self._notify(
+                user, "assigned", task_id, principal.user, f"{principal.user} assigned you a task", self._clock()
+            )
+        return task
+
+    def close(self, principal: Principal, task_id: str) -> Task:
+        return self._change(principal, task_id, "close", lambda t, now, _c: workflow.close(t, principal, now))
+
+    def reopen(self, principal: Principal, task_id: str) -> Task:
+        return self._change(principal, task_id, "reopen", lambda t, now, _c: workflow.reopen(t, principal, now))
+
+    def snooze(self, principal: Principal, task_id: str, until: datetime) -> Task:
+        return self._change(
+            principal,
+            task_id,
+            "snooze",
+            lambda t, now, _c: workflow.snooze(t, principal, until, now),
+            {"until": until.isoformat()},
+        )
+
+    def add_note(self, principal: Principal, task_id: str, text: str) -> Note:
+        self._load(task_id)
+        now = self._clock()
+        config = self._config()
+        mentioned = [u for u in dict.fromkeys(m.lower() for m in MENTION.findall(text)) if u in config.users]
+        note = Note(
+            key=f"{time_key(now)}#{uuid.uuid4().hex[:12]}",
+            task_id=task_id,
+            author=principal.user,
+            text=text,
+            mentions=mentioned,
+            at=now,
+        )
+        self._notes.add(task_id, note)
+        self._change(
+            principal,
+            task_id,
+            "note.added",
+            lambda t, at, _c: t.model_copy(update={"notes": t.notes + 1, "updated_at": at}),
+            {"note": note.key, "text": text, "mentions": mentioned},
+        )
+        for user in mentioned:
+            if user != principal.user:
+                self._notify(user, "mentioned", task_id, principal.user, f"{principal.user}: {text}", now)
+        return note
+
+    def put_draft(self, principal: Principal, task_id: str, body: DraftBody) -> Task:
+        task = self._load(task_id)
+        config = self._config()
+        customer = self._customer_text(task)
+        if body.template is not None:
+            template = next((t for t in config.templates if t.id == body.template), None)
+            if template is None:
+                raise InvalidBody(
+                    f"there is no template {body.template[:64]}", templates=[t.id for t in config.templates]
+                )
+            values = variables_for(task, principal.user, config, customer, body.variables)
+            text = render(template, values)
+        else:
+            assert body.text is not None
+            text = body.text
+        warnings = self._voice(task, text, config, customer)
+        last = max([task.draft.revision if task.draft else 0, *(r.draft_revision for r in task.replies)])
+        now = self._clock()
+        draft = Draft(
+            revision=last + 1,
+            text=text,
+            template=body.template,
+            variables=dict(body.variables),
+            author=principal.user,
+            updated_at=now,
+            warnings=tuple(warnings),
+        )
+        count(SERVICE, "VoiceWarnings", len(warnings))
+        return self._change(
+            principal,
+            task_id,
+            "draft",
+            lambda t, at, c: workflow.put_draft(t, principal, draft, at, c),
+            {"revision": draft.revision, "warnings": [w.code for w in warnings]},
+        )
+
+    def _customer_text(self, task: Task) -> str:
+        stored = self._inbox.get(task.reply_to) if task.reply_to else None
+        return stored.text if stored else task.preview.text
+
+    def _voice(self, task: Task, text: str, config: HarkConfig, customer: str) -> list[TaskWarning]:
+        names = tuple(
+            n for n in ([*(task.author.name or "").split()[:1], task.author.handle or ""] if task.author else []) if n
+        )
+        context = voice.Context(
+            channel=task.channel,
+            platform=task.platform,
+            kind=task.kind,
+            language=task.language,
+            names=names,
+            customer_text=customer,
+        )
+        return voice.check(text, context, config.voice.phrases, config.voice.allow)
+
+    def suggestions(self, principal: Principal, task_id: str) -> list[Suggestion]:
+        task = self._load(task_id)
+        config = self._config()
+        customer = self._customer_text(task)
+        out = []
+        for template in suggested(config, task.intent, task.language):
+            text = render(template, variables_for(task, principal.user, config, customer, {}))
+            out.append(
+                Suggestion(
+                    template=template.id,
+                    language=template.language,
+                    text=text,
+                    warnings=self._voice(task, text, config, customer),
+                )
+            )
+        for n, text in enumerate(self._drafter.propose(task, [customer], task.language)):
+            out.append(
+                Suggestion(
+                    template=f"llm-{n + 1}",
+                    language=task.language or "en",
+                    text=text,
+                    warnings=self._voice(task, text, config, customer),
+                )
+            )
+        return out
+
+    def submit(self, principal: Principal, task_id: str) -> Task:
+        task = self._change(principal, task_id, "submit", lambda t, now, c: workflow.submit(t, principal, now, c))
+        config = self._config()
+        tiers = config.queue(task.queue).approvals
+        if tiers:
+            for user, spec in config.users.items():
+                if set(spec.roles) & set(tiers[0].roles) and user != principal.user:
+                    self._notify(
+                        user, "approval_needed", task_id, principal.user, "A draft awaits your approval", self._clock()
+                    )
+        return task
+
+    def approve(self, principal: Principal, task_id: str, revision: int | None) -> Task:
+        return self._change(
+            principal,
+            task_id,
+            "approve",
+            lambda t, now, c: workflow.approve(t, principal, now, c, revision),
+            {"draft_revision": revision},
+        )
+
+    def reject(self, principal: Principal, task_id: str, reason: str, comment: str | None) -> Task:
+        task = self._change(
+            principal,
+            task_id,
+            "reject",
+            lambda t, now, _c: workflow.reject(t, principal, reason, comment, now),
+            {"reason": reason, "comment": comment},
+        )
+        if task.holder:
+            self._notify(
+                task.holder,
+                "rejected",
+                task_id,
+                principal.user,
+                f"{principal.user} rejected the draft ({reason}){': ' + comment if comment else ''}",
+                self._clock(),
+            )
+        return task
+
+    def send(self, principal: Principal, task_id: str, tag: str | None = None, *, retry: bool = False) -> Task:
+        """Send the draft back where the conversation is, once: a repeated request returns what was sent."""
+        task = self._load(task_id)
+        now = self._clock()
+        config = self._config()
+        sent = workflow.already_sent(task)
+        if sent is not None and task.status == "sent":
+            return self._present(task)
+        plan = workflow.plan_send(task, principal, now, config, tag, retry=retry)
+        assert task.draft is not None
+        draft = task.draft
+        target = self._inbox.get(task.reply_to) if task.reply_to else None
+        if task.source != "platform":
+            reply = self._hand_to_partner(task, principal, now)
+        else:
+            reply = self._deliver(task, principal, plan, target, config, now, retry=retry)
+        saved = self._change(
+            principal,
+            task_id,
+            "retry" if retry else "send",
+            lambda t, at, _c: workflow.mark_sent(t, reply, at) if workflow.already_sent(t) is None else t,
+            {"draft_revision": draft.revision, "via": reply.via, "platform_id": reply.platform_id, "tag": reply.tag},
+        )
+        self._inbox.put_reply(self._reply_mention(task, reply), task_id, now)
+        count(SERVICE, "RepliesSent")
+        return saved
+
+    def _deliver(
+        self,
+        task: Task,
+        principal: Principal,
+        plan: workflow.SendPlan,
+        target: StoredMention | None,
+        config: HarkConfig,
+        now: datetime,
+        *,
+        retry: bool,
+    ) -> SentReply:
+        assert task.draft is not None
+        draft = task.draft
+        sender = self._outbox.senders.get(task.platform)
+        if sender is None:
+            raise NotConfigured(
+                f"Hark cannot send to {task.platform} yet: answer on the platform (that stops the clock) and close "
+                "the task",
+                platform=task.platform,
+            )
+        template = next((t for t in config.templates if t.id == draft.template), None) if plan.template else None
+        outbound = Outbound(
+            platform=task.platform,
+            channel=task.channel,
+            kind=task.kind,
+            thread_id=task.thread_id,
+            account_id=task.account_id,
+            recipient=task.author.id if task.author else None,
+            reply_to=target.native_id if target else None,
+            text=draft.text,
+            tag=plan.tag,
+            template=template.whatsapp.name if template and template.whatsapp else None,
+            template_language=template.whatsapp.language if template and template.whatsapp else "en_US",
+            template_parameters=tuple(v for v in draft.variables.values()) if template else (),
+        )
+
+        def post() -> Delivered:
+            return sender.send(outbound, self._outbox.token(task.platform))
+
+        try:
+            delivered = self._outbox.once.run(f"{task.id}:{draft.revision}", post)
+        except PlatformRefused as refused:
+            error = SendError(
+                platform=task.platform,
+                code=str(refused.extra.get("code", "refused")),
+                message=str(refused.extra.get("message", refused.detail)),
+                retryable=bool(refused.extra.get("retryable", False)),
+                status=refused.extra.get("status"),
+                at=now,
+                draft_revision=draft.revision,
+            )
+            self._change(
+                principal,
+                task.id,
+                "send.failed",
+                lambda t, at, _c: workflow.mark_failed(t, error, at),
+                {"draft_revision": draft.revision, "code": error.code, "message": error.message, "retry": retry},
+            )
+            count(SERVICE, "RepliesRefused")
+            raise PlatformRefused(refused.detail, **refused.extra, task_status="send_failed") from refused
+        return SentReply(
+            draft_revision=draft.revision,
+            text=draft.text,
+            by=principal.user,
+            at=now,
+            via="platform",
+            platform_id=delivered.platform_id,
+            url=delivered.url,
+            tag=plan.tag,
+            mention_id=mention_id(task.platform, delivered.platform_id),
+        )
+
+    def _hand_to_partner(self, task: Task, principal: Principal, now: datetime) -> SentReply:
+        """A partner's conversation is not on a platform Hark posts to: the reply is handed back to the partner tool,
+        which reads it from the thread (or `GET /v1/mentions`) and delivers it in its own system."""
+        assert task.draft is not None
+        native = f"hark-reply-{task.id}-{task.draft.revision}"
+        return SentReply(
+            draft_revision=task.draft.revision,
+            text=task.draft.text,
+            by=principal.user,
+            at=now,
+            via="partner",
+            platform_id=native,
+            mention_id=mention_id(task.platform, native, task.source),
+        )
+
+    def _reply_mention(self, task: Task, reply: SentReply) -> Mention:
+        native = reply.platform_id or f"hark-reply-{task.id}-{reply.draft_revision}"
+        return Mention(
+            id=reply.mention_id or mention_id(task.platform, native, task.source),
+            platform=task.platform,
+            channel=task.channel or "reply",
+            kind=task.kind or "comment",
+            native_id=native,
+            thread_id=task.thread_id,
+            account_id=task.account_id,
+            author=Author(id=f"hark:{reply.by}", handle=reply.by),
+            from_brand=True,
+            text=reply.text,
+            url=reply.url,
+            created_at=reply.at,
+            received_at=reply.at,
+            source=task.source,
+        )
+
+    # Reads
+    def list_tasks(self, principal: Principal, query: TaskQuery) -> Page[Task]:
+        holder = principal.user if query.holder == "me" else query.holder
+        page = self._tasks.list(
+            status=query.status, queue=query.queue, holder=holder, cursor=query.cursor, limit=query.limit
+        )
+        now = self._clock()
+        return Page([self._present(t, now) for t in page.items], page.next_cursor)
+
+    def get_task(self, _principal: Principal, task_id: str) -> Task:
+        return self._present(self._load(task_id))
+
+    def audit_trail(self, _principal: Principal, task_id: str, cursor: str | None, limit: int) -> AuditPage:
+        self._load(task_id)
+        page = self._audit.list(task_id, cursor=cursor, limit=limit)
+        first = page.items[0].seq if page.items else 1
+        before = self._audit.get(task_id, first - 1) if first > 1 else None
+        problems = verify(page.items, before.hash if before else ("" if first == 1 else None), first)
+        return AuditPage(items=page.items, next_cursor=page.next_cursor, problems=problems)
+
+    def config_trail(self, _principal: Principal, cursor: str | None, limit: int) -> AuditPage:
+        self._config()
+        page = self._audit.list(CONFIG_STREAM, cursor=cursor, limit=limit)
+        first = page.items[0].seq if page.items else 1
+        before = self._audit.get(CONFIG_STREAM, first - 1) if first > 1 else None
+        problems = verify(page.items, before.hash if before else ("" if first == 1 else None), first)
+        return AuditPage(items=page.items, next_cursor=page.next_cursor, problems=problems)
+
+    def config_view(self, _principal: Principal) -> ConfigView:
+        self._config()
+        loaded = self._config_source.get()
+        return ConfigView(digest=loaded.digest, source=loaded.source, config=loaded.config.model_dump(mode="json"))
+
+    def thread(self, _principal: Principal, task_id: str, cursor: str | None, limit: int) -> Page[StoredMention]:
+        task = self._load(task_id)
+        return self._inbox.thread(task.platform, task.source, task.thread_id, cursor=cursor, limit=limit)
+
+    def notes(self, _principal: Principal, task_id: str, cursor: str | None, limit: int) -> Page[Note]:
+        self._load(task_id)
+        return self._notes.list(task_id, cursor=cursor, limit=limit)
+
+    def notifications(self, principal: Principal, cursor: str | None, limit: int) -> Page[Notification]:
+        return self._notifications.list(principal.user, cursor=cursor, limit=limit)
+
+    def list_mentions(self, _principal: Principal, query: MentionQuery) -> Page[StoredMention]:
+        return self._inbox.list(
+            platform=query.platform,
+            needs_response=query.needs_response,
+            since=query.since,
+            cursor=query.cursor,
+            limit=query.limit,
+        )
+
+    def get_mention(self, _principal: Principal, mention_id: str) -> StoredMention:
+        mention = self._inbox.get(mention_id)
         if mention is None:
             raise NotFound(f"there is no mention {mention_id}")
-        return Reply(json=mention.model_dump(mode="json"))
+        return mention
 
-    def _authorise(self, request: HttpRequest) -> None:
-        require_api_key(request, self._secrets.get().api_key_valid)
+    # The SLA sweep (schedule, `hark up` timer, `hark sla sweep`)
+    def sweep(self, at: datetime | None = None) -> SweepResult:
+        now = at or self._clock()
+        config = self._config()
+        tally = _Sweep()
+        for task in self._active():
+            tally.checked += 1
+            outcome: dict[str, Any] = {}
 
+            def change(t: Task, _now: datetime, c: HarkConfig, outcome: dict[str, Any] = outcome) -> Task | None:
+                return self._sweep_one(t, now, c, outcome)
 
-def _page_reply(page: Page[Any]) -> Reply:
-    return Reply(json={"items": [item.model_dump(mode="json") for item in page.items], "next_cursor": page.next_cursor})
+            saved = self._change_if(task.id, HARK, "sla.sweep", change, {"at": now.isoformat()})
+            if saved is None:
+                continue
+            finding: sla.SweepFinding = outcome.get("finding", sla.SweepFinding())
+            tally.near += bool(finding.near_breach)
+            if finding.breached:
+                tally.breached += 1
+                tally.breached_tasks.append(task.id)
+                count(SERVICE, "SlaBreached")
+                get_logger(SERVICE).warning(
+                    "SLA breached", extra={"task_id": task.id, "clocks": list(finding.breached), "queue": saved.queue}
+                )
+            tally.escalated += bool(outcome.get("escalated"))
+            tally.woken += bool(outcome.get("woken"))
+            tally.closed += bool(outcome.get("closed"))
+            if finding:
+                kind = "sla_breached" if finding.breached else "sla_near_breach"
+                clocks = ", ".join(finding.breached or finding.near_breach).replace("_", " ")
+                text = f"{'Breached' if finding.breached else 'Near breach'}: {clocks} on a {saved.queue} task"
+                for user in self._watchers(saved, config):
+                    self._notify(user, kind, saved.id, None, text, now)
+        count(SERVICE, "SlaSweeps")
+        return SweepResult(
+            at=now,
+            checked=tally.checked,
+            near_breach=tally.near,
+            breached=tally.breached,
+            escalated=tally.escalated,
+            woken=tally.woken,
+            closed=tally.closed,
+            breached_tasks=tally.breached_tasks,
+        )
 
+    def _active(self) -> Iterator[Task]:
+        seen = 0
+        for status in ACTIVE:
+            cursor = None
+            while True:
+                page = self._tasks.list(status=status, cursor=cursor, limit=SWEEP_PAGE)
+                for task in page.items:
+                    seen += 1
+                    if seen > SWEEP_MAX_TASKS:
+                        return
+                    yield task
+                cursor = page.next_cursor
+                if cursor is None:
+                    break
 
-def _boolean(raw: str | None, name: str) -> bool | None:
-    if raw is None or raw == "":
-        return None
-    lowered = raw.lower()
-    if lowered in ("true", "1", "yes"):
-        return True
-    if lowered in ("false", "0", "no"):
-        return False
-    raise BadRequest(f"{name} must be true or false", parameter=name)
+    def _sweep_one(self, task: Task, now: datetime, config: HarkConfig, outcome: dict[str, Any]) -> Task | None:
+        if task.status == "closed":
+            return None
+        updated = workflow.wake(task, now) or task
+        outcome["woken"] = updated is not task
+        policy = sla.clocks_for(config, updated.queue, updated.priority, updated.channel).policy
+        clocks, finding = sla.sweep_clocks(updated, now, policy.near_breach)
+        outcome["finding"] = finding
+        if finding:
+            updated = updated.model_copy(update={"sla": clocks, "sla_state": sla.state(clocks), "updated_at": now})
+        if finding.breached and policy.escalate_on_breach and updated.status != "escalated":
+            target = config.queue(updated.queue).escalate_to or updated.queue
+            updated = updated.model_copy(
+                update={
+                    "status": "escalated",
+                    "queue": target,
+                    "holder": None,
+                    "lease_until": None,
+                    "held_since": None,
+                    "annotations": (
+                        *updated.annotations,
+                        Annotation(at=now, kind="escalated", text=f"SLA breached: escalated to {target}"),
+                    )[-50:],
+                }
+            )
+            outcome["escalated"] = True
+        after = config.workflow.auto_close_after
+        if (
+            updated.status == "sent"
+            and after is not None
+            and sla.running(updated.sla) is None
+            and updated.responded_at is not None
+            and now - updated.responded_at >= after
+        ):
+            updated = workflow.close(updated, HARK, now)
+            outcome["closed"] = True
+        if updated is task:
+            return None
+        return sla.with_times(updated)
 
-
-def _moment(raw: str | None, name: str) -> datetime | None:
-    if raw is None or raw == "":
-        return None
-    # A literal "+" in a query string arrives as a space unless the client encoded it.
-    text = raw.strip().replace(" ", "+").replace("Z", "+00:00")
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise BadRequest(f"{name} must be an RFC 3339 timestamp, e.g. 2026-11-26T09:00:00Z", parameter=name) from exc
-    if moment.tzinfo is None:
-        raise BadRequest(f"{name} needs a time zone offset, e.g. Z", parameter=name)
-    try:
-        moment = moment.astimezone(UTC)
-    except OverflowError as exc:
-        raise BadRequest(f"{name} is out of range", parameter=name) from exc
-    return max(moment, EPOCH)
+    def _watchers(self, task: Task, config: HarkConfig) -> list[str]:
+        if task.holder:
+            return [task.holder]
+        team = config.team_of(task.queue)
+        return [m for m in team.members if (u := config.user(m)) is not None and not u.away]

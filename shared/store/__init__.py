@@ -1,1 +1,2 @@
-"""DynamoDB: the PynamoDB table models and the adapters that turn their records into the project's types."""
+"""DynamoDB plumbing every service shares (binding models to tables, cursor pagination); each service keeps its own
+table models and adapters."""

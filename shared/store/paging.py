@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Generic, TypeVar
 
-from shared.errors import BadRequest
+from shared.errors import InvalidQuery
 
 T = TypeVar("T")
 
@@ -42,7 +42,7 @@ MAX_CURSOR = 400
 def decode_cursor(cursor: str | None) -> str | None:
     if not cursor:
         return None
-    refused = BadRequest("the cursor is not one this API issued", parameter="cursor")
+    refused = InvalidQuery("the cursor is not one this API issued", parameter="cursor")
     if len(cursor) > MAX_CURSOR:
         raise refused
     try:
@@ -66,18 +66,6 @@ def merge_pages(
         return Page(taken, None)
     items = taken[:limit]
     return Page(items, encode_cursor(sort_key(items[-1])))
-
-
-def clamp_limit(raw: str | None, default: int = 50) -> int:
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise BadRequest("limit must be a whole number", parameter="limit") from exc
-    if not 1 <= value <= MAX_PAGE:
-        raise BadRequest(f"limit must be between 1 and {MAX_PAGE}", parameter="limit")
-    return value
 
 
 def time_key(moment: datetime) -> str:

@@ -34,6 +34,7 @@ def free_port() -> int:
 class Stack:
     url: str
     process: subprocess.Popen[str]
+    aws_port: int = 0
 
     def get(self, path: str) -> Any:
         response = requests.get(self.url + path, headers={"x-api-key": DEV_API_KEY}, timeout=10)
@@ -58,14 +59,14 @@ class Stack:
         raise AssertionError("timed out waiting")
 
 
-@pytest.fixture(scope="module")
-def stack() -> Iterator[Stack]:
+def start_stack(extra_env: dict[str, str] | None = None) -> Stack:
+    """`hark up --no-demo` in its own process on free ports, once it answers /health."""
     port, aws_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HARK_", "AWS_"))}
     process = subprocess.Popen(
         [sys.executable, "-m", "devstack", "up", "--no-demo", "--port", str(port), "--aws-port", str(aws_port)],
         cwd=ROOT,
-        env={**env, "COLUMNS": "200"},
+        env={**env, "COLUMNS": "200", **(extra_env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -83,10 +84,20 @@ def stack() -> Iterator[Stack]:
             process.kill()
             pytest.fail(f"the local stack did not come up:\n{output}")
         time.sleep(0.2)
-    yield Stack(url, process)
-    if process.poll() is None:
-        process.kill()
-        process.wait(timeout=10)
+    return Stack(url, process, aws_port)
+
+
+def stop_stack(stack: Stack) -> None:
+    if stack.process.poll() is None:
+        stack.process.kill()
+        stack.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    started = start_stack()
+    yield started
+    stop_stack(started)
 
 
 def test_signed_github_comment_round_trip(stack: Stack) -> None:
@@ -100,7 +111,7 @@ def test_signed_github_comment_round_trip(stack: Stack) -> None:
     assert mention["classification"]["language"] == "en"
 
     again = requests.post(stack.url + "/webhooks/github", data=body, headers=headers, timeout=10)
-    assert again.json()["duplicates"] == 1
+    assert again.json()["mention_ids"] == [mention_id]
     tampered = requests.post(
         stack.url + "/webhooks/github", data=body.replace(b"right", b"wrong"), headers=headers, timeout=10
     )
@@ -123,7 +134,6 @@ def test_signed_meta_message_round_trip(stack: Stack) -> None:
 
 
 def test_a_clear_complaint_becomes_a_task_within_seconds(stack: Stack) -> None:
-    submitted = time.monotonic()
     response = requests.post(
         stack.url + "/v1/mentions",
         data=json.dumps(
@@ -139,11 +149,9 @@ def test_a_clear_complaint_becomes_a_task_within_seconds(stack: Stack) -> None:
     assert response.status_code == 202, response.text
     [accepted] = response.json()["mentions"]
     task_id = stack.wait_for(lambda: stack.find(f"/v1/mentions/{accepted['id']}").get("task_id"), timeout=10)
-    elapsed = time.monotonic() - submitted
     task = stack.get(f"/v1/tasks/{task_id}")
     assert task["status"] == "open"
     assert accepted["id"] in task["mention_ids"]
-    assert elapsed < 10
 
 
 def test_ctrl_c_stops_everything(stack: Stack) -> None:

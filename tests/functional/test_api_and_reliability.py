@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from devstack.esm import SqsEventSource
-from devstack.lambda_runtime import Function
 from devstack.provision import create_queue
 from devstack.signing import meta_body
 from shared.events import ClassifiedMention, MentionClassified, MentionReceived
-from shared.resources import CLASSIFY, RESPOND, QueueSpec
+from shared.resources import CLASSIFY, RESPOND
 from tests.conftest import ROOT, webhook_fixture
 from tests.functional.conftest import Pipeline
 
@@ -79,8 +76,8 @@ def test_every_refusal_is_a_problem_document(pipeline: Pipeline) -> None:
         assert problem["status"] == status
         assert problem["type"].startswith("urn:hark:problem:")
         assert problem["title"] and problem["detail"]
-    assert pipeline.aws.scan("dedupe") == []
     assert pipeline.aws.queue_depth("classify") == 0
+    assert pipeline.aws.scan("mentions") == pipeline.aws.scan("inbox") == []
 
 
 def test_listing_filters_and_pages_without_repeats(pipeline: Pipeline) -> None:
@@ -128,18 +125,19 @@ def test_redeliveries_to_classify_and_respond_change_nothing(pipeline: Pipeline)
     # Keep a copy of the envelope before classify consumes it, then deliver it again.
     [message] = sqs.receive_message(QueueUrl=pipeline.aws.queue_urls["classify"], VisibilityTimeout=0)["Messages"]
     envelope = MentionReceived.model_validate_json(message["Body"])
+    mention = envelope.data.mention
     pipeline.drain(CLASSIFY.key)
     sqs.send_message(QueueUrl=pipeline.aws.queue_urls["classify"], MessageBody=envelope.model_dump_json())
     assert pipeline.drain(CLASSIFY.key) == (1, 0)
     assert len(pipeline.aws.scan("mentions")) == 1
-    assert pipeline.drain(RESPOND.key) == (2, 0)  # forwarded twice, absorbed once
+    assert pipeline.drain(RESPOND.key) == (2, 0)  # told twice, kept once
+    assert len(pipeline.aws.scan("inbox")) == 1
     [task] = pipeline.get("/v1/tasks").json["items"]
-    assert task["mention_ids"] == [envelope.data.id]
-    stored = pipeline.get(f"/v1/mentions/{envelope.data.id}").json
+    assert task["mention_ids"] == [mention.id]
+    stored = pipeline.get(f"/v1/mentions/{mention.id}").json
+    assert stored["task_id"] == task["id"]
     forwarded = MentionClassified.wrap(
-        ClassifiedMention.model_validate(
-            {"mention": envelope.data.model_dump(), "classification": stored["classification"]}
-        ),
+        ClassifiedMention.model_validate({"mention": mention.model_dump(), "classification": stored["classification"]}),
         correlation_id="again",
         producer="test",
         occurred_at=envelope.occurred_at,
@@ -149,29 +147,19 @@ def test_redeliveries_to_classify_and_respond_change_nothing(pipeline: Pipeline)
     assert pipeline.get(f"/v1/tasks/{task['id']}").json == task
 
 
-def test_a_poison_message_ends_in_the_dead_letter_queue(pipeline: Pipeline) -> None:
-    # A copy of the classify queue with a short visibility timeout, so redrive happens in seconds.
-    quick = QueueSpec(key="classify-quick", env_var="UNUSED", visibility_timeout_s=1, max_receive_count=2)
+def test_a_poison_message_is_parked_at_once_with_its_reason(pipeline: Pipeline) -> None:
     sqs = pipeline.aws.client("sqs")
-    url, arn = create_queue(sqs, quick, "local")
-    assert CLASSIFY.sqs_source is not None
-    source = SqsEventSource(
-        sqs, url, arn, Function(CLASSIFY), replace(CLASSIFY.sqs_source, max_batching_window_s=0), poll_wait_s=0
-    )
+    url = pipeline.aws.queue_urls["classify"]
     sqs.send_message(QueueUrl=url, MessageBody='{"event": "mention.received", "version": 99}')
-    valid = MentionReceived.model_validate_json((ROOT / "tests/contract/fixtures/mention.received.v1.json").read_text())
-    sqs.send_message(QueueUrl=url, MessageBody=valid.model_dump_json())
-    attempts = []
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        attempts.append(source.poll_once())
-        dlq = sqs.get_queue_attributes(QueueUrl=url + "-dlq", AttributeNames=["ApproximateNumberOfMessages"])
-        if dlq["Attributes"]["ApproximateNumberOfMessages"] == "1":
-            break
-        time.sleep(0.5)
-    assert (2, 1) in attempts  # the good record succeeded beside the poisoned one
-    dead = sqs.receive_message(QueueUrl=url + "-dlq")["Messages"]
-    assert [json.loads(m["Body"])["version"] for m in dead] == [99]
+    valid = (ROOT / "tests/contract/fixtures/mention.received.v1.json").read_text()  # an older version: upcast
+    sqs.send_message(QueueUrl=url, MessageBody=valid)
+    assert pipeline.drain(CLASSIFY.key) == (2, 0)  # both done on the first receive: one kept, one parked
+    assert pipeline.aws.queue_depth("classify") == 0
+    [dead] = sqs.receive_message(QueueUrl=url + "-dlq", MessageAttributeNames=["All"])["Messages"]
+    assert json.loads(dead["Body"])["version"] == 99
+    attributes = {k: v["StringValue"] for k, v in dead["MessageAttributes"].items()}
+    assert attributes["hark_reason"].startswith("ContractError: mention.received v99 is newer")
+    assert (attributes["hark_source_queue"], attributes["hark_receive_count"]) == ("classify", "1")
     assert len(pipeline.aws.scan("mentions")) == 1
 
 
@@ -183,7 +171,6 @@ def test_a_queue_outage_answers_503_and_loses_nothing(pipeline: Pipeline) -> Non
     assert failed.status_code == 503
     assert failed.headers["Retry-After"]
     assert failed.headers["Content-Type"] == "application/problem+json"
-    assert pipeline.aws.scan("dedupe") == []  # the claim was released
     create_queue(sqs, CLASSIFY.sqs_source.queue, "local")  # type: ignore[union-attr]
     retried = pipeline.github(body, "issue_comment")
     assert retried.status_code == 200
@@ -200,21 +187,17 @@ def test_health_openapi_and_dashboard(pipeline: Pipeline) -> None:
     assert b"/v1/tasks" in page.data
 
 
-def test_a_delivery_racing_an_unfinished_one_is_told_to_retry(pipeline: Pipeline) -> None:
-    from services.ingest.dedupe import DynamoDedupe
-    from shared.settings import Settings
-
-    body = webhook_fixture("github", "issue_comment__created.payload.json")
-    dedupe = DynamoDedupe(Settings.from_env(pipeline.aws.env))
-    mention_id = "m_75yspktzgsqidmdw3knpusljgy"  # the fixture comment's id
-    assert dedupe.claim(mention_id, mention_id)  # another delivery is half-way through enqueueing
-    racing = pipeline.github(body, "issue_comment")
-    assert racing.status_code == 503
-    assert racing.json["type"] == "urn:hark:problem:delivery-in-progress"
-    assert pipeline.aws.queue_depth("classify") == 0
-    dedupe.confirm(mention_id, 3600)  # the other delivery finished: now this one is a plain duplicate
-    again = pipeline.github(body, "issue_comment")
-    assert (again.status_code, again.json["duplicates"]) == (200, 1)
+def test_a_redelivered_webhook_becomes_one_mention_and_one_task(pipeline: Pipeline) -> None:
+    payload = json.loads(webhook_fixture("github", "issue_comment__created.payload.json"))
+    payload["comment"]["author_association"] = "NONE"
+    payload["comment"]["body"] = "The export crashes every time and I need a refund"
+    body = json.dumps(payload).encode()
+    first, again = pipeline.github(body, "issue_comment"), pipeline.github(body, "issue_comment")
+    assert first.json["mention_ids"] == again.json["mention_ids"]
+    pipeline.flow()
+    assert len(pipeline.aws.scan("mentions")) == len(pipeline.aws.scan("inbox")) == 1
+    [task] = pipeline.get("/v1/tasks").json["items"]
+    assert task["mention_ids"] == first.json["mention_ids"]
 
 
 def test_the_local_stack_refuses_a_busy_emulator_port_at_once() -> None:

@@ -3,13 +3,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from pydantic import ValidationError
 
-from shared.errors import BadRequest, NotConfigured
+from shared.api.models import Paging
+from shared.auth import ApiKeys, Grant, key_id
+from shared.errors import InvalidQuery, NotConfigured, Unauthenticated
 from shared.ids import mention_id, shard_of, task_id
 from shared.resources import MENTIONS
-from shared.secrets import EnvSecrets, SecretValues, to_document, values_from_json
+from shared.secrets import DEV_GRANT, EnvSecrets, SecretValues, to_document, values_from_json
 from shared.settings import DEV_API_KEY, Settings, dev_platform_secret
-from shared.store.paging import clamp_limit, decode_cursor, encode_cursor, merge_pages, time_key
+from shared.store.paging import decode_cursor, encode_cursor, merge_pages, time_key
 
 
 def test_merge_takes_items_in_order_across_streams_and_continues_from_the_cursor() -> None:
@@ -28,19 +31,19 @@ def test_a_full_last_page_has_no_cursor() -> None:
 
 
 @pytest.mark.parametrize("garbage", ["!!!", "e30", "eyJrIjogMX0", "bm90IGpzb24"])
-def test_foreign_cursors_are_bad_requests(garbage: str) -> None:
-    with pytest.raises(BadRequest):
+def test_foreign_cursors_are_refused(garbage: str) -> None:
+    with pytest.raises(InvalidQuery):
         decode_cursor(garbage)
 
 
 def test_cursor_round_trip_and_limits() -> None:
     assert decode_cursor(encode_cursor("2026-11-26T09:00:00.000000Z#m_x")) == "2026-11-26T09:00:00.000000Z#m_x"
     assert decode_cursor(None) is None
-    assert clamp_limit(None) == 50
-    assert clamp_limit("7") == 7
-    for bad in ("0", "201", "ten"):
-        with pytest.raises(BadRequest):
-            clamp_limit(bad)
+    assert Paging.model_validate({}).limit == 50
+    assert Paging.model_validate({"limit": "7"}).limit == 7
+    for bad in ("0", "201", "ten", ""):
+        with pytest.raises(ValidationError):
+            Paging.model_validate({"limit": bad})
 
 
 def test_time_keys_sort_like_time_across_zones() -> None:
@@ -54,6 +57,9 @@ def test_ids_are_deterministic_and_distinct() -> None:
     assert mention_id("github", "X") == mention_id("github", "X")
     assert mention_id("github", "X") != mention_id("meta", "X")
     assert task_id("github", "X") != mention_id("github", "X")
+    # A partner's submissions hash in its own namespace; the platform's own keep the historic hash.
+    assert mention_id("github", "X", "partner:crm") not in (mention_id("github", "X"), mention_id("github", "X", "p"))
+    assert mention_id("github", "X", "platform") == mention_id("github", "X")
     assert {shard_of(str(n), 4) for n in range(100)} == {0, 1, 2, 3}
 
 
@@ -85,20 +91,50 @@ def test_settings_from_env() -> None:
 def test_development_secrets_apply_only_on_the_local_stage() -> None:
     local = EnvSecrets(Settings()).get()
     assert local.platform_secret("github") == dev_platform_secret("github")
-    assert local.api_key_valid(DEV_API_KEY)
+    dev = local.keys().authenticate(DEV_API_KEY)
+    assert (dev.user, dev.roles) == ("dev", frozenset({"agent", "admin", "viewer"}))
     deployed = EnvSecrets(Settings(stage="prod")).get()
     with pytest.raises(NotConfigured):
         deployed.platform_secret("github")
-    assert not deployed.api_key_valid(DEV_API_KEY)
+    with pytest.raises(Unauthenticated):
+        deployed.keys().authenticate(DEV_API_KEY)
+
+
+def test_keys_resolve_to_their_user_and_roles_and_nothing_else() -> None:
+    keys = ApiKeys({"key-one-1": Grant("ana", frozenset({"agent"})), "key-two-2": Grant("bo", frozenset({"approver"}))})
+    ana = keys.authenticate("key-one-1")
+    assert (ana.user, ana.roles, ana.key_id) == ("ana", frozenset({"agent"}), key_id("key-one-1"))
+    assert keys.authenticate("key-two-2").user == "bo"
+    for wrong in ("key-three", "", None, "key-one-"):
+        with pytest.raises(Unauthenticated):
+            keys.authenticate(wrong)
+
+
+def test_hark_api_keys_and_the_dev_key_may_be_set_together() -> None:
+    settings = Settings.from_env(
+        {"HARK_API_KEYS": '{"approver-key-1": {"user": "bo", "roles": ["approver"]}}', "HARK_API_KEY": "my-dev-key"}
+    )
+    keys = EnvSecrets(settings).get().keys()
+    assert keys.authenticate("approver-key-1").roles == frozenset({"approver"})
+    assert keys.authenticate("my-dev-key").user == "dev"
+    with pytest.raises(Unauthenticated):
+        keys.authenticate(DEV_API_KEY)  # configured keys replace the documented default
+    with pytest.raises(NotConfigured):
+        EnvSecrets(Settings.from_env({"HARK_API_KEYS": '{"k-123456": {"user": "x", "roles": ["wizard"]}}'}))
+    with pytest.raises(NotConfigured):
+        Settings.from_env({"HARK_API_KEYS": "{not json"})
 
 
 def test_api_keys_and_secret_documents() -> None:
-    values = SecretValues(platform={"meta": "m"}, meta_verify_token="t", api_keys=("key-one-1", "key-two-2"))
-    assert values.api_key_valid("key-two-2")
-    assert not values.api_key_valid("key-three")
-    assert not values.api_key_valid(None)
+    values = SecretValues(
+        platform={"meta": "m"},
+        meta_verify_token="t",
+        api_keys={"key-one-1": DEV_GRANT, "key-two-2": Grant("bo", frozenset({"approver"}))},
+    )
     assert values_from_json(to_document(values)) == values
-    assert values_from_json({"api_key": "single-key"}).api_keys == ("single-key",)
+    assert values_from_json({"api_key": "single-key"}).api_keys == {"single-key": DEV_GRANT}
+    partners = values_from_json({"api_keys": ["partner-key-1"]}).keys().authenticate("partner-key-1")
+    assert partners.roles == frozenset({"partner", "viewer"})
 
 
 @pytest.mark.parametrize(

@@ -246,8 +246,13 @@ def test_edit_distance_and_typing_slips() -> None:
     assert "xanax" not in slips
 
 
-def test_a_misspelling_is_close_to_a_clean_name_and_is_no_word() -> None:
-    assert drugs.misspells("sertralline", ["sertraline"])
-    assert not drugs.misspells("eveko", ["ibuprofen", "advil"])
-    assert not drugs.misspells("tation", ["talion"])  # a short, rare brand: its "misspellings" are other words
-    assert drugs.misspells("amitryptiline", ["amitriptyline"])
+def test_a_misspelling_is_close_to_a_clean_name_of_a_common_medicine_or_a_long_one() -> None:
+    def rare(word: str, language: str) -> float:  # wordfreq's Zipf frequency, for names no one writes
+        return {"heather": 3.9}.get(word, 1.0)
+
+    assert drugs.misspells("sertralline", ["sertraline"], rare)
+    assert drugs.misspells("zanax", ["xanax"], rare)  # a common medicine, however short
+    assert not drugs.misspells("eveko", ["ibuprofen", "advil"], rare)
+    assert not drugs.misspells("tation", ["talion"], rare)  # a short, rare brand: its "misspellings" are other words
+    assert drugs.misspells("amitryptiline", ["amitriptyline"], rare)
+    assert not drugs.misspells("heathers", ["heatherine"], lambda w, lang: 3.9)  # a name that is a common word

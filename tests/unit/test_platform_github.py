@@ -1,83 +1,181 @@
+"""GitHub: signature, the published payloads (each with what it must yield), and the shapes GitHub may send."""
+
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 
 from devstack.signing import github_headers
-from services.ingest.platforms.base import hmac_hex
+from services.ingest.platforms.base import Delivery, Handshake, hmac_hex
 from services.ingest.platforms.github import GitHub
-from shared.errors import BadRequest, HarkError, InvalidSignature
-from shared.http import HttpRequest
+from shared.errors import InvalidBody, InvalidHeader, InvalidSignature
 from shared.secrets import SecretValues
-from tests.conftest import FIXTURES, SHARED_FIXTURES, load_json, webhook_fixture
+from tests.conftest import FIXTURES, load_json, webhook_fixture
+from tests.connectors import check_fixture, deleted, fixtures_without_expectation, ignored
 
 SECRET = "s3cret"
 SECRETS = SecretValues(platform={"github": SECRET})
 ARRIVAL = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
+FOLDER = FIXTURES / "webhooks" / "github"
 github = GitHub()
 
 
-def request(body: bytes, event: str, secret: str = SECRET, **headers: str) -> HttpRequest:
+def delivery(body: bytes, event: str, secret: str = SECRET, **headers: str) -> Delivery:
     all_headers = {k.lower(): v for k, v in github_headers(body, secret, event).items()}
     all_headers.update({k.replace("_", "-"): v for k, v in headers.items()})
-    return HttpRequest("POST", "/webhooks/github", headers=all_headers, body=body, received_at=ARRIVAL)
+    return Delivery("github", body, ARRIVAL, headers=all_headers)
+
+
+def by_event(body: bytes, name: str) -> Delivery:
+    return delivery(body, name.split("__", 1)[0])
+
+
+CODERTOCAT = {"id": "21031067", "handle": "Codertocat"}
+EXPECTED: dict[str, Any] = {
+    "issue_comment__created.payload.json": {
+        "channel": "github.issue_comment",
+        "kind": "comment",
+        "native_id": "MDEyOklzc3VlQ29tbWVudDQ5MjcwMDQwMA==",
+        "thread_id": "Codertocat/Hello-World#1",
+        "account_id": "Codertocat/Hello-World",
+        "author": CODERTOCAT,
+        "from_brand": True,  # the repository's owner answering on its own issue
+        "text": "You are totally right! I'll get this fixed right away.",
+        "url": "https://github.com/Codertocat/Hello-World/issues/1#issuecomment-492700400",
+        "created_at": "2019-05-15T15:20:21Z",
+    },
+    "issues__opened.payload.json": {
+        "channel": "github.issues",
+        "kind": "post",
+        "native_id": "MDU6SXNzdWU0NDQ1MDAwNDE=",
+        "thread_id": "Codertocat/Hello-World#1",  # the issue and its comments are one conversation
+        "account_id": "Codertocat/Hello-World",
+        "author": CODERTOCAT,
+        "from_brand": True,
+        "text": "Spelling error in the README file\n\nIt looks like you accidently spelled 'commit' with two 't's.",
+        "url": "https://github.com/Codertocat/Hello-World/issues/1",
+        "created_at": "2019-05-15T15:20:18Z",
+    },
+    "issues__opened.with-empty-body.payload.json": {
+        "channel": "github.issues",
+        "kind": "post",
+        "native_id": "MDU6SXNzdWU0NDQ1MDAwNDE=",
+        "thread_id": "Codertocat/Hello-World#1",
+        "account_id": "Codertocat/Hello-World",
+        "author": CODERTOCAT,
+        "from_brand": True,
+        "text": "Spelling error in the README file",
+        "url": "https://github.com/Codertocat/Hello-World/issues/1",
+        "created_at": "2019-05-15T15:20:18Z",
+    },
+    "discussion_comment__created.payload.json": {
+        "channel": "github.discussion_comment",
+        "kind": "comment",
+        "native_id": "MDE3OkRpc2N1c3Npb25Db21tZW50NTUwMDYy",
+        "thread_id": "Codertocat/Hello-World/discussions/4",
+        "account_id": "Codertocat/Hello-World",
+        "author": CODERTOCAT,
+        "from_brand": True,
+        "text": "ANSWER",
+        "url": "https://github.com/Codertocat/Hello-World/discussions/4#discussioncomment-550062",
+        "created_at": "2021-03-30T20:21:30Z",
+    },
+    # An edit is the same mention (same node id) with the time GitHub says it was updated.
+    "issue_comment__edited.payload.json": {
+        "channel": "github.issue_comment",
+        "kind": "comment",
+        "native_id": "MDEyOklzc3VlQ29tbWVudDQ5MjcwMDQwMA==",
+        "thread_id": "Codertocat/Hello-World#1",
+        "account_id": "Codertocat/Hello-World",
+        "author": CODERTOCAT,
+        "from_brand": True,
+        "text": "You are totally right! I'll get this fixed today.",
+        "url": "https://github.com/Codertocat/Hello-World/issues/1#issuecomment-492700400",
+        "created_at": "2019-05-15T15:20:21Z",
+        "edited_at": "2019-05-15T15:20:22Z",
+    },
+    "issues__edited.payload.json": {
+        "channel": "github.issues",
+        "kind": "post",
+        "native_id": "MDU6SXNzdWU0NDQ1MDAwNDE=",
+        "thread_id": "Codertocat/Hello-World#1",
+        "account_id": "Codertocat/Hello-World",
+        "author": CODERTOCAT,
+        "from_brand": True,
+        "text": "Spelling error in the README file\n\nIt looks like you accidently spelled 'commit' with two 't's.",
+        "url": "https://github.com/Codertocat/Hello-World/issues/1",
+        "created_at": "2019-05-15T15:20:18Z",
+        "edited_at": "2019-05-15T15:20:18Z",
+    },
+    "discussion__edited.payload.json": {
+        "channel": "github.discussion",
+        "kind": "post",
+        "native_id": "MDEwOkRpc2N1c3Npb24zMjk5NjE0",
+        "thread_id": "Codertocat/Hello-World/discussions/4",
+        "account_id": "Codertocat/Hello-World",
+        "author": CODERTOCAT,
+        "from_brand": True,
+        "text": "TEST edit\n\nTEST edit",
+        "url": "https://github.com/Codertocat/Hello-World/discussions/4",
+        "created_at": "2021-03-30T20:09:52Z",
+        "edited_at": "2021-03-30T20:26:24Z",
+    },
+    # A deletion names the message; GitHub does not say when, so it is the arrival time.
+    "issue_comment__deleted.payload.json": deleted(("MDEyOklzc3VlQ29tbWVudDQ5MjcwMDQwMA==", "2026-11-26T09:30:00Z")),
+    "issues__deleted.payload.json": deleted(("MDU6SXNzdWU0NDQ1MDAwNDE=", "2026-11-26T09:30:00Z")),
+    "discussion_comment__deleted.payload.json": deleted(
+        ("MDE3OkRpc2N1c3Npb25Db21tZW50NTUwMDYy", "2026-11-26T09:30:00Z")
+    ),
+    # State changes are not messages.
+    "discussion__answered.payload.json": ignored(),
+    "issues__labeled.payload.json": ignored(),
+}
+EXPECTED["issue_comment__created.with-installation.payload.json"] = EXPECTED["issue_comment__created.payload.json"]
+
+
+def test_every_fixture_in_the_repository_has_an_expectation() -> None:
+    assert fixtures_without_expectation(FOLDER, EXPECTED, "*__*.json") == {"ping__payload.json"}
+
+
+@pytest.mark.parametrize(("name", "expected"), EXPECTED.items())
+def test_each_published_payload_yields_what_it_should(name: str, expected: Any) -> None:
+    check_fixture(github, FOLDER, name, expected, by_event)
 
 
 def test_hmac_matches_githubs_published_vector() -> None:
-    vector = load_json(FIXTURES / "webhooks" / "github" / "signature-vector.json")
+    vector = load_json(FOLDER / "signature-vector.json")
     assert "sha256=" + hmac_hex(vector["secret"], vector["payload"].encode()) == vector["X-Hub-Signature-256"]
 
 
 def test_verify_accepts_the_signed_body() -> None:
     body = webhook_fixture("github", "issue_comment__created.payload.json")
-    github.verify(request(body, "issue_comment"), SECRETS)
+    github.verify(delivery(body, "issue_comment"), SECRETS)
 
 
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (lambda r: r.__class__(**{**r.__dict__, "body": r.body + b" "}), "does not match"),
-        (lambda r: r.__class__(**{**r.__dict__, "headers": {"x-github-event": "ping"}}), "missing"),
-        (
-            lambda r: r.__class__(**{**r.__dict__, "headers": {**r.headers, "x-hub-signature-256": "sha1=abc"}}),
-            "does not start",
-        ),
+        (lambda d: replace(d, body=d.body + b" "), "does not match"),
+        (lambda d: replace(d, headers={"x-github-event": "ping"}), "missing"),
+        (lambda d: replace(d, headers={**d.headers, "x-hub-signature-256": "sha1=abc"}), "does not start"),
+        (lambda d: replace(d, headers={**d.headers, "x-hub-signature-256": "sha256=" + "0" * 64}), "does not match"),
     ],
 )
-def test_verify_refuses_tampering(mutate: object, message: str) -> None:
+def test_verify_refuses_tampering(mutate: Any, message: str) -> None:
     body = webhook_fixture("github", "issue_comment__created.payload.json")
     with pytest.raises(InvalidSignature, match=message):
-        github.verify(mutate(request(body, "issue_comment")), SECRETS)  # type: ignore[operator]
+        github.verify(mutate(delivery(body, "issue_comment")), SECRETS)
 
 
 def test_verify_refuses_another_secret() -> None:
     body = webhook_fixture("github", "issue_comment__created.payload.json")
     with pytest.raises(InvalidSignature):
-        github.verify(request(body, "issue_comment", secret="other"), SECRETS)
-
-
-def test_issue_comment_becomes_a_mention() -> None:
-    body = webhook_fixture("github", "issue_comment__created.payload.json")
-    parsed = github.parse(request(body, "issue_comment"))
-    [candidate] = parsed.candidates
-    mention = candidate.mention
-    assert mention.platform == "github"
-    assert mention.channel == "github.issue_comment"
-    assert mention.kind == "comment"
-    assert mention.native_id == "MDEyOklzc3VlQ29tbWVudDQ5MjcwMDQwMA=="
-    assert mention.thread_id == "Codertocat/Hello-World#1"
-    assert mention.account_id == "Codertocat/Hello-World"
-    assert mention.author.handle == "Codertocat"
-    assert mention.author.id == "21031067"
-    assert mention.from_brand is True  # the repository owner answering
-    assert mention.url == "https://github.com/Codertocat/Hello-World/issues/1#issuecomment-492700400"
-    assert mention.created_at == datetime(2019, 5, 15, 15, 20, 21, tzinfo=UTC)
-    assert mention.received_at == ARRIVAL
-    assert candidate.dedupe_key == mention.id  # a fixed-size hash of (platform, native id)
+        github.verify(delivery(body, "issue_comment", secret="other"), SECRETS)
 
 
 def test_a_comment_needs_only_the_number_of_its_issue() -> None:
@@ -93,59 +191,44 @@ def test_a_comment_needs_only_the_number_of_its_issue() -> None:
         },
         "repository": {"full_name": "octo/widgets"},
     }
-    [candidate] = github.parse(request(json.dumps(payload).encode(), "issue_comment")).candidates
-    assert (candidate.mention.thread_id, candidate.mention.native_id) == ("octo/widgets#42", "issue_comment:7")
+    [mention] = github.parse(delivery(json.dumps(payload).encode(), "issue_comment")).mentions
+    assert (mention.thread_id, mention.native_id, mention.from_brand) == ("octo/widgets#42", "issue_comment:7", False)
 
 
 def test_a_comment_by_someone_outside_the_repository_is_not_the_brand() -> None:
     payload = json.loads(webhook_fixture("github", "issue_comment__created.payload.json"))
     payload["comment"]["author_association"] = "NONE"
-    [candidate] = github.parse(request(json.dumps(payload).encode(), "issue_comment")).candidates
-    assert candidate.mention.from_brand is False
-
-
-def test_opened_issue_joins_title_and_body_and_shares_the_comments_thread() -> None:
-    parsed = github.parse(request(webhook_fixture("github", "issues__opened.payload.json"), "issues"))
-    [candidate] = parsed.candidates
-    assert candidate.mention.kind == "post"
-    assert candidate.mention.text.startswith("Spelling error in the README file\n\nIt looks like")
-    assert candidate.mention.thread_id == "Codertocat/Hello-World#1"
-    empty = github.parse(request(webhook_fixture("github", "issues__opened.with-empty-body.payload.json"), "issues"))
-    assert "\n" not in empty.candidates[0].mention.text
-
-
-def test_discussion_comment_threads_on_the_discussion() -> None:
-    parsed = github.parse(
-        request(webhook_fixture("github", "discussion_comment__created.payload.json"), "discussion_comment")
-    )
-    [candidate] = parsed.candidates
-    assert candidate.mention.thread_id == "Codertocat/Hello-World/discussions/4"
-    assert candidate.mention.channel == "github.discussion_comment"
+    [mention] = github.parse(delivery(json.dumps(payload).encode(), "issue_comment")).mentions
+    assert mention.from_brand is False
 
 
 def test_form_encoded_delivery_is_read_from_payload_field() -> None:
     raw = webhook_fixture("github", "issue_comment__created.payload.json").decode()
     body = urlencode({"payload": raw}).encode()
-    req = request(body, "issue_comment", content_type="application/x-www-form-urlencoded")
-    github.verify(req, SECRETS)
-    assert len(github.parse(req).candidates) == 1
+    form = delivery(body, "issue_comment", content_type="application/x-www-form-urlencoded")
+    github.verify(form, SECRETS)
+    [mention] = github.parse(form).mentions
+    assert mention.native_id == "MDEyOklzc3VlQ29tbWVudDQ5MjcwMDQwMA=="
 
 
-def test_ping_is_answered_and_other_actions_are_ignored() -> None:
-    ping = github.parse(request(webhook_fixture("github", "ping__payload.json"), "ping"))
-    assert ping.reply is not None
-    assert ping.reply.json["ok"] is True
-    assert ping.candidates == []
-    edited = github.parse(request(webhook_fixture("github", "issue_comment__edited.payload.json"), "issue_comment"))
-    assert (edited.candidates, edited.ignored) == ([], 1)
-    other = github.parse(request(b'{"action": "created"}', "star"))
-    assert other.ignored == 1
+def test_ping_is_answered_with_its_zen_and_other_events_are_ignored() -> None:
+    ping = github.parse(delivery(webhook_fixture("github", "ping__payload.json"), "ping"))
+    assert ping.answer is not None
+    assert json.loads(ping.answer.body) == {
+        "ok": True,
+        "zen": "Anything added dilutes everything else.",
+        "hook_id": 109948940,
+    }
+    assert ping.mentions == []
+    other = github.parse(delivery(b'{"action": "created"}', "star"))
+    assert (other.mentions, other.ignored) == ([], 1)
+    assert github.handshake(Handshake("github", {}), SECRETS) is None
 
 
 def test_bot_comments_are_ignored() -> None:
     payload = json.loads(webhook_fixture("github", "issue_comment__created.payload.json"))
     payload["comment"]["user"]["type"] = "Bot"
-    assert github.parse(request(json.dumps(payload).encode(), "issue_comment")).ignored == 1
+    assert github.parse(delivery(json.dumps(payload).encode(), "issue_comment")).ignored == 1
 
 
 @pytest.mark.parametrize(
@@ -157,35 +240,12 @@ def test_bot_comments_are_ignored() -> None:
         (b"payload=%7Bbroken", "issue_comment"),
     ],
 )
-def test_malformed_bodies_are_bad_requests(body: bytes, event: str) -> None:
+def test_malformed_bodies_are_refused(body: bytes, event: str) -> None:
     content_type = "application/x-www-form-urlencoded" if body.startswith(b"payload=") else "application/json"
-    with pytest.raises(BadRequest):
-        github.parse(request(body, event, content_type=content_type))
+    with pytest.raises(InvalidBody):
+        github.parse(delivery(body, event, content_type=content_type))
 
 
-def test_missing_event_header_is_a_bad_request() -> None:
-    req = HttpRequest("POST", "/webhooks/github", headers={"content-type": "application/json"}, body=b"{}")
-    with pytest.raises(BadRequest, match="X-GitHub-Event"):
-        github.parse(req)
-
-
-def _published_fixtures() -> list[Path]:
-    folder = SHARED_FIXTURES / "github"
-    return (
-        sorted(folder.glob("*.json"))
-        if folder.is_dir()
-        else sorted((FIXTURES / "webhooks" / "github").glob("*__*.json"))
-    )
-
-
-@pytest.mark.parametrize("path", _published_fixtures(), ids=lambda p: p.name)
-def test_every_published_github_payload_parses_or_is_refused_cleanly(path: Path) -> None:
-    event = path.name.split("__", 1)[0]
-    try:
-        parsed = github.parse(request(path.read_bytes(), event))
-    except HarkError as error:
-        assert error.status == 400
-        return
-    for candidate in parsed.candidates:
-        assert candidate.mention.text or candidate.mention.kind == "post"
-        assert candidate.mention.native_id
+def test_a_missing_event_header_is_refused_as_a_header_problem() -> None:
+    with pytest.raises(InvalidHeader, match="X-GitHub-Event"):
+        github.parse(Delivery("github", b"{}", ARRIVAL, headers={"content-type": "application/json"}))

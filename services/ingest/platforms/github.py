@@ -1,35 +1,45 @@
-"""GitHub webhooks: issues, issue and pull-request comments, discussions and their comments.
+"""GitHub webhooks: issues, issue and pull-delivery comments, discussions and their comments.
 
 Signature: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, raw body)>`. The handshake is a signed `ping`
 event. The body is JSON or form-encoded (`payload=<json>`), chosen per hook. GitHub never redelivers on its own,
 but a manual redelivery repeats the delivery, and a repository hook and an organisation hook both fire for the
 same comment, so duplicates are recognised by the object's global node id, not by the delivery id.
+
+An `edited` issue, discussion or comment is the same mention with `edited_at` (its `updated_at`); a `deleted` one is
+a deletion. Every other action (labels, assignments, locks, answers) is acknowledged and ignored.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import parse_qs
 
 import orjson
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr, ValidationError
 
 from services.ingest.platforms.base import (
-    WEEK,
-    Candidate,
+    Answer,
+    Delivery,
+    Handshake,
     Parsed,
+    Person,
+    build_deletion,
     build_mention,
     check_prefixed_hex,
     from_iso,
     hmac_hex,
+    text_or_none,
 )
-from shared.errors import BadRequest, validation_errors
-from shared.events import Author
-from shared.http import HttpRequest, Reply
+from shared.errors import InvalidBody, InvalidHeader, validation_errors
+from shared.events import Mention, MentionDeletion
 from shared.secrets import SecretValues
 
 # Comments by these are the brand's own side of the conversation.
 BRAND_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
+# What a new message is called, per event; `edited` and `deleted` are the same for all.
+CREATED = {"issue_comment": "created", "issues": "opened", "discussion": "created", "discussion_comment": "created"}
+Found = Mention | MentionDeletion | None
 
 
 class _Model(BaseModel):
@@ -37,31 +47,33 @@ class _Model(BaseModel):
 
 
 class User(_Model):
-    id: int | str
+    id: StrictInt | StrictStr
     login: str
     type: str = "User"
 
 
 class Comment(_Model):
-    id: int
+    id: StrictInt
     node_id: str | None = None
     body: str | None = None
     html_url: str
     user: User
     created_at: str
+    updated_at: str | None = None
     author_association: str = "NONE"
-    parent_id: int | None = None
+    parent_id: StrictInt | None = None
 
 
 class Issue(_Model):
-    id: int
+    id: StrictInt
     node_id: str | None = None
-    number: int
+    number: StrictInt
     title: str
     body: str | None = None
     html_url: str
     user: User
     created_at: str
+    updated_at: str | None = None
     author_association: str = "NONE"
 
 
@@ -72,7 +84,7 @@ class Repository(_Model):
 class ThreadRef(_Model):
     """The issue or discussion a comment belongs to: only its number is needed (the comment is the message)."""
 
-    number: int
+    number: StrictInt
 
 
 class IssueCommentEvent(_Model):
@@ -104,72 +116,64 @@ class DiscussionCommentEvent(_Model):
 class GitHub:
     platform: Literal["github"] = "github"
     content_types = frozenset({"application/json", "application/x-www-form-urlencoded"})
-    dedupe_ttl_s = WEEK
 
-    def handshake(self, request: HttpRequest, secrets: SecretValues) -> Reply | None:
-        return None
+    def handshake(self, handshake: Handshake, secrets: SecretValues) -> Answer | None:
+        return None  # GitHub checks a new hook with a signed `ping` delivery instead
 
-    def verify(self, request: HttpRequest, secrets: SecretValues) -> None:
-        expected = hmac_hex(secrets.platform_secret(self.platform), request.body)
-        check_prefixed_hex(request.headers.get("x-hub-signature-256"), "sha256=", expected)
+    def verify(self, delivery: Delivery, secrets: SecretValues) -> None:
+        expected = hmac_hex(secrets.platform_secret(self.platform), delivery.body)
+        check_prefixed_hex(delivery.headers.get("x-hub-signature-256"), "sha256=", expected)
 
-    def correlation_id(self, request: HttpRequest) -> str | None:
-        return request.headers.get("x-github-delivery")
+    def delivery_id(self, delivery: Delivery) -> str | None:
+        return delivery.headers.get("x-github-delivery")
 
-    def parse(self, request: HttpRequest) -> Parsed:
-        event = request.headers.get("x-github-event")
+    def parse(self, delivery: Delivery) -> Parsed:
+        event = delivery.headers.get("x-github-event")
         if not event:
-            raise BadRequest("the X-GitHub-Event header is missing")
-        payload = _payload(request)
+            raise InvalidHeader("the X-GitHub-Event header is missing")
+        payload = _payload(delivery)
         if event == "ping":
-            return Parsed(reply=Reply(json={"ok": True, "zen": payload.get("zen"), "hook_id": payload.get("hook_id")}))
+            pong = {"ok": True, "zen": text_or_none(payload.get("zen")), "hook_id": payload.get("hook_id")}
+            return Parsed(answer=Answer(orjson.dumps(pong).decode(), "application/json"))
+        action = payload.get("action")
+        if event not in CREATED or action not in (CREATED[event], "edited", "deleted"):
+            return Parsed(ignored=1)
         try:
-            candidate = self._candidate(event, payload, request)
+            found = self._found(event, str(action), payload, delivery)
         except ValidationError as exc:
-            raise BadRequest(f"not a GitHub {event} payload", errors=validation_errors(exc)) from exc
-        return Parsed(candidates=[candidate]) if candidate else Parsed(ignored=1)
+            raise InvalidBody(f"not a GitHub {event[:40]} payload", errors=validation_errors(exc)) from exc
+        if isinstance(found, Mention):
+            return Parsed(mentions=[found])
+        if isinstance(found, MentionDeletion):
+            return Parsed(deletions=[found])
+        return Parsed(ignored=1)
 
-    def _candidate(self, event: str, payload: dict[str, Any], request: HttpRequest) -> Candidate | None:
+    def _found(self, event: str, action: str, payload: dict[str, Any], delivery: Delivery) -> Found:
         if event == "issue_comment":
             ic = IssueCommentEvent.model_validate(payload)
-            if ic.action != "created":
-                return None
-            return self._comment(
-                event, ic.comment, ic.repository, f"{ic.repository.full_name}#{ic.issue.number}", request
-            )
+            thread = f"{ic.repository.full_name}#{ic.issue.number}"
+            return self._comment(event, action, ic.comment, ic.repository, thread, delivery)
         if event == "issues":
             issue_event = IssuesEvent.model_validate(payload)
-            if issue_event.action != "opened":
-                return None
-            issue = issue_event.issue
-            return self._post(
-                event,
-                issue,
-                issue_event.repository,
-                f"{issue_event.repository.full_name}#{issue.number}",
-                request,
-            )
+            thread = f"{issue_event.repository.full_name}#{issue_event.issue.number}"
+            return self._post(event, action, issue_event.issue, issue_event.repository, thread, delivery)
         if event == "discussion":
             d = DiscussionEvent.model_validate(payload)
-            if d.action != "created":
-                return None
             thread = f"{d.repository.full_name}/discussions/{d.discussion.number}"
-            return self._post(event, d.discussion, d.repository, thread, request)
-        if event == "discussion_comment":
-            dc = DiscussionCommentEvent.model_validate(payload)
-            if dc.action != "created":
-                return None
-            thread = f"{dc.repository.full_name}/discussions/{dc.discussion.number}"
-            return self._comment(event, dc.comment, dc.repository, thread, request)
-        return None
+            return self._post(event, action, d.discussion, d.repository, thread, delivery)
+        dc = DiscussionCommentEvent.model_validate(payload)
+        thread = f"{dc.repository.full_name}/discussions/{dc.discussion.number}"
+        return self._comment(event, action, dc.comment, dc.repository, thread, delivery)
 
     def _comment(
-        self, event: str, comment: Comment, repo: Repository, thread: str, request: HttpRequest
-    ) -> Candidate | None:
+        self, event: str, action: str, comment: Comment, repo: Repository, thread: str, delivery: Delivery
+    ) -> Found:
+        native_id = comment.node_id or f"{event}:{comment.id}"
+        if action == "deleted":
+            return build_deletion(self.platform, native_id, delivery.received_at, delivery.received_at)
         if comment.user.type == "Bot":
             return None
-        native_id = comment.node_id or f"{event}:{comment.id}"
-        mention = build_mention(
+        return build_mention(
             platform=self.platform,
             channel=f"github.{event}",
             kind="comment",
@@ -177,48 +181,56 @@ class GitHub:
             thread_id=thread,
             parent_id=str(comment.parent_id) if comment.parent_id else None,
             account_id=repo.full_name,
-            author=Author(id=str(comment.user.id), handle=comment.user.login),
+            author=Person(id=str(comment.user.id), handle=comment.user.login),
             from_brand=comment.author_association in BRAND_ASSOCIATIONS,
             text=comment.body or "",
             url=comment.html_url,
             created_at=from_iso(comment.created_at),
-            received_at=request.received_at,
+            received_at=delivery.received_at,
+            edited_at=_edited_at(action, comment.updated_at, delivery),
         )
-        return Candidate.new_message(mention)
 
-    def _post(self, event: str, post: Issue, repo: Repository, thread: str, request: HttpRequest) -> Candidate | None:
+    def _post(self, event: str, action: str, post: Issue, repo: Repository, thread: str, delivery: Delivery) -> Found:
+        native_id = post.node_id or f"{event}:{post.id}"
+        if action == "deleted":
+            return build_deletion(self.platform, native_id, delivery.received_at, delivery.received_at)
         if post.user.type == "Bot":
             return None
-        native_id = post.node_id or f"{event}:{post.id}"
         text = post.title if not post.body else f"{post.title}\n\n{post.body}"
-        mention = build_mention(
+        return build_mention(
             platform=self.platform,
             channel=f"github.{event}",
             kind="post",
             native_id=native_id,
             thread_id=thread,
             account_id=repo.full_name,
-            author=Author(id=str(post.user.id), handle=post.user.login),
+            author=Person(id=str(post.user.id), handle=post.user.login),
             from_brand=post.author_association in BRAND_ASSOCIATIONS,
             text=text,
             url=post.html_url,
             created_at=from_iso(post.created_at),
-            received_at=request.received_at,
+            received_at=delivery.received_at,
+            edited_at=_edited_at(action, post.updated_at, delivery),
         )
-        return Candidate.new_message(mention)
 
 
-def _payload(request: HttpRequest) -> dict[str, Any]:
-    raw = request.body
-    if request.content_type == "application/x-www-form-urlencoded":
+def _edited_at(action: str, updated_at: str | None, delivery: Delivery) -> datetime | None:
+    if action != "edited":
+        return None
+    return from_iso(updated_at) if updated_at else delivery.received_at
+
+
+def _payload(delivery: Delivery) -> dict[str, Any]:
+    raw = delivery.body
+    if delivery.content_type == "application/x-www-form-urlencoded":
         fields = parse_qs(raw.decode("utf-8", errors="replace"))
         if "payload" not in fields:
-            raise BadRequest("a form-encoded GitHub delivery carries its JSON in the `payload` field")
+            raise InvalidBody("a form-encoded GitHub delivery carries its JSON in the `payload` field")
         raw = fields["payload"][0].encode()
     try:
         payload = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"the body is not valid JSON: {exc}") from exc
+        raise InvalidBody(f"the body is not valid JSON: {exc}") from exc
     if not isinstance(payload, dict):
-        raise BadRequest("a GitHub delivery is a JSON object")
+        raise InvalidBody("a GitHub delivery is a JSON object")
     return payload

@@ -1,0 +1,111 @@
+"""Meta: Facebook comment replies, Instagram comment replies, the Messenger and Instagram Send API (RESPONSE within
+24 hours of the customer's last message, the HUMAN_AGENT tag up to 7 days), and WhatsApp Cloud API text messages
+(within the 24-hour customer-service window) and template messages (outside it). One Graph API base for all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.respond.outbound import Delivered, Outbound
+from services.respond.outbound.http import HttpAnswer, post_json
+from shared.errors import PlatformRefused
+
+DEFAULT_BASE = "https://graph.facebook.com"
+GRAPH_VERSION = "v21.0"
+RATE_CODES = frozenset({4, 17, 32, 613, 80007, 130429, 131056})
+WINDOW = {(10, 2018278), (10, 2018065), (100, 2018278)}
+WINDOW_CODES = frozenset({131047, 131026})
+TOKEN_CODES = frozenset({190, 102})
+
+
+class MetaSender:
+    platform = "meta"
+
+    def __init__(self, base: str | None = None) -> None:
+        self._base = (base or DEFAULT_BASE).rstrip("/") + "/" + GRAPH_VERSION
+
+    def send(self, reply: Outbound, token: str) -> Delivered:
+        headers = {"Authorization": f"Bearer {token}"}
+        channel = reply.channel
+        if channel.startswith("facebook."):
+            answer = post_json(f"{self._base}/{reply.thread_id}/comments", {"message": reply.text}, headers, "meta")
+            return _delivered(answer, lambda body: body.get("id"))
+        if channel.startswith("instagram.") and channel != "instagram.dm":
+            answer = post_json(f"{self._base}/{reply.thread_id}/replies", {"message": reply.text}, headers, "meta")
+            return _delivered(answer, lambda body: body.get("id"))
+        if channel in ("messenger", "instagram.dm"):
+            payload: dict[str, Any] = {
+                "recipient": {"id": reply.recipient},
+                "messaging_type": "MESSAGE_TAG" if reply.tag else "RESPONSE",
+                "message": {"text": reply.text},
+            }
+            if reply.tag:
+                payload["tag"] = reply.tag
+            answer = post_json(f"{self._base}/{reply.account_id}/messages", payload, headers, "meta")
+            return _delivered(answer, lambda body: body.get("message_id"))
+        if channel == "whatsapp":
+            payload = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": reply.recipient}
+            if reply.template:
+                payload["type"] = "template"
+                payload["template"] = {
+                    "name": reply.template,
+                    "language": {"code": reply.template_language},
+                    "components": [
+                        {"type": "body", "parameters": [{"type": "text", "text": p} for p in reply.template_parameters]}
+                    ]
+                    if reply.template_parameters
+                    else [],
+                }
+            else:
+                payload["type"] = "text"
+                payload["text"] = {"body": reply.text, "preview_url": False}
+                if reply.reply_to:
+                    payload["context"] = {"message_id": reply.reply_to}
+            answer = post_json(f"{self._base}/{reply.account_id}/messages", payload, headers, "meta")
+            return _delivered(answer, lambda body: (body.get("messages") or [{}])[0].get("id"))
+        raise PlatformRefused(
+            f"Hark cannot reply on {channel} yet",
+            platform="meta",
+            code="unsupported_channel",
+            message=channel,
+            retryable=False,
+            status=None,
+        )
+
+
+def _delivered(answer: HttpAnswer, pick: Any) -> Delivered:
+    if 200 <= answer.status < 300 and isinstance(answer.body, dict):
+        found = pick(answer.body)
+        if found:
+            return Delivered(str(found))
+    raise refusal(answer)
+
+
+def refusal(answer: HttpAnswer) -> PlatformRefused:
+    body = answer.body if isinstance(answer.body, dict) else {}
+    found = body.get("error")
+    error: dict[str, Any] = found if isinstance(found, dict) else {}
+    code = error.get("code")
+    subcode = error.get("error_subcode")
+    message = str(error.get("message") or body.get("raw") or f"HTTP {answer.status}")[:500]
+    if code in RATE_CODES or answer.status == 429:
+        kind, retryable = "rate_limited", True
+    elif (code, subcode) in WINDOW or code in WINDOW_CODES:
+        kind, retryable = "window_closed", False
+    elif code in TOKEN_CODES:
+        kind, retryable = "bad_token", False
+    elif code == 100 and subcode == 33:
+        kind, retryable = "not_found", False
+    elif answer.status >= 500 or code in (1, 2):
+        kind, retryable = "platform_error", True
+    else:
+        kind, retryable = "refused", False
+    where = f" (code {code}" + (f", subcode {subcode}" if subcode else "") + ")" if code is not None else ""
+    return PlatformRefused(
+        f"Meta refused the reply: {message}{where}",
+        platform="meta",
+        code=kind,
+        message=message + where,
+        retryable=retryable,
+        status=answer.status,
+    )
