@@ -158,7 +158,10 @@ def explain(firing: Firing, mentions: Sequence[StoredMention], rules: SpikeRules
     words: Counter[str] = Counter()
     for mention in negatives:
         words.update(terms(mention.text))  # a word counts once per mention: twenty people, not one long rant
-    top = [TermCount(term=t, count=c) for t, c in words.most_common(rules.top_terms) if c >= 2]
+    # Ties broken by the word itself: Counter keeps insertion order, which follows the order the store lists the
+    # mentions in and the hash order of each mention's set of words, so it changed from run to run.
+    ranked = sorted(words.items(), key=lambda item: (-item[1], item[0]))[: rules.top_terms]
+    top = [TermCount(term=t, count=c) for t, c in ranked if c >= 2]
     platforms = Counter(m.platform for m in negatives)
     accounts = Counter(m.account_id or "(none)" for m in negatives)
     share = firing.current.negative / firing.current.total if firing.current.total else 0.0
