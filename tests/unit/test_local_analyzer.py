@@ -12,7 +12,7 @@ import pytest
 
 from services.classify.analyzers.adverse import ProductDictionary
 from services.classify.analyzers.base import Document, Signals
-from services.classify.analyzers.cues import COMPLAINT_CUES
+from services.classify.analyzers.cues import COMPLAINT_CUES, THREAT
 from services.classify.analyzers.features import normalise
 from services.classify.analyzers.lexicon import STOPWORDS, dense_features, strongest_word
 from services.classify.analyzers.local import REQUEST_CUES, LocalAnalyzer
@@ -337,3 +337,19 @@ def test_a_complaint_is_explained_by_its_cue_or_else_by_the_models_signal() -> N
         "complaint: never arrived",
         "complaint: nobody answers",
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "threat"),
+    [
+        ("you are all idiots, I will find where you live", True),
+        ("I know where you live", True),
+        ("I'm going to kill you", True),
+        ("I will find you.", True),
+        ("I'll get you a replacement today", False),  # what care agents and customers say
+        ("we will find you a seat on the next flight", False),
+        ("this will kill you with laughter", False),
+    ],
+)
+def test_threats_of_harm_are_told_from_ordinary_promises(text: str, threat: bool) -> None:
+    assert (THREAT.search(text) is not None) is threat

@@ -72,10 +72,11 @@ def cue_features(lowered: str) -> dict[str, float]:
 # Threats of harm: toxic whatever the offensive-language model says (OLID has few of them), and a human must see
 # them on the brand's surface.
 THREAT = re.compile(
-    r"\b(?:i(?:'ll| will| am going to|'m going to|m gonna| gonna)\s+(?:find|hunt|kill|hurt|shoot|stab|beat|burn|"
-    r"come for|come after|get)\s+(?:you|u|ya|your|where you live)|i know where you live|find where you live|"
-    r"(?:kill|shoot|stab|bomb)\s+(?:you|u|ya|all of you|your (?:staff|office|store|family))|"
-    r"burn (?:down )?your|watch your back|you(?:'ll| will) (?:pay|regret)|you(?:'re| are) (?:dead|going to die))\b",
+    r"\b(?:i(?:'ll| will| am going to|'m going to|m gonna| gonna)\s+(?:kill|hurt|shoot|stab|beat up|burn|hunt)\s+"
+    r"(?:you|u|ya|all of you|your)\b|i(?:'ll| will| am going to|'m going to|m gonna| gonna)\s+(?:find|come for|"
+    r"come after)\s+(?:you|u|ya)(?=\s*(?:[.!,]|and\b|$))|(?:i know|find out|find) where (?:you|u) live|"
+    r"hunt (?:you|u) down|burn (?:down )?your|watch your back|you(?:'ll| will) (?:pay for this|regret this)|"
+    r"you(?:'re| are) (?:dead|going to die))",
     re.IGNORECASE,
 )
 
