@@ -43,11 +43,13 @@ _DOSE = re.compile(r"\d+\s?(?:mg|mcg|ml|µg)\b")
 _WORD = re.compile(r"[a-z0-9µ]+")
 # A medicine referred to without its name.
 REFERENCE = re.compile(
-    r"(?<![\w-])(?:your|ur|my|this|that|the|these|those|their|his|her|a|higher|lower|full|half|first|second)\s+"
+    r"(?<![\w-])(?:(?:your|ur|my|this|that|the|these|those|their|his|her|a|higher|lower|full|half|first|second)\s+"
     r"(?:new\s+|current\s+|old\s+|higher\s+|lower\s+)?"
     r"(?:pills?|meds|medications?|medicines?|tablets?|capsules?|prescriptions?|drugs?|vaccines?|jabs?|injections?"
-    r"|doses?|dosage"
-    r"|inhalers?|antibiotics|antidepressants?|painkillers?|pain\s+killers?|birth\s+control|contraceptives?)(?![\w-])",
+    r"|doses?|dosage|inhalers?|antibiotics|antidepressants?|painkillers?|pain\s+killers?|birth\s+control"
+    r"|contraceptives?)"
+    # Without a determiner, only the words that always mean a medicine ("meds made me dizzy", "an increase in dose").
+    r"|meds|medications?|antidepressants?|antibiotics|painkillers?|ssris?|snris?|doses?|dosage)(?![\w-])",
     re.IGNORECASE,
 )
 
