@@ -27,7 +27,7 @@ CDK_ENV := PATH="$(abspath infra/node_modules/.bin):$$PATH" CDK_DISABLE_CLI_TELE
 DATA ?= ../shared/data
 
 .PHONY: run test lint typecheck unit functional contract e2e infra bench train eval package synth diff deploy destroy \
-	smoke sizes clean help
+	smoke sizes clean help mutate
 
 help:
 	@echo "make run    install what is needed and start the local stack (hark up)"
@@ -35,6 +35,7 @@ help:
 	@echo "make bench  run the benchmarks (not part of make test)"
 	@echo "make eval   score the local analyzer on the public datasets (DATA=../shared/data), write docs/evaluation.md"
 	@echo "make train  retrain the local analyzer's models from the public datasets into services/classify/models"
+	@echo "make mutate plant each listed bug (tools/mutants.py) in a scratch copy and check the tests notice"
 	@echo "make package  build the Lambda packages without Docker (cached in build/lambda), print their sizes"
 	@echo "make synth  synthesise the CloudFormation template (STAGE=dev), cfn-lint it"
 	@echo "make diff / deploy / destroy  compare with, deploy to, or delete the stack in your AWS account"
@@ -106,6 +107,9 @@ sizes: $(STAMP) $(RUN_STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m bench
+
+mutate: $(STAMP)
+	$(VENV)/bin/python -m tools.mutate
 
 # The ml group is added to the test environment on demand (`uv run` does not remove what is not in the group).
 train: $(STAMP)

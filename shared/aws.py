@@ -10,11 +10,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from shared.errors import HarkError, NotConfigured, Unavailable
 
 if TYPE_CHECKING:
+    from mypy_boto3_comprehend import ComprehendClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_sqs import SQSClient
+
     from shared.settings import Settings
 
 _lock = threading.Lock()
@@ -49,8 +54,21 @@ CONFIGURATION_CODES = frozenset(
 )
 
 
+@overload
+def client(service: Literal["sqs"], settings: Settings, *, max_attempts: int = ...) -> SQSClient: ...
+@overload
+def client(service: Literal["dynamodb"], settings: Settings, *, max_attempts: int = ...) -> DynamoDBClient: ...
+@overload
+def client(
+    service: Literal["secretsmanager"], settings: Settings, *, max_attempts: int = ...
+) -> SecretsManagerClient: ...
+@overload
+def client(service: Literal["comprehend"], settings: Settings, *, max_attempts: int = ...) -> ComprehendClient: ...
+@overload
+def client(service: str, settings: Settings, *, max_attempts: int = ...) -> Any: ...
 def client(service: str, settings: Settings, *, max_attempts: int = 4) -> Any:
-    """A cached, thread-safe boto3 client for `service`, built on first use (never at import time)."""
+    """A cached, thread-safe boto3 client for `service`, built on first use (never at import time). Typed by
+    boto3-stubs for the services Hark uses, so adapters are checked against the real API shapes."""
     key = (service, settings.region, settings.aws_endpoint_url, max_attempts)
     with _lock:
         if key not in _clients:

@@ -4,6 +4,7 @@ contract (event models over JSON fixtures), infra (CDK synth), e2e (the local st
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,32 @@ pytest.register_assert_rewrite("tests.connectors")
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
-SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures" / "webhooks"
+
+
+def _tree_changes() -> set[str]:
+    """What `git status` reports, untracked files included (empty outside a git checkout)."""
+    result = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    return set(result.stdout.splitlines()) if result.returncode == 0 else set()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_TREE] = _tree_changes()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """No test may write into the source tree: the suite must leave the checkout as it found it."""
+    before = session.config.stash.get(_TREE, None)
+    if before is None:
+        return
+    written = sorted(_tree_changes() - before)
+    if written:
+        print("\nTests changed the source tree:\n  " + "\n  ".join(written))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_TREE = pytest.StashKey[set[str]]()
 
 
 def webhook_fixture(platform: str, name: str) -> bytes:

@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from services.ingest.http import meta as graph
+from services.ingest.http.google import API_BASE, BusinessProfileReviews, JwksKeys
 from services.ingest.platforms import CONNECTORS
+from services.ingest.platforms.base import Connector
+from services.ingest.platforms.google import GOOGLE_CERTS, Audience, Google
+from services.ingest.platforms.meta import Meta
 from services.ingest.service import IngestService
 from shared.bootstrap import LazyRoot
 from shared.queues import EnvelopePublisher
 from shared.resources import CLASSIFY_QUEUE
 from shared.secrets import SecretSource, secret_source
-from shared.settings import Settings
+from shared.settings import DEV_GOOGLE_AUDIENCE, DEV_GOOGLE_JWKS, DEV_GOOGLE_SERVICE_ACCOUNT, Settings
 
 
 @dataclass(frozen=True)
@@ -28,9 +33,31 @@ def build(env: Mapping[str, str]) -> IngestRoot:
         settings,
         secrets=secrets,
         publisher=EnvelopePublisher(settings, CLASSIFY_QUEUE),
-        connectors=CONNECTORS,
+        connectors=connectors(settings, secrets),
     )
     return IngestRoot(settings, secrets, service)
+
+
+def connectors(settings: Settings, secrets: SecretSource) -> dict[str, Connector]:
+    """The registry, with the API clients and keys the Google and Meta connectors need (locally, development
+    keys and whatever HARK_API_BASE_<PLATFORM> points at)."""
+    local = settings.dev_defaults
+    jwks = settings.google_jwks or (DEV_GOOGLE_JWKS if local else GOOGLE_CERTS)
+    audience = settings.google_audience or (DEV_GOOGLE_AUDIENCE if local else None)
+    account = settings.google_service_account or (DEV_GOOGLE_SERVICE_ACCOUNT if local else None)
+    google = Google(
+        keys=JwksKeys(jwks),
+        reviews=BusinessProfileReviews(
+            settings.api_base("google", API_BASE), lambda: secrets.get().platform_token("google")
+        ),
+        expect=Audience(audience, account) if audience and account else None,
+    )
+    meta = Meta(
+        instagram_mentions=graph.GraphInstagramMentions(
+            settings.api_base("meta", graph.API_BASE), lambda: secrets.get().platform_token("meta")
+        )
+    )
+    return {**CONNECTORS, "google": google, "meta": meta}
 
 
 root = LazyRoot(build)

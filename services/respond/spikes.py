@@ -158,8 +158,7 @@ def explain(firing: Firing, mentions: Sequence[StoredMention], rules: SpikeRules
     words: Counter[str] = Counter()
     for mention in negatives:
         words.update(terms(mention.text))  # a word counts once per mention: twenty people, not one long rant
-    # Ties broken by the word itself: Counter keeps insertion order, which follows the order the store lists the
-    # mentions in and the hash order of each mention's set of words, so it changed from run to run.
+    # Ties in alphabetical order: Counter breaks them by insertion, which follows set order and so the hash seed.
     ranked = sorted(words.items(), key=lambda item: (-item[1], item[0]))[: rules.top_terms]
     top = [TermCount(term=t, count=c) for t, c in ranked if c >= 2]
     platforms = Counter(m.platform for m in negatives)

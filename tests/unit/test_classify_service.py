@@ -169,3 +169,13 @@ def test_an_erasure_deletes_the_person_and_is_passed_on() -> None:
     [relayed] = run(service, AuthorErased.wrap(erasure, correlation_id="c", producer="ingest", occurred_at=NOW))
     assert isinstance(relayed, AuthorErased)
     assert set(store.items) == {"m_2"}
+
+
+def test_a_redelivered_edit_is_not_classified_again() -> None:
+    service, classifier, _ = parts()
+    run(service, received(mention("1", "love it")))
+    edit = mention("1", "actually I want a refund", edited_at=NOW + timedelta(minutes=5))
+    run(service, received(edit))
+    [again] = run(service, received(edit))
+    assert classifier.seen == ["love it", "actually I want a refund"]
+    assert isinstance(again, MentionUpdated)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -69,20 +70,16 @@ def test_importing_an_entry_module_has_no_side_effects(module: str) -> None:
     assert observed == {"reads": [], "clients": []}
 
 
-def test_the_probe_would_notice_a_read() -> None:
-    # The watcher is only worth something if it can fail.
-    probe_file = ROOT / "tests" / "unit" / "_probe_reads_env.py"
-    probe_file.write_text("import os\nSTAGE = os.environ.get('HARK_STAGE')\n")
-    try:
-        result = subprocess.run(
-            [sys.executable, "-c", PROBE, str(ROOT), "tests.unit._probe_reads_env"],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            timeout=60,
-            check=True,
-        )
-    finally:
-        probe_file.unlink()
+def test_the_probe_would_notice_a_read(tmp_path: Path) -> None:
+    # The watcher is only worth something if it can fail. The module that misbehaves lives outside the source tree.
+    (tmp_path / "_probe_reads_env.py").write_text("import os\nSTAGE = os.environ.get('HARK_STAGE')\n")
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, str(tmp_path), "_probe_reads_env"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        check=True,
+    )
     observed = json.loads(result.stdout.strip().splitlines()[-1])
-    assert observed["reads"] == ["HARK_STAGE by tests/unit/_probe_reads_env.py:2"]
+    assert observed["reads"] == ["HARK_STAGE by _probe_reads_env.py:2"]

@@ -256,3 +256,11 @@ def test_metrics_do_not_leak_between_invocations() -> None:
     flush("leaktest")
     assert get_metrics("leaktest").metric_set == {}
     assert get_metrics("leaktest").dimension_set == {}
+
+
+def test_a_deleted_messenger_message_is_a_deletion_not_a_new_message() -> None:
+    event = {"sender": {"id": "7"}, "recipient": {"id": "1"}, "timestamp": 1,
+             "message": {"mid": "m.1", "text": "gone", "is_deleted": True}}  # fmt: skip
+    parsed = Meta().parse(meta_request({"object": "page", "entry": [{"id": "1", "time": 1, "messaging": [event]}]}))
+    assert parsed.mentions == []
+    assert [d.native_id for d in parsed.deletions] == ["m.1"]

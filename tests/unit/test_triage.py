@@ -112,3 +112,14 @@ def test_a_post_not_addressed_to_the_brand_needs_no_reply() -> None:
 def test_still_loving_it_in_german_is_not_a_complaint() -> None:
     result = triage(mention("Ich liebe es immer noch, danke!"), signals(language="de", intent="praise"), NOW)
     assert result.intent == "praise"
+
+
+def test_what_needs_no_reply_never_outranks_what_does() -> None:
+    # Reach, a private channel and negativity below the threshold add up, but nothing here needs a human.
+    loud = triage(
+        mention(kind="message", author=Author(id="a", followers=5_000_000), addressed=False),
+        signals(intent="praise", sentiment="negative", sentiment_score=0.55, addressed=0.1),
+        NOW,
+    )
+    assert loud.needs_response is False
+    assert loud.priority <= 20

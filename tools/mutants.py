@@ -1,0 +1,130 @@
+"""The mutants `make mutate` plants: at least one per parser, verifier, triage rule and task transition, and the
+edges' promises. Each replaces one exact snippet (which must occur once in its file) with a plausible mistake.
+When the code a mutant targets changes, `make mutate` says so: update the snippet here rather than dropping it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FUNCTIONAL = ("tests/functional",)
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    path: str
+    original: str
+    mutated: str
+    why: str
+    tests: tuple[str, ...] = ()  # default: tests/unit and tests/contract
+
+
+GITHUB = "services/ingest/platforms/github.py"
+META = "services/ingest/platforms/meta.py"
+BASE = "services/ingest/platforms/base.py"
+TRIAGE = "services/classify/triage.py"
+TASKS = "services/respond/tasks.py"
+
+MUTANTS: tuple[Mutant, ...] = (
+    # Parsers
+    Mutant("github-thread", GITHUB, 'f"{ic.repository.full_name}#{ic.issue.number}"',
+           'f"{ic.repository.full_name}#{ic.comment.id}"', "a comment threads on itself, not on its issue"),
+    Mutant("github-edits-as-new", GITHUB, '    if action != "edited":\n        return None',
+           "    if True:\n        return None", "an edited comment looks like the original"),
+    Mutant("github-deletes", GITHUB,
+           '        if action == "deleted":\n            return build_deletion(self.platform, native_id, '
+           'delivery.received_at, delivery.received_at)\n        if comment.user.type == "Bot":',
+           '        if False:\n            return build_deletion(self.platform, native_id, '
+           'delivery.received_at, delivery.received_at)\n        if comment.user.type == "Bot":',
+           "a deleted comment is heard as a new one"),
+    Mutant("github-bots", GITHUB, 'if comment.user.type == "Bot":', "if False:", "bot comments are heard"),
+    Mutant("github-brand", GITHUB, "from_brand=comment.author_association in BRAND_ASSOCIATIONS",
+           "from_brand=False", "the brand's own comments look like customers'"),
+    Mutant("github-issue-text", GITHUB, 'text = post.title if not post.body else f"{post.title}\\n\\n{post.body}"',
+           "text = post.title", "an issue's body is lost"),
+    Mutant("meta-echo", META, "page, person = (sender, recipient) if echo else (recipient, sender)",
+           "page, person = (recipient, sender)", "the page's echo opens a thread with itself"),
+    Mutant("meta-reply-thread", META, "thread = native_id if parent in (None, post_id) else str(parent)",
+           "thread = native_id", "a reply starts its own thread"),
+    Mutant("meta-whatsapp-thread", META, 'else f"{number}:{sender.id}"', "else sender.id",
+           "WhatsApp threads lose the business number"),
+    Mutant("meta-deleted-messages", META, 'if message.get("is_deleted"):  # unsent by its author',
+           "if False:", "a deleted Messenger message is heard as new"),
+    Mutant("meta-rating", META,
+           "rating=rating if isinstance(rating, int) and not isinstance(rating, bool) and 1 <= rating <= 5 else None",
+           "rating=None", "a page review loses its stars"),
+    # Verifiers
+    Mutant("hmac-compare", BASE,
+           "if not hmac.compare_digest(header[len(prefix) :].strip().lower().encode(), expected_hex.encode()):",
+           "if False:", "any signature is accepted"),
+    Mutant("meta-signature-header", META, 'delivery.headers.get("x-hub-signature-256")',
+           'delivery.headers.get("x-hub-signature")', "Meta's signature is read from the wrong header"),
+    Mutant("meta-verify-token", META,
+           'if not hmac.compare_digest(query.get("hub.verify_token", "").encode(), token.encode()):', "if False:",
+           "anyone can subscribe the webhook"),
+    # Triage rules
+    Mutant("triage-brand", TRIAGE, "    if mention.from_brand:\n", "    if False:\n",
+           "the brand's own replies need a reply"),
+    Mutant("triage-spam", TRIAGE, "    elif signals.spam:\n", "    elif False:\n", "spam is triaged like a message"),
+    Mutant("triage-negative-threshold", TRIAGE,
+           "strong = addressed and signals.sentiment_score >= policy.negative_threshold", "strong = addressed",
+           "any negativity needs a reply"),
+    Mutant("triage-adverse-priority", TRIAGE, "OWN_PRODUCT_EVENT = 90", "OWN_PRODUCT_EVENT = 50",
+           "adverse events are not urgent"),
+    Mutant("triage-toxic", TRIAGE, 'score.add(10, f"toxic {signals.toxicity:.2f}", needs=addressed)',
+           'score.add(10, f"toxic {signals.toxicity:.2f}", needs=False)', "abuse goes unmoderated"),
+    Mutant("triage-cap", TRIAGE, "score.priority = min(score.priority, NOT_URGENT_CAP)", "pass",
+           "what needs no reply can outrank what does"),
+    # Task transitions and the workflow
+    Mutant("task-absorb-repeat", TASKS, "    if mention.id in task.mention_ids:\n        return None",
+           "    if False:\n        return None", "a redelivered mention joins its task twice"),
+    Mutant("task-priority-max", TASKS, "    priority = max(task.priority, classification.priority)",
+           "    priority = classification.priority", "a calm follow-up lowers an urgent task"),
+    Mutant("task-route-adverse", "services/respond/routing.py",
+           "when.adverse_event is None or classification.adverse_event == when.adverse_event,",
+           "when.adverse_event is None,", "a routing rule for adverse events takes every mention"),
+    Mutant("sla-priority-target", "services/respond/sla.py",
+           "if priority >= target.priority_at_least and (target.channels is None or channel in target.channels):",
+           "if target.channels is None or channel in target.channels:", "urgent tasks get the slow clock"),
+    Mutant("sla-breach", "services/respond/sla.py", "        if now >= due:\n", "        if False:\n",
+           "a sweep past the due time finds no breach"),
+    Mutant("workflow-transitions", "services/respond/workflow.py", "    if task.status not in ALLOWED[action]:",
+           "    if False:", "any command in any state"),
+    Mutant("workflow-collision", "services/respond/workflow.py",
+           "return task.holder is not None and task.holder != who.user and _lease_valid(task, now)",
+           "return False", "two agents hold the same task"),
+    Mutant("workflow-self-approval", "services/respond/workflow.py",
+           "    if who.user in (task.draft.author, task.holder):",
+           "    if False:", "an agent approves their own draft"),
+    # The edges' promises
+    Mutant("envelope-upcast", "shared/events.py", "data = model.UPCASTS[step](data)", "pass",
+           "an older envelope is read without upcasting"),
+    Mutant("envelope-newer-version", "shared/events.py", "if version > model.VERSION:",
+           "if version > model.VERSION + 1:", "a newer major version is read as if known"),
+    Mutant("consumer-park-poison", "shared/consumer.py", "if permanent or receives >= self.max_receive_count:",
+           "if receives >= self.max_receive_count:", "a poison record is retried five times"),
+    Mutant("consumer-unsent-events", "shared/consumer.py",
+           'failures.extend({"itemIdentifier": message_id} for message_id in unsent)', "pass",
+           "a record whose events were lost is deleted"),
+    Mutant("ingest-size-first", "services/ingest/service.py", "if len(delivery.body) > limit:",
+           "if len(delivery.body) > limit * 100:", "oversized deliveries are read"),
+    Mutant("ingest-brand-role", "services/ingest/service.py",
+           "if any(s.from_brand for s in submissions) and not principal.has_any(BRAND_AUTHORS):", "if False:",
+           "a partner can write as the brand"),
+    Mutant("ingest-partner-namespace", "services/ingest/service.py", 'source = f"partner:{principal.user}"',
+           'source = "platform"', "a partner can claim a platform message's id"),
+    Mutant("fit-url", BASE,
+           "fitted_url, cut_url = (None, True) if url is not None and len(url) > MAX_URL_CHARS else (url, False)",
+           "fitted_url, cut_url = url, False", "a huge URL is stored as it came"),
+    Mutant("fit-ids", BASE, "if value is not None and not 0 < len(value) <= MAX_ID_CHARS:", "if False:",
+           "an id too long to store is acknowledged"),
+    Mutant("edge-roles", "shared/web.py", "if op.roles and not principal.has_any(op.roles):", "if False:",
+           "any key may call any operation"),
+    Mutant("classify-edit-order", "services/classify/service.py",
+           "return stored.mention.edited_at is None or mention.edited_at > stored.mention.edited_at",
+           "return stored.mention.edited_at is None or mention.edited_at >= stored.mention.edited_at",
+           "a redelivered edit is classified (and billed) again"),
+    Mutant("respond-only-needs", "services/respond/service.py",
+           "        elif classified.classification.needs_response:",
+           "        elif True:", "every mention opens a task", FUNCTIONAL),
+)  # fmt: skip
