@@ -174,6 +174,10 @@ class Entity(Contract):
     score: float = Field(ge=0, le=1)
 
 
+# How a suspect product was recognised (see AdverseEventCriteria.match).
+ProductMatch = Literal["policy", "generic", "brand", "name", "misspelling", "reference", "assumed"]
+
+
 class AdverseEventCriteria(Contract):
     """The four minimum criteria of a valid adverse-event report, as far as the message shows them."""
 
@@ -182,6 +186,16 @@ class AdverseEventCriteria(Contract):
     product: str | None
     events: tuple[str, ...] = ()
     reaction_score: float = Field(default=0.0, ge=0, le=1)
+    drug: str | None = Field(default=None, description="The product's generic name, when the drug lexicon knows it.")
+    match: ProductMatch | None = Field(
+        default=None,
+        description="How the product was recognised: a name in the brand's policy, the lexicon's generic name, a "
+        "brand, another name or a misspelling of one, a reference without a name (`your pill`), or the product the "
+        "policy assumes.",
+    )
+    own_product: bool | None = Field(
+        default=None, description="Whether it is one of the brand's products; null when the policy lists none."
+    )
 
 
 class Classification(Contract):
