@@ -36,7 +36,17 @@ from shared.errors import (
     Unavailable,
     UnsupportedContentType,
 )
-from shared.events import Arrival, Envelope, Mention, MentionDeleted, MentionDeletion, MentionReceived
+from shared.events import (
+    PLATFORMS,
+    Arrival,
+    AuthorErased,
+    AuthorErasure,
+    Envelope,
+    Mention,
+    MentionDeleted,
+    MentionDeletion,
+    MentionReceived,
+)
 from shared.observability import count, get_logger
 from shared.secrets import SecretSource
 from shared.settings import Settings
@@ -54,6 +64,11 @@ class Publisher(Protocol):
 class Notices(Protocol):
     def notify(self, notices: Sequence[Notice]) -> None:
         """Hand on what a platform said that is not a message (a new video, a lease, a revoked subscription)."""
+
+
+class ArchiveEraser(Protocol):
+    def erase_author(self, platform: str, author_id: str) -> int:
+        """Delete every archived delivery that carried this person's messages; how many."""
 
 
 class LoggedNotices:
@@ -87,6 +102,14 @@ class Receipt:
 
 
 @dataclass(frozen=True)
+class Erasure:
+    """An erasure under way: the raw archive is done, classify and respond have been told."""
+
+    event: AuthorErasure
+    archived_deliveries: int | None
+
+
+@dataclass(frozen=True)
 class Submitted:
     mention: Mention
     repeat: bool  # the same mention appears earlier in the same submission
@@ -100,12 +123,14 @@ class IngestService:
         publisher: Publisher,
         connectors: Mapping[str, Connector],
         notices: Notices | None = None,
+        archive: ArchiveEraser | None = None,
     ) -> None:
         self._settings = settings
         self._secrets = secrets
         self._publisher = publisher
         self._connectors = connectors
         self._notices = notices or LoggedNotices()
+        self._archive = archive
 
     def connector(self, platform: str) -> Connector:
         connector = self._connectors.get(platform)
@@ -198,6 +223,34 @@ class IngestService:
             answered.append(Submitted(mention, repeat=mention.id in seen))
             seen.add(mention.id)
         return answered
+
+    def erase(
+        self, principal: Principal, platform: str, author_id: str, *, reference: str | None, requested_at: datetime
+    ) -> Erasure:
+        """A person's erasure enters here, at the front door: ingest erases its raw archive first (a failure answers
+        503 before anyone is told, and the request can simply be repeated), then tells classify, which erases its
+        mentions and tells respond. Repeating a request erases again; nothing is lost by it."""
+        if platform not in PLATFORMS:
+            raise NotFound(f"there is no platform {platform[:32]!r}", platforms=list(PLATFORMS))
+        archived = self._archive.erase_author(platform, author_id) if self._archive is not None else None
+        event = AuthorErasure(
+            erasure_id="er_" + uuid.uuid4().hex,
+            platform=platform,  # type: ignore[arg-type]
+            author_id=author_id,
+            requested_by=principal.user,
+            requested_at=requested_at,
+            reference=reference,
+            archived_deliveries=archived,
+        )
+        envelope = AuthorErased.wrap(event, correlation_id=event.erasure_id, producer=SERVICE, occurred_at=requested_at)
+        if self._publisher.publish([envelope]):
+            raise Unavailable("the erasure could not be queued; repeat the request")
+        count(SERVICE, "ErasuresRequested")
+        get_logger(SERVICE).info(
+            "erasure requested",
+            extra={"erasure_id": event.erasure_id, "platform": platform, "by": principal.user, "archived": archived},
+        )
+        return Erasure(event, archived)
 
     def admit(
         self,

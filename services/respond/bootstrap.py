@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from services.respond.governance_store import Conversations, Erasures, SafetyCases, SafetyTopic
 from services.respond.outbound import Sender
 from services.respond.outbound.github import GitHubSender
 from services.respond.outbound.meta import MetaSender
@@ -40,9 +41,18 @@ def build(env: Mapping[str, str]) -> RespondRoot:
     settings = Settings.from_env(env)
     config = config_source(settings)
     platform_secrets = secret_source(settings)
-    stores = Stores(TaskStore(settings), Inbox(settings), AuditLog(settings), Notes(settings), Notifications(settings))
+    stores = Stores(
+        TaskStore(settings),
+        Inbox(settings),
+        AuditLog(settings),
+        Notes(settings),
+        Notifications(settings),
+        SafetyCases(settings),
+        Erasures(settings),
+        Conversations(settings),
+    )
     outbox = Outbox(senders(settings), lambda p: platform_secrets.get().platform_token(p), PowertoolsOnce(settings))
-    service = RespondService(stores, config, outbox)
+    service = RespondService(stores, config, outbox, alerts=SafetyTopic(settings))
     consumer = Consumer(
         service,
         outbox=None,

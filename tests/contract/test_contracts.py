@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from services.classify import store as classify_store
 from services.classify.app import app as classify_app
 from services.ingest.app import app as ingest_app
-from services.respond import incident_store
+from services.respond import governance_store, incident_store
 from services.respond import store as respond_store
 from services.respond.app import app as respond_app
 from shared.api.operations import OPERATIONS, openapi
@@ -210,7 +210,10 @@ def test_query_parameters_come_from_the_query_models() -> None:
     assert "open" in json.dumps(parameters["status"]["schema"])
 
 
-OWNED_MODELS = {"classify": classify_store.MODELS, "respond": {**respond_store.MODELS, **incident_store.MODELS}}
+OWNED_MODELS = {
+    "classify": classify_store.MODELS,
+    "respond": {**respond_store.MODELS, **incident_store.MODELS, **governance_store.MODELS},
+}
 
 
 @pytest.mark.parametrize(
