@@ -311,6 +311,16 @@ SIGNALS = TableSpec(
     description="Mention counts per brand per minute and hour (total, negative): the spike detector's history.",
 )
 
+STATS = TableSpec(
+    key="stats",
+    env_var="HARK_TABLE_STATS",
+    owner="respond",
+    partition_key=KeyAttr("day"),
+    sort_key=KeyAttr("slot"),
+    ttl_attribute="expires",
+    description="The overview's hourly counters: mentions by network, sentiment and intent; SLA clocks stopped.",
+)
+
 TABLES: tuple[TableSpec, ...] = (
     MENTIONS,
     INBOX,
@@ -325,6 +335,7 @@ TABLES: tuple[TableSpec, ...] = (
     SAFETY_CASES,
     ERASURES,
     CONVERSATIONS,
+    STATS,
 )
 
 # What governance (safety cases, erasure, reports) adds to respond's functions.
@@ -417,8 +428,8 @@ RESPOND_API = FunctionSpec(
     http=True,
     # Commands write the task with its audit entry; a send writes its idempotency record and the reply's inbox item.
     # Safety-case commands write the case with its entry; reports read the conversations, the inbox and the cases.
-    reads=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS, *GOVERNANCE_TABLES),
-    writes=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS, *GOVERNANCE_TABLES),
+    reads=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS, STATS, *GOVERNANCE_TABLES),
+    writes=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS, STATS, *GOVERNANCE_TABLES),
     publishes_to=(ONCALL_TOPIC,),
     reads_secret=True,
     reads_config=True,
@@ -433,7 +444,7 @@ RESPOND = FunctionSpec(
     sqs_source=SqsSource(RESPOND_QUEUE, batch_size=10, max_batching_window_s=0),
     # Intake opens safety cases (and tells the safety team); an erasure reaches every table respond owns.
     reads=(INBOX, TASKS, AUDIT, NOTES, *GOVERNANCE_TABLES),
-    writes=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, *GOVERNANCE_TABLES),
+    writes=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, STATS, *GOVERNANCE_TABLES),
     publishes_to=(SAFETY_TOPIC,),
     reads_config=True,
 )
@@ -447,7 +458,7 @@ RESPOND_SLA = FunctionSpec(
     # Marks near-breach and breach, wakes snoozed tasks, closes sent ones the customer never answered.
     schedule="rate(1 minute)",
     reads=(TASKS, AUDIT),
-    writes=(TASKS, AUDIT, AUDIT_CONTENT, CONVERSATIONS, NOTIFICATIONS),
+    writes=(TASKS, AUDIT, AUDIT_CONTENT, CONVERSATIONS, NOTIFICATIONS, STATS),
     reads_config=True,
 )
 

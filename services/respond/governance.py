@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from services.respond import reports, safety
+from services.respond import privacy, reports, safety
 from services.respond.audit import (
     CASE_NOISE,
     ERASURE_STREAM,
@@ -523,7 +523,7 @@ class Governance:
             id=author_id,
             handle=latest.handle if latest else None,
             name=latest.name if latest else None,
-            mentions=page.items,
+            mentions=[privacy.mention_for(principal, m) for m in page.items],
             next_cursor=page.next_cursor,
             conversations=conversations,
             safety_cases=cases,
@@ -655,6 +655,9 @@ def _kept(keep: timedelta | None) -> str:
     return f"{keep.days} days"
 
 
+ERASED_PREVIEW: dict[str, Any] = {"author": None, "text": ERASED_TEXT, "url": None, "pii": ()}
+
+
 def _scrubber(own: bool, mine: set[str]) -> Callable[[Task, datetime, HarkConfig], Task | None]:
     def scrub(task: Task, now: datetime, _config: HarkConfig) -> Task | None:
         note = Annotation(at=now, kind="erased", text="a person's data in this conversation was erased on request")
@@ -666,7 +669,7 @@ def _scrubber(own: bool, mine: set[str]) -> Callable[[Task, datetime, HarkConfig
         if own:
             update |= {
                 "author": None,
-                "preview": task.preview.model_copy(update={"author": None, "text": ERASED_TEXT, "url": None}),
+                "preview": task.preview.model_copy(update=ERASED_PREVIEW),
                 "draft": task.draft.model_copy(update={"text": ERASED_TEXT, "variables": {}, "warnings": ()})
                 if task.draft
                 else None,
@@ -677,7 +680,7 @@ def _scrubber(own: bool, mine: set[str]) -> Callable[[Task, datetime, HarkConfig
                 "warnings": (),
             }
         elif task.preview_mention_id in mine:
-            update["preview"] = task.preview.model_copy(update={"author": None, "text": ERASED_TEXT, "url": None})
+            update["preview"] = task.preview.model_copy(update=ERASED_PREVIEW)
         return task.model_copy(update=update)
 
     return scrub
