@@ -358,7 +358,9 @@ class Task(Contract):
     intent: Intent | None = None
     author: TaskAuthor | None = None
     preview_mention_id: str | None = None
-    route_rule: int | None = Field(default=None, description="The routing rule that chose the queue (its index).")
+    route_rule: int | None = Field(
+        default=None, description="The routing rule that chose the queue (its index; -1: the safety rule)."
+    )
     reply_to: str | None = Field(default=None, description="Mention id a reply answers (the latest customer one).")
     holder: str | None = Field(default=None, description="Who holds it (claimed or assigned).")
     lease_until: AwareDatetime | None = Field(default=None, description="Colleagues cannot claim it before this.")
@@ -388,6 +390,9 @@ class Task(Contract):
         default=(), description="Edits, deletions, replies on the platform (latest 50)."
     )
     audit_hash: str = Field(default="", description="Hash of the latest audit entry.")
+    safety_case_id: str | None = Field(
+        default=None, description="The thread reported a suspected adverse event: its safety case."
+    )
     actions: tuple[str, ...] = Field(default=(), description="What may be done in this status (not stored).")
 
 
@@ -461,6 +466,11 @@ class AuthorErasure(Contract):
     author_id: str
     requested_by: str
     requested_at: AwareDatetime
+    reference: str | None = Field(default=None, max_length=128, description="The requester's reference (a ticket).")
+    archived_deliveries: int | None = Field(
+        default=None, description="Raw deliveries ingest erased from its archive (null: no archive)."
+    )
+    classified_mentions: int | None = Field(default=None, description="Mentions classify erased (set as it relays).")
 
 
 def _arrival_from_v1(data: dict[str, Any]) -> dict[str, Any]:

@@ -162,6 +162,7 @@ MENTIONS = TableSpec(
     partition_key=KeyAttr("id"),
     # Erasure finds a person's mentions by author; the index holds only keys.
     indexes=(IndexSpec("by_author", KeyAttr("author_key"), projection="KEYS_ONLY"),),
+    ttl_attribute="expires_at",  # the config's retention.mentions
     description="Every mention heard, with its classification: the record that drops redeliveries.",
 )
 
@@ -178,6 +179,7 @@ INBOX = TableSpec(
         IndexSpec("by_thread", KeyAttr("thread_key"), KeyAttr("said_at")),
         IndexSpec("by_author", KeyAttr("author_key"), KeyAttr("said_at")),
     ),
+    ttl_attribute="expires_at",  # the config's retention.inbox
     description="Every classified mention as the command center shows it, with its task: respond's read model.",
 )
 
@@ -192,6 +194,7 @@ TASKS = TableSpec(
         IndexSpec("by_status", KeyAttr("status"), KeyAttr("rank")),
         IndexSpec("by_holder", KeyAttr("holder"), KeyAttr("held_key")),
     ),
+    ttl_attribute="expires_at",  # the config's retention.tasks, from the last change
     description="One task per conversation thread that needs a human.",
 )
 
@@ -202,8 +205,57 @@ AUDIT = TableSpec(
     # One stream per task (and one for configuration changes), entries numbered from 1 and hash-chained.
     partition_key=KeyAttr("stream"),
     sort_key=KeyAttr("seq", "N"),
-    description="Append-only log of every change to a task and to the configuration, with actor, time and "
-    "before/after; written only with attribute_not_exists, each entry hashing the one before.",
+    # Sparse: only entries that are not a task's (configuration, erasures, safety cases), newest first for
+    # GET /v1/audit. Their rate is a few a minute at most, far below one partition's 1,000 writes/s.
+    indexes=(IndexSpec("log", KeyAttr("log_partition"), KeyAttr("log_key")),),
+    description="Append-only log of every change to a task, a safety case and the configuration, and of every "
+    "erasure, with actor, time and before/after; written only with attribute_not_exists, each entry hashing the one "
+    "before. People's words are not in it: they are in audit-content, by reference.",
+)
+
+AUDIT_CONTENT = TableSpec(
+    key="audit-content",
+    env_var="HARK_TABLE_AUDIT_CONTENT",
+    owner="respond",
+    partition_key=KeyAttr("stream"),
+    sort_key=KeyAttr("seq", "N"),
+    ttl_attribute="expires_at",  # the config's retention.audit_content (unset: kept)
+    description="The personal content of audit entries (texts, names, handles), salted and hashed into its entry: "
+    "erasure deletes it, the entry and its chain stay.",
+)
+
+SAFETY_CASES = TableSpec(
+    key="safety-cases",
+    env_var="HARK_TABLE_SAFETY_CASES",
+    owner="respond",
+    partition_key=KeyAttr("id"),
+    # The safety team's work order: per status, the earliest reporting deadline first.
+    indexes=(IndexSpec("by_status", KeyAttr("status"), KeyAttr("due_key")),),
+    ttl_attribute="expires_at",  # the config's retention.safety_cases (unset: kept, as pharmacovigilance law asks)
+    description="Suspected adverse events: the four minimum criteria, the verbatim report, day 0 and the reporting "
+    "clock, follow-ups, reports and dismissals.",
+)
+
+ERASURES = TableSpec(
+    key="erasures",
+    env_var="HARK_TABLE_ERASURES",
+    owner="respond",
+    # `erasure#<id>`: what an erasure did (no content). `subject#<sha-256 of platform#author>`: that a person was
+    # erased and when, so a message of theirs still in flight at the time is dropped when it arrives.
+    partition_key=KeyAttr("key"),
+    description="Erasures done on request: what each did, and whom (by a hash) they erased.",
+)
+
+CONVERSATIONS = TableSpec(
+    key="conversations",
+    env_var="HARK_TABLE_CONVERSATIONS",
+    owner="respond",
+    # One item per conversation (a task's cycle), in the partition of the day it started: what reports read.
+    partition_key=KeyAttr("day"),
+    sort_key=KeyAttr("key"),
+    ttl_attribute="expires_at",  # the config's retention.conversations
+    description="Facts of each conversation (queue, platform, response and resolution clocks, who replied; no "
+    "text), written with its task: the reports' source.",
 )
 
 NOTES = TableSpec(
@@ -212,6 +264,7 @@ NOTES = TableSpec(
     owner="respond",
     partition_key=KeyAttr("task_id"),
     sort_key=KeyAttr("note_key"),
+    ttl_attribute="expires_at",  # the config's retention.notes
     description="Private notes on tasks, in the order they were written.",
 )
 
@@ -289,9 +342,16 @@ TABLES: tuple[TableSpec, ...] = (
     AUDIT,
     NOTES,
     NOTIFICATIONS,
+    AUDIT_CONTENT,
+    SAFETY_CASES,
+    ERASURES,
+    CONVERSATIONS,
     STATS,
     ARCHIVE_INDEX,
 )
+
+# What governance (safety cases, erasure, reports) adds to respond's functions.
+GOVERNANCE_TABLES: tuple[TableSpec, ...] = (AUDIT_CONTENT, SAFETY_CASES, ERASURES, CONVERSATIONS)
 
 CLASSIFY_QUEUE = QueueSpec(
     key="classify",
@@ -381,6 +441,7 @@ CLASSIFY = FunctionSpec(
     writes=(MENTIONS,),
     sends_to=(RESPOND_QUEUE,),
     uses_comprehend=True,
+    reads_config=True,  # retention.mentions, read on the first store
 )
 
 RESPOND_API = FunctionSpec(
@@ -391,8 +452,9 @@ RESPOND_API = FunctionSpec(
     memory_mb=256,
     http=True,
     # Commands write the task with its audit entry; a send writes its idempotency record and the reply's inbox item.
-    reads=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS, STATS),
-    writes=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS, STATS),
+    # Safety-case commands write the case with its entry; reports read the conversations, the inbox and the cases.
+    reads=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS, STATS, *GOVERNANCE_TABLES),
+    writes=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS, STATS, *GOVERNANCE_TABLES),
     publishes_to=(ONCALL_TOPIC,),
     reads_secret=True,
     reads_config=True,
@@ -405,8 +467,10 @@ RESPOND = FunctionSpec(
     timeout_s=15,
     memory_mb=256,
     sqs_source=SqsSource(RESPOND_QUEUE, batch_size=10, max_batching_window_s=0),
-    reads=(INBOX, TASKS, AUDIT),
-    writes=(INBOX, TASKS, AUDIT, NOTIFICATIONS, STATS),
+    # Intake opens safety cases (and tells the safety team); an erasure reaches every table respond owns.
+    reads=(INBOX, TASKS, AUDIT, NOTES, *GOVERNANCE_TABLES),
+    writes=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, STATS, *GOVERNANCE_TABLES),
+    publishes_to=(SAFETY_TOPIC,),
     reads_config=True,
 )
 
@@ -419,7 +483,7 @@ RESPOND_SLA = FunctionSpec(
     # Marks near-breach and breach, wakes snoozed tasks, closes sent ones the customer never answered.
     schedule="rate(1 minute)",
     reads=(TASKS, AUDIT),
-    writes=(TASKS, AUDIT, NOTIFICATIONS, STATS),
+    writes=(TASKS, AUDIT, AUDIT_CONTENT, CONVERSATIONS, NOTIFICATIONS, STATS),
     reads_config=True,
 )
 

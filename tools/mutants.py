@@ -24,6 +24,8 @@ META = "services/ingest/platforms/meta.py"
 BASE = "services/ingest/platforms/base.py"
 TRIAGE = "services/classify/triage.py"
 TASKS = "services/respond/tasks.py"
+SAFETY = "services/respond/safety.py"
+FUNCTIONAL_GOVERNANCE = ("tests/functional/test_governance.py",)
 
 MUTANTS: tuple[Mutant, ...] = (
     # Parsers
@@ -127,4 +129,31 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("respond-only-needs", "services/respond/service.py",
            "        elif classified.classification.needs_response:",
            "        elif True:", "every mention opens a task", FUNCTIONAL),
+    # Governance: safety cases, the scripted-only rule, audit without content, reports, erasure
+    Mutant("safety-clock", SAFETY, "due_at=day0 + timedelta(days=days),", "due_at=day0 + timedelta(days=days + 1),",
+           "the reporting clock runs a day long"),
+    Mutant("safety-valid", SAFETY, "    return not missing, missing", "    return True, missing",
+           "a case missing a criterion is reported as valid"),
+    Mutant("safety-late", SAFETY, "within_deadline=at <= due,", "within_deadline=True,",
+           "a late report counts as on time"),
+    Mutant("safety-route-first", "services/respond/routing.py",
+           "if classification.adverse_event and config.safety.queue in config.queues:", "if False:",
+           "an adverse event waits in a care queue when no rule names it"),
+    Mutant("safety-scripted-only", "services/respond/voice.py", "    if template not in approved:",
+           "    if template is None:", "any template may be posted on a safety thread"),
+    Mutant("audit-words-inline", "services/respond/audit.py",
+           "kept[part] = {k: v for k, v in values.items() if k in allowed}", "kept[part] = dict(values)",
+           "people's words stay in the hash-chained entry, where erasure cannot reach them"),
+    Mutant("audit-content-unchecked", "services/respond/audit.py",
+           "if content_digest(content.salt, content.values) != entry.content_hash:", "if False:",
+           "altered content kept apart is shown as genuine"),
+    Mutant("csv-formula", "services/respond/csvout.py",
+           'if text and (text[0] in "=+-@\\t\\r") and not _is_number(text):', "if False:",
+           "a formula in a verbatim report runs in the spreadsheet"),
+    Mutant("report-unanswered", "services/respond/reports.py",
+           "return _elapsed(fact.first_response) if fact.answered else None",
+           "return _elapsed(fact.first_response)", "closing without a reply counts as a first response"),
+    Mutant("erasure-late-arrival", "services/respond/service.py",
+           "if erased is None or mention.created_at > erased:", "if True:",
+           "a message in flight at the erasure brings the person back", FUNCTIONAL_GOVERNANCE),
 )  # fmt: skip

@@ -123,6 +123,9 @@ class Archive(Protocol):
         """Archive the delivery (and index it under its authors); its archive key. Raises `Unavailable` or
         `NotConfigured` when it cannot, and the delivery must then not be acknowledged."""
 
+    def erase_author(self, platform: str, author_id: str) -> int:
+        """Delete every archived delivery that carried this person's messages; how many."""
+
 
 class RawArchive:
     """The S3 adapter, with the index it writes first."""

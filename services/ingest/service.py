@@ -49,7 +49,17 @@ from shared.errors import (
     Unavailable,
     UnsupportedContentType,
 )
-from shared.events import Arrival, Envelope, Mention, MentionDeleted, MentionDeletion, MentionReceived
+from shared.events import (
+    PLATFORMS,
+    Arrival,
+    AuthorErased,
+    AuthorErasure,
+    Envelope,
+    Mention,
+    MentionDeleted,
+    MentionDeletion,
+    MentionReceived,
+)
 from shared.observability import count, get_logger
 from shared.secrets import SecretSource
 from shared.settings import Settings
@@ -98,6 +108,14 @@ class Receipt:
     ignored: int = 0
     deletions: tuple[MentionDeletion, ...] = ()
     archive_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """An erasure under way: the raw archive is done, classify and respond have been told."""
+
+    event: AuthorErasure
+    archived_deliveries: int | None
 
 
 @dataclass(frozen=True)
@@ -248,6 +266,34 @@ class IngestService:
             answered.append(Submitted(mention, repeat=mention.id in seen))
             seen.add(mention.id)
         return answered
+
+    def erase(
+        self, principal: Principal, platform: str, author_id: str, *, reference: str | None, requested_at: datetime
+    ) -> Erasure:
+        """A person's erasure enters here, at the front door: ingest erases its raw archive first (a failure answers
+        503 before anyone is told, and the request can simply be repeated), then tells classify, which erases its
+        mentions and tells respond. Repeating a request erases again; nothing is lost by it."""
+        if platform not in PLATFORMS:
+            raise NotFound(f"there is no platform {platform[:32]!r}", platforms=list(PLATFORMS))
+        archived = self._archive.erase_author(platform, author_id) if self._archive is not None else None
+        event = AuthorErasure(
+            erasure_id="er_" + uuid.uuid4().hex,
+            platform=platform,  # type: ignore[arg-type]
+            author_id=author_id,
+            requested_by=principal.user,
+            requested_at=requested_at,
+            reference=reference,
+            archived_deliveries=archived,
+        )
+        envelope = AuthorErased.wrap(event, correlation_id=event.erasure_id, producer=SERVICE, occurred_at=requested_at)
+        if self._publisher.publish([envelope]):
+            raise Unavailable("the erasure could not be queued; repeat the request")
+        count(SERVICE, "ErasuresRequested")
+        get_logger(SERVICE).info(
+            "erasure requested",
+            extra={"erasure_id": event.erasure_id, "platform": platform, "by": principal.user, "archived": archived},
+        )
+        return Erasure(event, archived)
 
     def admit(
         self,

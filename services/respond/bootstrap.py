@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from services.respond.governance_store import Conversations, Erasures, SafetyCases, SafetyTopic
 from services.respond.outbound import Sender
 from services.respond.outbound.github import GitHubSender
 from services.respond.outbound.meta import MetaSender
@@ -47,10 +48,13 @@ def build(env: Mapping[str, str]) -> RespondRoot:
         AuditLog(settings),
         Notes(settings),
         Notifications(settings),
+        SafetyCases(settings),
+        Erasures(settings),
+        Conversations(settings),
         DynamoStats(settings),
     )
     outbox = Outbox(senders(settings), lambda p: platform_secrets.get().platform_token(p), PowertoolsOnce(settings))
-    service = RespondService(stores, config, outbox)
+    service = RespondService(stores, config, outbox, alerts=SafetyTopic(settings))
     consumer = Consumer(
         service,
         outbox=None,

@@ -11,6 +11,7 @@ concurrent command changes nothing twice.
 
 from __future__ import annotations
 
+import builtins
 import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -19,12 +20,25 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from services.respond import privacy, sla, stats, voice, workflow
-from services.respond.audit import CONFIG_STREAM, entry_for, seal, verify
+from services.respond.audit import CONFIG_STREAM, Content, entry_for, hold_apart, seal, verify
 from services.respond.drafting import Drafter, NoDrafter, render, suggested, variables_for
+from services.respond.facts import fact_of
+from services.respond.governance import CaseStore, ConversationStore, ErasureStore, Governance, SafetyAlerts
 from services.respond.outbound import Delivered, Outbound, Sender
 from services.respond.outbound.once import Once
 from services.respond.routing import Load, pick_assignee
-from services.respond.tasks import ConcurrentUpdate, absorb, brand_replied, deleted, edited, open_task, task_of
+from services.respond.tasks import (
+    Attached,
+    ConcurrentUpdate,
+    absorb,
+    brand_replied,
+    deleted,
+    edited,
+    expiry,
+    open_task,
+    task_of,
+)
+from shared.api.governance import AuthorExport
 from shared.api.models import (
     AuditEntry,
     AuditPage,
@@ -90,7 +104,7 @@ class Feed:
 
 class Tasks(Protocol):
     def get(self, task_id: str) -> Task | None: ...
-    def save(self, task: Task, entry: AuditEntry) -> Task: ...
+    def save(self, task: Task, entry: AuditEntry, attached: Attached | None = None) -> Task: ...
     def held_by(self, user: str) -> list[Task]: ...
     def list(
         self,
@@ -111,10 +125,18 @@ class StatsStore(Protocol):
 
 
 class InboxStore(Protocol):
-    def put(self, classified: ClassifiedMention, task_id: str | None, now: datetime) -> bool: ...
-    def put_reply(self, mention: Mention, task_id: str, now: datetime) -> bool: ...
+    def put(
+        self, classified: ClassifiedMention, task_id: str | None, now: datetime, expires_at: datetime | None = None
+    ) -> bool: ...
+    def put_reply(self, mention: Mention, task_id: str, now: datetime, expires_at: datetime | None = None) -> bool: ...
     def mark_deleted(self, deletion: MentionDeletion) -> bool: ...
     def erase_author(self, platform: str, author_id: str) -> list[tuple[str, str | None]]: ...
+    def by_author(
+        self, platform: str, author_id: str, *, cursor: str | None = None, limit: int = 50
+    ) -> Page[StoredMention]: ...
+    def brand_replies(self, platform: str, source: str, thread_id: str) -> list[str]: ...
+    def delete(self, mention_ids: list[str]) -> int: ...
+    def stored_between(self, since: datetime, until: datetime, limit: int) -> tuple[list[StoredMention], bool]: ...
     def get(self, mention_id: str) -> StoredMention | None: ...
     def newer(
         self,
@@ -144,15 +166,29 @@ class AuditStore(Protocol):
     def get(self, stream: str, seq: int) -> AuditEntry | None: ...
     def last(self, stream: str) -> AuditEntry | None: ...
     def append(self, entry: AuditEntry) -> bool: ...
+    def contents(self, stream: str, first: int, last: int) -> dict[int, Content]: ...
+    def erase_contents(self, stream: str, seqs: builtins.list[int] | None = None) -> int: ...
+    def log(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        kind: str | None = None,
+        action: str | None = None,
+        actor: str | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> Page[AuditEntry]: ...
 
 
 class NoteStore(Protocol):
-    def add(self, task_id: str, note: Note) -> None: ...
+    def add(self, task_id: str, note: Note, expires_at: datetime | None = None) -> None: ...
     def list(self, task_id: str, *, cursor: str | None = None, limit: int = 50) -> Page[Note]: ...
+    def erase(self, task_id: str) -> int: ...
 
 
 class NotificationStore(Protocol):
-    def add(self, notification: Notification) -> None: ...
+    def add(self, notification: Notification, expires_at: datetime | None = None) -> None: ...
     def list(self, user: str, *, cursor: str | None = None, limit: int = 50) -> Page[Notification]: ...
 
 
@@ -172,6 +208,9 @@ class Stores:
     audit: AuditStore
     notes: NoteStore
     notifications: NotificationStore
+    cases: CaseStore
+    erasures: ErasureStore
+    conversations: ConversationStore
     stats: StatsStore | None = None
 
 
@@ -196,6 +235,7 @@ class RespondService:
         outbox: Outbox,
         clock: Callable[[], datetime] = utcnow,
         drafter: Drafter | None = None,
+        alerts: SafetyAlerts | None = None,
     ) -> None:
         self._tasks = stores.tasks
         self._inbox = stores.inbox
@@ -208,6 +248,14 @@ class RespondService:
         self._clock = clock
         self._drafter = drafter or NoDrafter()
         self._recorded_config: str | None = None
+        self.governance = Governance(
+            stores,
+            self._config,
+            self.change_task,
+            self._add_notification,
+            clock,
+            alerts,
+        )
 
     # Configuration, with its changes on record
     def _config(self) -> HarkConfig:
@@ -256,13 +304,15 @@ class RespondService:
         elif isinstance(envelope, MentionDeleted):
             self.forget(envelope.data)
         elif isinstance(envelope, AuthorErased):
-            self.erase(envelope.data.platform, envelope.data.author_id)
+            self.governance.erase(envelope.data)
         return []
 
     def take(self, classified: ClassifiedMention, *, correlation_id: str = "") -> Task | None:
         """Keep the mention in the inbox; a customer's that needs a human opens or joins its thread's task, a reply
         from the brand's own account stops its clock."""
         mention = classified.mention
+        if not mention.from_brand and self._erased_since(mention):
+            return None
         if mention.from_brand:
             task = self._change_if(
                 task_of(mention), HARK, "brand.replied", lambda t, now, _c: brand_replied(t, mention, now)
@@ -271,10 +321,13 @@ class RespondService:
                 count(SERVICE, "BrandRepliesSeen")
         elif classified.classification.needs_response:
             task = self.assign(classified)
+            self.governance.intake(classified, task)
         else:
             task = self._tasks.get(task_of(mention))
         stored_at = self._clock()
-        fresh = self._inbox.put(classified, task.id if task else None, stored_at)
+        fresh = self._inbox.put(
+            classified, task.id if task else None, stored_at, self._kept(mention.received_at, "inbox")
+        )
         if fresh and not mention.from_brand and mention.edited_at is None:
             self._count(stats.mention_counts(classified, stored_at), stored_at)
         get_logger(SERVICE).info(
@@ -334,9 +387,25 @@ class RespondService:
             return task
         return workflow._hold(task, chosen, now, config)
 
+    def _erased_since(self, mention: Mention) -> bool:
+        """The author was erased after writing this (it was still on its way then): it must not come back."""
+        erased = self.governance.erased_at(mention.platform, mention.author.id)
+        if erased is None or mention.created_at > erased:
+            return False
+        count(SERVICE, "ErasedMentionsDropped")
+        get_logger(SERVICE).info("mention of an erased author dropped", extra={"mention_id": mention.id})
+        return True
+
+    def _kept(self, start: datetime, kind: str) -> datetime | None:
+        """When a record of this kind started at `start` expires (the config's retention)."""
+        keep: timedelta | None = getattr(self._config().retention, kind)
+        return expiry(start, keep)
+
     def update(self, classified: ClassifiedMention) -> Task | None:
         """An edit: the inbox keeps the new revision, the task shows it."""
         mention = classified.mention
+        if not mention.from_brand and self._erased_since(mention):
+            return None
         task = self._change_if(
             task_of(mention),
             HARK,
@@ -346,8 +415,13 @@ class RespondService:
         current = task or self._tasks.get(task_of(mention))
         if current is None and classified.classification.needs_response and not mention.from_brand:
             current = self.assign(classified)
+        if current is not None and mention.id in current.mention_ids:
+            self.governance.intake(classified, current)
         self._inbox.put(
-            classified, current.id if current and mention.id in current.mention_ids else None, self._clock()
+            classified,
+            current.id if current and mention.id in current.mention_ids else None,
+            self._clock(),
+            self._kept(mention.received_at, "inbox"),
         )
         return current
 
@@ -358,26 +432,6 @@ class RespondService:
         if stored is not None and stored.task_id:
             self._change_if(stored.task_id, HARK, "mention.deleted", lambda t, now, _c: deleted(t, deletion, now))
 
-    def erase(self, platform: str, author_id: str) -> None:
-        erased = self._inbox.erase_author(platform, author_id)
-        count(SERVICE, "MentionsErased", len(erased))
-        for task_id in sorted({t for _, t in erased if t}):
-
-            def scrub(task: Task, now: datetime, _config: HarkConfig) -> Task | None:
-                if task.author is None or task.author.id != author_id:
-                    return None
-                note = Annotation(at=now, kind="erased", text="the author's data was erased on request")
-                return task.model_copy(
-                    update={
-                        "author": None,
-                        "preview": task.preview.model_copy(update={"author": None, "text": "[erased]", "url": None}),
-                        "annotations": (*task.annotations, note)[-50:],
-                        "updated_at": now,
-                    }
-                )
-
-            self._change_if(task_id, HARK, "author.erased", scrub)
-
     # Writing tasks, always with their audit entry
     def _save(
         self, before: Task | None, after: Task, actor: Principal, action: str, now: datetime, detail: Mapping[str, Any]
@@ -385,10 +439,29 @@ class RespondService:
         after = after.model_copy(
             update={"version": before.version if before else 0, "audit_hash": before.audit_hash if before else ""}
         )
-        entry = entry_for(before, after, actor=actor.user, action=action, at=now, detail=detail)
-        saved = self._tasks.save(after, entry)
+        keep = self._config().retention
+        entry, content = hold_apart(entry_for(before, after, actor=actor.user, action=action, at=now, detail=detail))
+        fact = fact_of(after)
+        attached = Attached(
+            content=content,
+            fact=fact,
+            expires_at=expiry(now, keep.tasks),
+            content_expires_at=expiry(now, keep.audit_content),
+            fact_expires_at=expiry(fact.started_at, keep.conversations),
+        )
+        saved = self._tasks.save(after, entry, attached)
         self._count(stats.clock_counts(before, saved), now)
         return saved
+
+    def change_task(
+        self,
+        task_id: str,
+        actor: Principal,
+        action: str,
+        change: Callable[[Task, datetime, HarkConfig], Task | None],
+        detail: Mapping[str, Any] | None = None,
+    ) -> Task | None:
+        return self._change_if(task_id, actor, action, change, detail)
 
     def _count(self, counts: Mapping[stats.Slot, int], now: datetime) -> None:
         """The overview's counters: best effort, after the change they count was written. A failure loses that
@@ -483,20 +556,25 @@ class RespondService:
         return task.model_copy(update={"actions": workflow.actions(task.status), "warnings": tuple(warnings)})
 
     def _notify(self, user: str, kind: str, task_id: str | None, by: str | None, text: str, now: datetime) -> None:
-        try:
-            self._notifications.add(
-                Notification(
-                    key=f"{time_key(now)}#{uuid.uuid4().hex[:12]}",
-                    user=user,
-                    kind=kind,  # type: ignore[arg-type]
-                    task_id=task_id,
-                    by=by,
-                    text=text[:500],
-                    at=now,
-                )
+        self._add_notification(
+            Notification(
+                key=f"{time_key(now)}#{uuid.uuid4().hex[:12]}",
+                user=user,
+                kind=kind,  # type: ignore[arg-type]
+                task_id=task_id,
+                by=by,
+                text=text[:500],
+                at=now,
             )
+        )
+
+    def _add_notification(self, notification: Notification) -> None:
+        try:
+            self._notifications.add(notification, self._kept(notification.at, "notifications"))
         except HarkError as error:  # a notification lost is not worth failing the change that caused it
-            get_logger(SERVICE).warning("could not notify", extra={"user": user, "kind": kind, "error": error.detail})
+            get_logger(SERVICE).warning(
+                "could not notify", extra={"user": notification.user, "kind": notification.kind, "error": error.detail}
+            )
 
     # Commands (the partner API; the web app)
     def claim(self, principal: Principal, task_id: str, *, takeover: bool = False) -> Task:
@@ -559,7 +637,7 @@ class RespondService:
             mentions=mentioned,
             at=now,
         )
-        self._notes.add(task_id, note)
+        self._notes.add(task_id, note, self._kept(now, "notes"))
         self._change(
             principal,
             task_id,
@@ -587,6 +665,7 @@ class RespondService:
         else:
             assert body.text is not None
             text = body.text
+        self._scripted_only(task, body.template, body.variables, config)
         warnings = self._voice(task, text, config, customer)
         last = max([task.draft.revision if task.draft else 0, *(r.draft_revision for r in task.replies)])
         now = self._clock()
@@ -607,6 +686,23 @@ class RespondService:
             lambda t, at, c: workflow.put_draft(t, principal, draft, at, c),
             {"revision": draft.revision, "warnings": [w.code for w in warnings]},
         )
+
+    def _scripted_only(
+        self, task: Task, template: str | None, variables: Mapping[str, str], config: HarkConfig
+    ) -> None:
+        """The one refusal of the voice check: on a thread with a safety case, public replies are the approved
+        acknowledgements, as written."""
+        if task.safety_case_id is None:
+            return
+        refused = voice.scripted_only(task.kind, template, variables, config.safety.acknowledgements)
+        if refused is not None:
+            count(SERVICE, "SafetyRepliesRefused")
+            raise Conflict(
+                refused,
+                reason="safety_acknowledgement_only",
+                case_id=task.safety_case_id,
+                templates=list(config.safety.acknowledgements),
+            )
 
     def _customer_text(self, task: Task) -> str:
         stored = self._inbox.get(task.reply_to) if task.reply_to else None
@@ -631,7 +727,12 @@ class RespondService:
         config = self._config()
         customer = self._customer_text(task)
         out = []
-        for template in suggested(config, task.intent, task.language):
+        acknowledgements = set(config.safety.acknowledgements)
+        if task.safety_case_id is not None and task.kind != "message":
+            candidates = [t for t in config.templates if t.id in acknowledgements]
+        else:
+            candidates = [t for t in suggested(config, task.intent, task.language) if t.id not in acknowledgements]
+        for template in candidates:
             text = render(template, variables_for(task, principal.user, config, customer, {}))
             out.append(
                 Suggestion(
@@ -641,6 +742,8 @@ class RespondService:
                     warnings=self._voice(task, text, config, customer),
                 )
             )
+        if task.safety_case_id is not None and task.kind != "message":
+            return out  # nothing but the scripted acknowledgements
         for n, text in enumerate(self._drafter.propose(task, [customer], task.language)):
             out.append(
                 Suggestion(
@@ -703,6 +806,8 @@ class RespondService:
         plan = workflow.plan_send(task, principal, now, config, tag, retry=retry)
         assert task.draft is not None
         draft = task.draft
+        # The draft may predate the case, or the approved acknowledgements may have changed since it was written.
+        self._scripted_only(task, draft.template, draft.variables, config)
         target = self._inbox.get(task.reply_to) if task.reply_to else None
         if task.source != "platform":
             reply = self._hand_to_partner(task, principal, now)
@@ -715,7 +820,7 @@ class RespondService:
             lambda t, at, _c: workflow.mark_sent(t, reply, at) if workflow.already_sent(t) is None else t,
             {"draft_revision": draft.revision, "via": reply.via, "platform_id": reply.platform_id, "tag": reply.tag},
         )
-        self._inbox.put_reply(self._reply_mention(task, reply), task_id, now)
+        self._inbox.put_reply(self._reply_mention(task, reply), task_id, now, self._kept(now, "inbox"))
         count(SERVICE, "RepliesSent")
         return saved
 
@@ -848,7 +953,8 @@ class RespondService:
         first = page.items[0].seq if page.items else 1
         before = self._audit.get(task_id, first - 1) if first > 1 else None
         problems = verify(page.items, before.hash if before else ("" if first == 1 else None), first)
-        return AuditPage(items=page.items, next_cursor=page.next_cursor, problems=problems)
+        shown, altered = self.governance.restore(page.items)
+        return AuditPage(items=shown, next_cursor=page.next_cursor, problems=problems + altered)
 
     def config_trail(self, _principal: Principal, cursor: str | None, limit: int) -> AuditPage:
         self._config()
@@ -884,6 +990,9 @@ class RespondService:
             limit=query.limit,
         )
         return Page([privacy.mention_for(principal, m) for m in page.items], page.next_cursor)
+
+    def export_author(self, principal: Principal, platform: str, author_id: str) -> AuthorExport:
+        return self.governance.author_export(principal, platform, author_id, self._present)
 
     def read_feed(self, principal: Principal, query: MentionQuery) -> Feed:
         """The inbox as the command center reads it: a page newest first with the position to follow it from

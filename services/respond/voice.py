@@ -4,6 +4,10 @@ Customers want real people, not corporate mumbo-jumbo. Every draft is checked fo
 language other than the customer's, text over the platform's length limit, no greeting and no name, and personal
 data echoed back in a public reply. Each warning carries the words that triggered it; nothing here blocks a send:
 the agent and the approver decide.
+
+One rule does refuse (`scripted_only`): on a thread that reported a suspected adverse event, a public reply may only
+be one of the approved scripted acknowledgements (`safety.acknowledgements`), as written. Anything a person adds
+in public about a medicine's side effect is a regulatory statement; the safety team follows up in private.
 """
 
 from __future__ import annotations
@@ -219,3 +223,26 @@ def check(
                 )
             )
     return warnings
+
+
+def scripted_only(
+    kind: str | None, template: str | None, given_variables: Iterable[str], acknowledgements: Iterable[str]
+) -> str | None:
+    """Why a draft may not be posted on a thread with a safety case, or None when it may: a public reply must be an
+    approved acknowledgement, with no words of the agent's own (no variables given)."""
+    if kind in PRIVATE_KINDS:
+        return None
+    approved = list(acknowledgements)
+    if not approved:
+        return (
+            "this thread reported a suspected adverse event and no scripted acknowledgement is approved "
+            "(safety.acknowledgements): do not answer in public; the safety team follows up in private"
+        )
+    if template not in approved:
+        return (
+            "this thread reported a suspected adverse event: a public reply may only be an approved acknowledgement "
+            f"({', '.join(approved)})"
+        )
+    if list(given_variables):
+        return "an acknowledgement is sent as approved: leave out variables (Hark fills the name)"
+    return None

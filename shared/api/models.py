@@ -242,6 +242,16 @@ class AuditEntry(BaseModel):
     detail: dict[str, Any] = Field(default_factory=dict)
     prev_hash: str = ""
     hash: str = ""
+    sealed: list[str] = Field(
+        default_factory=list,
+        description="Values kept apart as personal content (`after.preview`, `detail.text`): erasure deletes them "
+        "and leaves the entry, whose `hash` covers `content_hash`, not the content.",
+    )
+    content_hash: str = Field(default="", description="SHA-256 of the salted content kept apart.")
+    content: Literal["inline", "kept", "erased"] = Field(
+        default="inline",
+        description="Not hashed: `kept` when the content kept apart is shown, `erased` when erasure removed it.",
+    )
 
 
 class AuditPage(BaseModel):
@@ -269,11 +279,14 @@ class NotePage(BaseModel):
 class Notification(BaseModel):
     key: str
     user: str
-    kind: Literal["mentioned", "assigned", "sla_near_breach", "sla_breached", "rejected", "approval_needed"]
+    kind: Literal[
+        "mentioned", "assigned", "sla_near_breach", "sla_breached", "rejected", "approval_needed", "safety_case"
+    ]
     task_id: str | None = None
     by: str | None = None
     text: str
     at: AwareDatetime
+    case_id: str | None = Field(default=None, description="The safety case it is about.")
 
 
 class NotificationPage(BaseModel):

@@ -15,7 +15,7 @@ from services.classify import store as classify_store
 from services.classify.app import app as classify_app
 from services.ingest import store as ingest_store
 from services.ingest.app import app as ingest_app
-from services.respond import incident_store, stats_store
+from services.respond import governance_store, incident_store, stats_store
 from services.respond import store as respond_store
 from services.respond.app import app as respond_app
 from shared.api.operations import OPERATIONS, openapi
@@ -213,7 +213,12 @@ def test_query_parameters_come_from_the_query_models() -> None:
 
 OWNED_MODELS = {
     "classify": classify_store.MODELS,
-    "respond": {**respond_store.MODELS, **incident_store.MODELS, **stats_store.MODELS},
+    "respond": {
+        **respond_store.MODELS,
+        **incident_store.MODELS,
+        **governance_store.MODELS,
+        **stats_store.MODELS,
+    },
     "ingest": ingest_store.MODELS,
 }
 
