@@ -141,6 +141,8 @@ class FunctionSpec:
     writes: tuple[TableSpec, ...] = ()
     sends_to: tuple[QueueSpec, ...] = ()
     reads_secret: bool = False
+    # Stores refreshed OAuth tokens back in the secret's `tokens` (PutSecretValue).
+    writes_secret: bool = False
     uses_comprehend: bool = False
     # An EventBridge schedule ("rate(5 minutes)", "cron(0 3 * * ? *)"); the local stack runs it on the same clock.
     schedule: str | None = None
@@ -256,6 +258,15 @@ SIGNALS = TableSpec(
     description="Mention counts per brand per minute and hour (total, negative): the spike detector's history.",
 )
 
+SOURCES = TableSpec(
+    key="sources",
+    env_var="HARK_TABLE_SOURCES",
+    owner="respond",
+    partition_key=KeyAttr("id"),
+    description="Each source's health: last delivery, poll and reply sent, last error, and whether its credential "
+    "works (from ingest's source.observed events and respond's own sends).",
+)
+
 TABLES: tuple[TableSpec, ...] = (
     MENTIONS,
     INBOX,
@@ -266,6 +277,7 @@ TABLES: tuple[TableSpec, ...] = (
     AUDIT,
     NOTES,
     NOTIFICATIONS,
+    SOURCES,
 )
 
 CLASSIFY_QUEUE = QueueSpec(
@@ -282,7 +294,7 @@ RESPOND_QUEUE = QueueSpec(
     env_var="HARK_QUEUE_RESPOND_URL",
     dlq_env_var="HARK_DLQ_RESPOND_URL",
     visibility_timeout_s=6 * 15 + 1,
-    description="Classified mentions that need a human.",
+    description="Classified mentions that need a human, and ingest's observations of each source's health.",
 )
 
 QUEUES: tuple[QueueSpec, ...] = (CLASSIFY_QUEUE, RESPOND_QUEUE)
@@ -326,7 +338,8 @@ INGEST_API = FunctionSpec(
     timeout_s=10,
     memory_mb=256,
     http=True,
-    sends_to=(CLASSIFY_QUEUE,),
+    # Mentions to classify; what it saw of each source (deliveries, refusals, notices) to respond.
+    sends_to=(CLASSIFY_QUEUE, RESPOND_QUEUE),
     reads_secret=True,
 )
 
@@ -352,11 +365,13 @@ RESPOND_API = FunctionSpec(
     timeout_s=10,
     memory_mb=256,
     http=True,
-    # Commands write the task with its audit entry; a send writes its idempotency record and the reply's inbox item.
-    reads=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS),
-    writes=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS),
+    # Commands write the task with its audit entry; a send writes its idempotency record, the reply's inbox item
+    # and the source's health, and stores a refreshed token back in the secret.
+    reads=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS, SOURCES),
+    writes=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS, SOURCES),
     publishes_to=(ONCALL_TOPIC,),
     reads_secret=True,
+    writes_secret=True,
     reads_config=True,
 )
 
@@ -367,8 +382,8 @@ RESPOND = FunctionSpec(
     timeout_s=15,
     memory_mb=256,
     sqs_source=SqsSource(RESPOND_QUEUE, batch_size=10, max_batching_window_s=0),
-    reads=(INBOX, TASKS, AUDIT),
-    writes=(INBOX, TASKS, AUDIT, NOTIFICATIONS),
+    reads=(INBOX, TASKS, AUDIT, SOURCES),
+    writes=(INBOX, TASKS, AUDIT, NOTIFICATIONS, SOURCES),
     reads_config=True,
 )
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from services.ingest.observations import ThrottledObserver
 from services.ingest.platforms import CONNECTORS
 from services.ingest.service import IngestService
 from shared.bootstrap import LazyRoot
 from shared.queues import EnvelopePublisher
-from shared.resources import CLASSIFY_QUEUE
+from shared.resources import CLASSIFY_QUEUE, RESPOND_QUEUE
 from shared.secrets import SecretSource, secret_source
 from shared.settings import Settings
 
@@ -29,6 +30,7 @@ def build(env: Mapping[str, str]) -> IngestRoot:
         secrets=secrets,
         publisher=EnvelopePublisher(settings, CLASSIFY_QUEUE),
         connectors=CONNECTORS,
+        observer=ThrottledObserver(EnvelopePublisher(settings, RESPOND_QUEUE)),
     )
     return IngestRoot(settings, secrets, service)
 

@@ -18,10 +18,11 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from pydantic import ValidationError
 
+from services.ingest.observations import ENDING_NOTICES, NoObserver, Observer
 from services.ingest.platforms.base import Answer, Connector, Delivery, Handshake, Notice, Person, build_mention
 from shared.api.models import PartnerMention
 from shared.auth import Principal, Role
@@ -30,13 +31,25 @@ from shared.errors import (
     InvalidBody,
     InvalidSignature,
     NoHandshake,
+    NotConfigured,
     NotFound,
     NotPermitted,
+    StaleDelivery,
     TooLarge,
     Unavailable,
     UnsupportedContentType,
 )
-from shared.events import Arrival, Envelope, Mention, MentionDeleted, MentionDeletion, MentionReceived
+from shared.events import (
+    Arrival,
+    Envelope,
+    Mention,
+    MentionDeleted,
+    MentionDeletion,
+    MentionReceived,
+    PlatformId,
+    SourceActivity,
+    SourceObservation,
+)
 from shared.observability import count, get_logger
 from shared.secrets import SecretSource
 from shared.settings import Settings
@@ -100,12 +113,14 @@ class IngestService:
         publisher: Publisher,
         connectors: Mapping[str, Connector],
         notices: Notices | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self._settings = settings
         self._secrets = secrets
         self._publisher = publisher
         self._connectors = connectors
         self._notices = notices or LoggedNotices()
+        self._observer = observer or NoObserver()
 
     def connector(self, platform: str) -> Connector:
         connector = self._connectors.get(platform)
@@ -118,7 +133,7 @@ class IngestService:
         if answer is None:
             raise NoHandshake(f"{handshake.platform} has no subscription handshake; its webhooks are delivered")
         count(SERVICE, "HandshakesAnswered")
-        self._notices.notify(answer.notices)
+        self._notify(answer.notices)
         return answer
 
     def receive(self, delivery: Delivery) -> Receipt | Answer:
@@ -129,8 +144,22 @@ class IngestService:
             raise TooLarge(f"the body is {len(delivery.body)} bytes; the limit is {limit}", limit=limit)
         try:
             connector.verify(delivery, self._secrets.get())
-        except InvalidSignature:
+        except InvalidSignature as refused:
             count(SERVICE, "SignaturesRejected")
+            code = "stale_delivery" if isinstance(refused, StaleDelivery) else "invalid_signature"
+            self.observe(
+                delivery.platform, "delivery", delivery.received_at, ok=False, code=code, message=refused.detail
+            )
+            raise
+        except NotConfigured as missing:
+            self.observe(
+                delivery.platform,
+                "delivery",
+                delivery.received_at,
+                ok=False,
+                code="not_configured",
+                message=missing.detail,
+            )
             raise
         if delivery.content_type not in connector.content_types:
             raise UnsupportedContentType(
@@ -139,7 +168,15 @@ class IngestService:
             )
         try:
             parsed = connector.parse(delivery)
-        except HarkError:
+        except HarkError as refused:
+            self.observe(
+                delivery.platform,
+                "delivery",
+                delivery.received_at,
+                ok=False,
+                code="invalid_body",
+                message=refused.detail,
+            )
             raise
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
             # A shape the parser did not foresee is still the sender's malformed body, not a failure of ours.
@@ -151,7 +188,8 @@ class IngestService:
         mentions = _unique(parsed.mentions)
         deletions = list({d.id: d for d in parsed.deletions}.values())
         self.admit(mentions, correlation_id=delivery_id, delivery_id=delivery_id, deletions=deletions)
-        self._notices.notify(parsed.notices)
+        self.observe(delivery.platform, "delivery", delivery.received_at)
+        self._notify(parsed.notices)
         if parsed.ignored:
             count(SERVICE, "EventsIgnored", parsed.ignored)
         get_logger(SERVICE).info(
@@ -167,6 +205,56 @@ class IngestService:
         if parsed.answer is not None:
             return parsed.answer
         return Receipt(tuple(mentions), parsed.ignored, tuple(deletions))
+
+    def observe(
+        self,
+        platform: str,
+        activity: SourceActivity,
+        at: datetime,
+        *,
+        ok: bool = True,
+        code: str | None = None,
+        message: str | None = None,
+        count: int = 1,
+        source: str | None = None,
+        account_id: str | None = None,
+    ) -> None:
+        """Tell respond what was seen of a source (a delivery, a poll, a notice); pollers call it after each poll.
+        Never raises: the observation is not worth a delivery."""
+        if platform not in self._connectors and activity != "poll":
+            return
+        try:
+            seen = SourceObservation(
+                source=source or platform,
+                platform=cast(PlatformId, platform),
+                activity=activity,
+                at=at,
+                count=count,
+                ok=ok,
+                code=code[:64] if code else None,
+                message=message[:500] if message else None,
+                account_id=account_id,
+            )
+            self._observer.observe(seen)
+        except (HarkError, ValueError) as error:
+            get_logger(SERVICE).warning("source not observed", extra={"platform": platform, "error": str(error)})
+
+    def _notify(self, notices: Sequence[Notice]) -> None:
+        self._notices.notify(notices)
+        for notice in notices:
+            if notice.kind in ENDING_NOTICES:
+                said = ", ".join(f"{k}: {v}" for k, v in notice.detail.items())
+                self.observe(
+                    notice.platform,
+                    "notice",
+                    notice.at,
+                    ok=False,
+                    code=notice.kind,
+                    message=f"{notice.ref}" + (f" ({said})" if said else ""),
+                    account_id=notice.account_id,
+                )
+            elif notice.kind == "subscription.verified":
+                self.observe(notice.platform, "notice", notice.at, account_id=notice.account_id)
 
     def submit(
         self,
