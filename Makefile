@@ -27,7 +27,7 @@ CDK_ENV := PATH="$(abspath infra/node_modules/.bin):$$PATH" CDK_DISABLE_CLI_TELE
 DATA ?= ../shared/data
 
 .PHONY: run test lint typecheck unit functional contract e2e infra bench train eval package synth diff deploy destroy \
-	smoke sizes clean help mutate
+	sizes clean help mutate
 
 help:
 	@echo "make run    install what is needed and start the local stack (hark up)"
@@ -96,11 +96,6 @@ deploy: package $(CDK)
 
 destroy: $(STAMP) $(CDK)
 	$(CDK_ENV) cdk destroy --no-notices -c stage=$(STAGE)
-
-# After a deploy: a signed test delivery followed to its task (URL from the stack's ApiUrl output).
-URL ?=
-smoke: $(RUN_STAMP)
-	$(RUN_VENV)/bin/hark smoke --url $(URL)
 
 sizes: $(STAMP) $(RUN_STAMP)
 	du -sh $(RUN_VENV) $(VENV)

@@ -29,7 +29,7 @@ def up(args: argparse.Namespace) -> int:
     from rich.console import Console  # noqa: PLC0415
 
     from devstack.console import Feed, banner, delivery_line  # noqa: PLC0415
-    from devstack.demo import DemoStream  # noqa: PLC0415
+    from devstack.demo import DemoStream, demo_secrets  # noqa: PLC0415
     from devstack.stack import LocalStack, StackOptions  # noqa: PLC0415
     from shared.secrets import DEV_GRANT, EnvSecrets  # noqa: PLC0415
     from shared.settings import Settings  # noqa: PLC0415
@@ -81,7 +81,7 @@ def up(args: argparse.Namespace) -> int:
     if not args.no_demo:
         demo = DemoStream(
             stack.url,
-            {p: secrets.platform_secret(p) for p in ("github", "meta")},
+            demo_secrets(secrets),
             api_key,
             report=lambda delivery, status, body: console.print(delivery_line(delivery, status, body)),
         )

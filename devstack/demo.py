@@ -14,8 +14,27 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from devstack.signing import github_headers, meta_body, meta_headers
+from devstack.signing import (
+    DEV_DISCORD_PRIVATE_KEY,
+    discord_headers,
+    github_headers,
+    meta_body,
+    meta_headers,
+    slack_headers,
+    telegram_headers,
+    trustpilot_headers,
+    twitch_headers,
+    x_headers,
+)
+from shared.secrets import SecretValues
+from shared.settings import DEV_DISCORD_PUBLIC_KEY
 
+# The platforms whose secrets the stream signs with (`discord` stands for "the development key is configured").
+DEMO_PLATFORMS = ("github", "meta", "slack", "x", "telegram", "twitch", "trustpilot")
+SLACK_TEAM, SLACK_CHANNEL, SLACK_BOT = "T0ACME", "C0COMMUNITY", "U0HARKBOT"
+X_BRAND = "930524282358325248"
+TWITCH_BROADCASTER = "1971641"
+DISCORD_GUILD = "290926798626357999"
 REPO = {"id": 1296269, "full_name": "acme/acme-app", "html_url": "https://github.com/acme/acme-app"}
 PAGE_ID = "104559371234567"
 IG_ACCOUNT = "17841400000000000"
@@ -194,6 +213,115 @@ def _whatsapp(wamid: str, wa_id: str, name: str, text: str) -> dict[str, Any]:
     }
 
 
+def _slack(event: dict[str, Any], event_id: str) -> dict[str, Any]:
+    return {
+        "token": "demo",
+        "team_id": SLACK_TEAM,
+        "api_app_id": "A0HARK",
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": _now(),
+        "authorizations": [{"team_id": SLACK_TEAM, "user_id": SLACK_BOT, "is_bot": True}],
+        "event": {"channel": SLACK_CHANNEL, "channel_type": "channel", **event},
+    }
+
+
+def _x_mention(post_id: str, handle: str, uid: str, text: str) -> dict[str, Any]:
+    return {
+        "for_user_id": X_BRAND,
+        "tweet_create_events": [
+            {
+                "id_str": post_id,
+                "text": text,
+                "in_reply_to_user_id_str": X_BRAND,
+                "user": {"id_str": uid, "screen_name": handle, "name": handle, "followers_count": 2400},
+                "lang": "en",
+                "timestamp_ms": str(_now() * 1000),
+            }
+        ],
+    }
+
+
+def _telegram(update_id: int, message_id: int, user: tuple[int, str, str], text: str) -> dict[str, Any]:
+    uid, username, first = user
+    person = {"id": uid, "is_bot": False, "first_name": first, "username": username, "language_code": "de"}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": message_id,
+            "from": person,
+            "chat": {"id": uid, "first_name": first, "username": username, "type": "private"},
+            "date": _now(),
+            "text": text,
+        },
+    }
+
+
+def _twitch_chat(message_id: str, chatter: tuple[str, str], text: str) -> dict[str, Any]:
+    uid, login = chatter
+    return {
+        "subscription": {
+            "id": "demo-subscription",
+            "type": "channel.chat.message",
+            "version": "1",
+            "status": "enabled",
+            "condition": {"broadcaster_user_id": TWITCH_BROADCASTER, "user_id": TWITCH_BROADCASTER},
+            "transport": {"method": "webhook", "callback": "http://127.0.0.1/webhooks/twitch"},
+            "created_at": _iso(_now() - 3600),
+            "cost": 0,
+        },
+        "event": {
+            "broadcaster_user_id": TWITCH_BROADCASTER,
+            "broadcaster_user_login": "acmelive",
+            "broadcaster_user_name": "AcmeLive",
+            "chatter_user_id": uid,
+            "chatter_user_login": login,
+            "chatter_user_name": login,
+            "message_id": message_id,
+            "message": {"text": text, "fragments": [{"type": "text", "text": text}]},
+            "message_type": "text",
+            "reply": None,
+        },
+    }
+
+
+def _trustpilot(review_id: str, stars: int, title: str, text: str, name: str) -> dict[str, Any]:
+    return {
+        "events": [
+            {
+                "eventName": "service-review-created",
+                "version": "1",
+                "eventData": {
+                    "id": review_id,
+                    "language": "en",
+                    "title": title,
+                    "text": text,
+                    "stars": stars,
+                    "createdAt": _iso(_now()),
+                    "businessUnitId": "46d6a890000064000500e0c3",
+                    "consumer": {"id": f"c-{review_id}", "name": name},
+                },
+            }
+        ]
+    }
+
+
+def _discord_command(interaction_id: str, user: tuple[str, str], problem: str) -> dict[str, Any]:
+    uid, name = user
+    return {
+        "id": interaction_id,
+        "application_id": "1300000000000000000",
+        "type": 2,
+        "token": "demo-token",
+        "version": 1,
+        "guild_id": DISCORD_GUILD,
+        "channel_id": "645027906669510667",
+        "locale": "en-US",
+        "member": {"user": {"id": uid, "username": name, "global_name": name}},
+        "data": {"name": "support", "type": 1, "options": [{"type": 3, "name": "problem", "value": problem}]},
+    }
+
+
 def _partner(native_id: str, platform: str, author: dict[str, Any], text: str, **extra: Any) -> dict[str, Any]:
     return {"platform": platform, "native_id": native_id, "author": author, "text": text, **extra}
 
@@ -213,6 +341,10 @@ def deliveries(secrets: dict[str, str], api_key: str) -> Iterator[Delivery]:
     def partner(label: str, payload: dict[str, Any]) -> Delivery:
         body = json.dumps(payload).encode()
         return Delivery(label, "/v1/mentions", body, {"Content-Type": "application/json", "x-api-key": api_key})
+
+    def signed(label: str, platform: str, payload: dict[str, Any], sign: Callable[[bytes], dict[str, str]]) -> Delivery:
+        body = json.dumps(payload).encode()
+        return Delivery(label, f"/webhooks/{platform}", body, sign(body))
 
     issue = int(run[-4:])
     yield github(
@@ -278,17 +410,89 @@ def deliveries(secrets: dict[str, str], api_key: str) -> Iterator[Delivery]:
             issue, int(f"{run[-6:]}2"), "Thanks for the report, we are on it.", "acme-support", 1, "MEMBER"
         ),
     )
-    yield partner(
-        "Partner API: a 1-star review",
-        _partner(
-            f"tp-{run}-1",
-            "trustpilot",
-            {"id": "tp-user-7", "name": "R. Okafor"},
+    yield signed(
+        "Trustpilot: a 1-star review",
+        "trustpilot",
+        _trustpilot(
+            f"tp{run}01",
+            1,
+            "Three weeks for a reply",
             "Support took three weeks to reply and the issue is still not fixed.",
-            kind="review",
-            rating=1,
+            "R. Okafor",
         ),
+        lambda body: trustpilot_headers(secrets["trustpilot"]),
     )
+    slack_ts = f"{run}.000100"
+    yield signed(
+        "Slack (community channel): a question",
+        "slack",
+        _slack(
+            {
+                "type": "message",
+                "user": "U0MIA",
+                "text": "Is SSO down? Our whole team gets a login loop.",
+                "ts": slack_ts,
+            },
+            f"Ev{run}1",
+        ),
+        lambda body: slack_headers(body, secrets["slack"]),
+    )
+    yield signed(
+        "X: a mention with a complaint",
+        "x",
+        _x_mention(
+            f"19{run}01", "mialang", "4001", "@AcmeSupport my parcel is stuck in Leipzig for a week. Order 5521!"
+        ),
+        lambda body: x_headers(body, secrets["x"]),
+    )
+    yield signed(
+        "Slack: the question edited (same mention, classified again)",
+        "slack",
+        _slack(
+            {
+                "type": "message",
+                "subtype": "message_changed",
+                "ts": f"{run}.000200",
+                "message": {
+                    "type": "message",
+                    "user": "U0MIA",
+                    "text": "Is SSO down? Our whole team gets a login loop since 9:00, we cannot work.",
+                    "ts": slack_ts,
+                    "edited": {"user": "U0MIA", "ts": f"{int(run) + 30}.000000"},
+                },
+            },
+            f"Ev{run}2",
+        ),
+        lambda body: slack_headers(body, secrets["slack"]),
+    )
+    yield signed(
+        "Telegram (de): a question to the bot",
+        "telegram",
+        _telegram(
+            int(run[-6:]) * 10,
+            int(run[-6:]),
+            (5550001, "jonas_k", "Jonas"),
+            "Hallo! Kann ich meine Bestellung noch ändern?",
+        ),
+        lambda body: telegram_headers(secrets["telegram"]),
+    )
+    yield signed(
+        "Twitch chat: a viewer's problem",
+        "twitch",
+        _twitch_chat(f"tw-{run}-1", ("4145994", "viewer32"), "the giveaway link gives me a 404, anyone else?"),
+        lambda body: twitch_headers(body, secrets["twitch"]),
+    )
+    if secrets.get("discord") == "dev":
+        yield signed(
+            "Discord /support command",
+            "discord",
+            _discord_command(
+                str((int(run) * 1000 - 1420070400000) << 22),
+                ("80351110224678912", "nelly"),
+                "My order arrived broken, what now?",
+            ),
+            lambda body: discord_headers(body, DEV_DISCORD_PRIVATE_KEY),
+        )
     yield partner(
         "Partner API (reddit poller): a question",
         _partner(
@@ -303,6 +507,14 @@ def deliveries(secrets: dict[str, str], api_key: str) -> Iterator[Delivery]:
         _whatsapp(f"wamid.{run}B", "33611223344", "Camille", "Merci pour votre aide, tout fonctionne maintenant !"),
     )
     yield github("GitHub redelivery (a duplicate)", "issue_comment", comment, delivery=f"demo-{run}-c1")
+
+
+def demo_secrets(secrets: SecretValues) -> dict[str, str]:
+    """What the stream signs with: the configured secrets, and whether Discord's key is the development one."""
+    chosen = {p: secrets.platform_secret(p) for p in DEMO_PLATFORMS}
+    if secrets.discord_public_key == DEV_DISCORD_PUBLIC_KEY:
+        chosen["discord"] = "dev"
+    return chosen
 
 
 def send(base_url: str, delivery: Delivery, timeout: float = 10) -> tuple[int, str]:

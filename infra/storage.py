@@ -1,16 +1,35 @@
-"""Tables, queues and the secret, from the shared resource specs."""
+"""Tables, queues, buckets, topics, the secret and the configuration parameter, from the shared resource specs."""
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from shared.resources import QUEUES, SECRETS, TABLES, KeyAttr, QueueSpec, TableSpec
+from infra.nag import suppress
+from shared.resources import (
+    BUCKETS,
+    CONFIG,
+    QUEUES,
+    SECRETS,
+    TABLES,
+    TOPICS,
+    BucketSpec,
+    KeyAttr,
+    QueueSpec,
+    TableSpec,
+)
 
 _TYPES = {"S": dynamodb.AttributeType.STRING, "N": dynamodb.AttributeType.NUMBER}
+_PROJECTIONS = {"ALL": dynamodb.ProjectionType.ALL, "KEYS_ONLY": dynamodb.ProjectionType.KEYS_ONLY}
+ACCESS_LOG_DAYS = 90
 
 
 def _attribute(key: KeyAttr) -> dynamodb.Attribute:
@@ -26,12 +45,67 @@ class Storage(Construct):
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
         for spec in QUEUES:
             self.queues[spec.key], self.dead_letter_queues[spec.key] = self._queue(spec, stage)
+        # One customer-managed key for the topics: CloudWatch can publish to a topic encrypted with it (it cannot
+        # with the AWS-managed aws/sns key, whose policy cannot grant it).
+        self.topic_key = kms.Key(
+            self,
+            "TopicKey",
+            description="Hark SNS topics (alarms, on-call, safety)",
+            enable_key_rotation=True,
+            removal_policy=removal,
+        )
+        self.topic_key.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                resources=["*"],  # a key policy's resource is the key itself
+                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
+            )
+        )
+        self.topics: dict[str, sns.Topic] = {
+            t.key: sns.Topic(
+                self,
+                f"Topic-{t.key}",
+                topic_name=t.physical_name(stage),
+                display_name=f"Hark {t.key}",
+                master_key=self.topic_key,
+                enforce_ssl=True,
+            )
+            for t in TOPICS
+        }
+        self.access_logs = s3.Bucket(
+            self,
+            "AccessLogs",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(ACCESS_LOG_DAYS))],
+            # Buckets outlive `make destroy` (CloudFormation cannot delete a bucket with objects in it); see
+            # docs/deployment.md for emptying them by hand.
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        suppress(self.access_logs, "AwsSolutions-S1", "This is the access-log bucket; logging it to itself would loop.")
+        self.buckets: dict[str, s3.Bucket] = {b.key: self._bucket(b) for b in BUCKETS}
         self.secret = secretsmanager.Secret(
             self,
             "Secrets",
             secret_name=SECRETS.physical_name(stage),
             description="Hark platform signing secrets and partner API keys (JSON; see docs/configuration.md)",
             removal_policy=removal,
+        )
+        suppress(
+            self.secret,
+            "AwsSolutions-SMG4",
+            "Platform signing secrets are issued by each platform and rotated there, then pasted here; there is no "
+            "rotation Lambda that could rotate them. Partner keys are rotated by issuing a new key next to the old "
+            "one (docs/operations.md).",
+        )
+        self.config = ssm.StringParameter(
+            self,
+            "Config",
+            parameter_name=CONFIG.physical_name(stage),
+            description="Hark configuration document (JSON); every setting at its default until edited",
+            string_value="{}",
         )
 
     def _table(self, spec: TableSpec, stage: str, removal: RemovalPolicy) -> dynamodb.TableV2:
@@ -42,16 +116,18 @@ class Storage(Construct):
             partition_key=_attribute(spec.partition_key),
             sort_key=_attribute(spec.sort_key) if spec.sort_key else None,
             billing=dynamodb.Billing.on_demand(),
+            encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
             time_to_live_attribute=spec.ttl_attribute,
+            deletion_protection=removal == RemovalPolicy.RETAIN,
             global_secondary_indexes=[
                 dynamodb.GlobalSecondaryIndexPropsV2(
                     index_name=index.name,
                     partition_key=_attribute(index.partition_key),
                     sort_key=_attribute(index.sort_key) if index.sort_key else None,
-                    projection_type=dynamodb.ProjectionType.ALL,
+                    projection_type=_PROJECTIONS[index.projection],
                 )
                 for index in spec.indexes
             ]
@@ -68,6 +144,7 @@ class Storage(Construct):
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
         )
+        suppress(dead, "AwsSolutions-SQS3", "This is a dead-letter queue: what fails here is alarmed on, not retried.")
         queue = sqs.Queue(
             self,
             f"Queue-{spec.key}",
@@ -79,3 +156,39 @@ class Storage(Construct):
             dead_letter_queue=sqs.DeadLetterQueue(queue=dead, max_receive_count=spec.max_receive_count),
         )
         return queue, dead
+
+    def _bucket(self, spec: BucketSpec) -> s3.Bucket:
+        rules = []
+        transitions = []
+        if spec.infrequent_access_after_days:
+            transitions.append(
+                s3.Transition(
+                    storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                    transition_after=Duration.days(spec.infrequent_access_after_days),
+                )
+            )
+        rules.append(
+            s3.LifecycleRule(
+                transitions=transitions or None,
+                expiration=Duration.days(spec.expire_after_days) if spec.expire_after_days else None,
+                abort_incomplete_multipart_upload_after=Duration.days(1),
+                noncurrent_version_expiration=Duration.days(30) if spec.object_lock_days is None else None,
+            )
+        )
+        locked = spec.object_lock_days is not None
+        return s3.Bucket(
+            self,
+            f"Bucket-{spec.key}",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            versioned=True,
+            object_lock_enabled=locked or None,
+            object_lock_default_retention=s3.ObjectLockRetention.compliance(Duration.days(spec.object_lock_days))
+            if spec.object_lock_days
+            else None,
+            lifecycle_rules=rules,
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix=f"{spec.key}/",
+            removal_policy=RemovalPolicy.RETAIN,
+        )

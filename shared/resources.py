@@ -38,6 +38,8 @@ class TableSpec:
     indexes: tuple[IndexSpec, ...] = ()
     ttl_attribute: str | None = None
     description: str = ""
+    # Append-only (the audit log): every role that writes it may only put, never update, delete or batch-write.
+    append_only: bool = False
 
     def physical_name(self, stage: str) -> str:
         return f"hark-{stage}-{self.key}"
@@ -341,6 +343,8 @@ INGEST_API = FunctionSpec(
     # Mentions to classify; what it saw of each source (deliveries, refusals, notices) to respond.
     sends_to=(CLASSIFY_QUEUE, RESPOND_QUEUE),
     reads_secret=True,
+    # The Google review fetch refreshes its hourly OAuth token and stores it back.
+    writes_secret=True,
 )
 
 CLASSIFY = FunctionSpec(

@@ -26,7 +26,14 @@ from shared.aws import client, translate_errors
 from shared.credentials import Credential, credential_from, dev_credential
 from shared.errors import NotConfigured, validation_errors
 from shared.events import PLATFORMS
-from shared.settings import DEV_API_KEY, DEV_META_VERIFY_TOKEN, Settings, dev_platform_secret, dev_platform_token
+from shared.settings import (
+    DEV_API_KEY,
+    DEV_DISCORD_PUBLIC_KEY,
+    DEV_META_VERIFY_TOKEN,
+    Settings,
+    dev_platform_secret,
+    dev_platform_token,
+)
 
 CACHE_SECONDS = 300
 
@@ -75,7 +82,7 @@ def _with_dev_defaults(values: SecretValues, settings: Settings) -> SecretValues
     return SecretValues(
         platform={p: values.platform.get(p) or dev_platform_secret(p) for p in PLATFORMS},
         meta_verify_token=values.meta_verify_token or DEV_META_VERIFY_TOKEN,
-        discord_public_key=values.discord_public_key,
+        discord_public_key=values.discord_public_key or DEV_DISCORD_PUBLIC_KEY,
         api_keys=values.api_keys or {DEV_API_KEY: DEV_GRANT},
         tokens={p: values.tokens.get(p) or dev_platform_token(p) for p in PLATFORMS},
         credentials={

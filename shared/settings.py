@@ -32,6 +32,32 @@ def dev_platform_token(platform: str) -> str:
     return f"hark-dev-{platform}-token"
 
 
+# Discord signs with Ed25519: locally, the public half of a documented development key (its private half is in
+# devstack/signing.py for the demo and the tests).
+DEV_DISCORD_PUBLIC_KEY = "e10ee1f44fe75ac7f7df8a827f44341767c734f43b8354eb7b1a8c5c7afb92b4"
+# Google Pub/Sub push: locally, tokens signed by a development key (private half in devstack/signing.py) for this
+# audience and service account.
+DEV_GOOGLE_JWKS = {
+    "keys": [
+        {
+            "kty": "RSA",
+            "kid": "hark-dev-google",
+            "alg": "RS256",
+            "use": "sig",
+            "e": "AQAB",
+            "n": (
+                "uCsfw2rI_tktKOzSAsCDphf9XRcESS6QvGP5jU5qRpR6eFvJ3N82KutQmkGY8tDJuXqU1GFfFmhcdUrMZJLZT0_RHJpG5A8lIRYi"
+                "fFTQP8Kytg9IzjqxojEVqWryuxBnmrJDjt68gc-LHLelhdTgDp8wdSOXvpDDuoO1tEJD3q-WMxLcdYYLOY45xMODSfwIcu-sRDag"
+                "jGt_J55EYL0LOt2XJ-QubUvRKhWs3f_FGupyBNYQ3XWi1vTyzev0cwIWjoYycNwdHMZFUtfFjTGkJbV48pwVJjd0WgYmLDpKeXhk"
+                "qasE7tIoT4LR9TKL8wlxeX-tJFvNO4AjElwDuxueDw"
+            ),
+        }
+    ]
+}
+DEV_GOOGLE_AUDIENCE = "hark-local"
+DEV_GOOGLE_SERVICE_ACCOUNT = "pubsub-push@hark-local.iam.gserviceaccount.com"
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -53,6 +79,14 @@ class Settings(BaseModel):
     max_webhook_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
     max_api_bytes: int = Field(default=1024 * 1024, gt=0)
     api_bases: dict[str, str] = Field(default_factory=dict)
+    google_jwks: str | None = Field(default=None, description="HARK_GOOGLE_JWKS: a JWKS file path or https URL")
+    google_audience: str | None = None
+    google_service_account: str | None = None
+
+    def api_base(self, platform: str, default: str) -> str:
+        """The base URL of a platform's API: HARK_API_BASE_<PLATFORM> (tests point it at a local fake)."""
+        return self.api_bases.get(platform, default).rstrip("/")
+
     topic_arns: dict[str, str] = Field(default_factory=dict)
     bucket_names: dict[str, str] = Field(default_factory=dict)
     config_parameter: str | None = None

@@ -113,6 +113,11 @@ class ClassifyService:
             count(SERVICE, "MentionsReclassified" if mention.edited_at else "MentionsClassified")
             if classification.comprehend_units:
                 count(SERVICE, "ComprehendUnits", classification.comprehend_units)
+            # What the crisis and safety alarms watch (infra/monitoring.py).
+            if not mention.edited_at and classification.sentiment == "negative":
+                count(SERVICE, "MentionsNegative")
+            if not mention.edited_at and classification.adverse_event:
+                count(SERVICE, "AdverseEventsSuspected")
         else:
             # A redelivery, a late copy of an older edit, or a deleted message: respond sees what is stored.
             stored = self._store.get(mention.id)

@@ -24,7 +24,12 @@ edge = Edge(app, SERVICE, bootstrap.root.get)
 def webhook_handshake(call: Call[None, None]) -> Raw:
     request = call.request
     answer = bootstrap.root.get().service.handshake(
-        Handshake(platform=call.path["platform"], query=request.query, headers=request.headers)
+        Handshake(
+            platform=call.path["platform"],
+            query=request.query,
+            headers=request.headers,
+            received_at=request.received_at,
+        )
     )
     return Raw(answer.body, answer.content_type)
 

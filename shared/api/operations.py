@@ -52,6 +52,7 @@ from shared.errors import (
     PlatformRefused,
     StaleDelivery,
     TooLarge,
+    Unavailable,
     UnsupportedContentType,
 )
 from shared.events import StoredMention, Task
@@ -100,6 +101,7 @@ WEBHOOK_DELIVERY = Operation(
         InvalidHeader,
         NotFound,
         NotConfigured,
+        Unavailable,  # the queue, or an API the platform's notification names (Google's reviews), is down
     ),
 )
 SUBMIT_MENTIONS = Operation(

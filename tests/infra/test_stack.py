@@ -1,7 +1,14 @@
-"""The CDK app synthesises the resources the shared specs describe, no more and no fewer."""
+"""The CDK app, synthesised once per session (with cdk-nag as a validation plugin: a finding fails the synth), and
+every property the issue asks for checked on the template: functions for every spec and schedule, event sources
+reporting batch item failures, the API from the operations, least-privilege IAM, storage settings, alarms. Drift
+tests hold the table models and each function's environment to what CDK creates. cfn-lint must accept it."""
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,69 +19,487 @@ aws_cdk = pytest.importorskip("aws_cdk")
 
 from aws_cdk.assertions import Match, Template  # noqa: E402
 
-from infra.stack import HarkStack  # noqa: E402
-from shared.resources import QUEUES, TABLES  # noqa: E402
+from infra.iam import Resources, append_only, statements  # noqa: E402
+from infra.package import Packages  # noqa: E402
+from services.classify import store as classify_store  # noqa: E402
+from services.respond import incident_store  # noqa: E402
+from services.respond import store as respond_store  # noqa: E402
+from shared.api.operations import OPERATIONS  # noqa: E402
+from shared.resources import (  # noqa: E402
+    AUDIT_EXPORT,
+    BUCKETS,
+    CONFIG,
+    FUNCTIONS,
+    QUEUES,
+    TABLES,
+    FunctionSpec,
+    KeyAttr,
+    TableSpec,
+)
+from shared.settings import Settings  # noqa: E402
+
+STAGE = "test"
 
 
-@pytest.fixture(scope="module")
-def template() -> Template:
-    app = aws_cdk.App()
-    return Template.from_stack(HarkStack(app, "Hark-test", stage="test"))
+@pytest.fixture(scope="session")
+def packages(tmp_path_factory: pytest.TempPathFactory) -> Packages:
+    """Asset folders the size of a test (`make package` builds the real ones; `make synth` uses them)."""
+    root = tmp_path_factory.mktemp("lambda")
+    layers = {}
+    for name in ("base", "nlp"):
+        folder = root / f"layer-{name}"
+        (folder / "python").mkdir(parents=True)
+        (folder / "python" / "marker.txt").write_text(name)
+        layers[name] = folder
+    for service in sorted({f.service for f in FUNCTIONS}):
+        (root / "code" / service).mkdir(parents=True)
+        (root / "code" / service / "marker.txt").write_text(service)
+    return Packages(root, layers, "arm64")
 
 
-def test_one_table_per_spec_with_its_keys_indexes_and_ttl(template: Template) -> None:
+@pytest.fixture(scope="session")
+def synthesised(packages: Packages, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    from aws_cdk import Validations
+    from cdk_nag import AwsSolutionsChecks
+
+    from infra.stack import HarkStack
+
+    app = aws_cdk.App(outdir=str(tmp_path_factory.mktemp("cdk.out")))
+    stack = HarkStack(app, "Hark-test", stage=STAGE, packages=packages)
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    assembly = app.synth()  # raises if cdk-nag finds anything not acknowledged with a reason
+    return {"template": assembly.get_stack_by_name(stack.stack_name).template, "dir": assembly.directory}
+
+
+@pytest.fixture(scope="session")
+def template(synthesised: dict[str, Any]) -> Template:
+    return Template.from_json(synthesised["template"])
+
+
+@pytest.fixture(scope="session")
+def resources(synthesised: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = synthesised["template"]["Resources"]
+    return found
+
+
+def of_type(resources: Mapping[str, dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in resources.items() if v["Type"] == kind}
+
+
+def function_logical_id(resources: Mapping[str, dict[str, Any]], spec: FunctionSpec) -> str:
+    [found] = [
+        k
+        for k, v in of_type(resources, "AWS::Lambda::Function").items()
+        if v["Properties"].get("FunctionName") == f"hark-{STAGE}-{spec.key}"
+    ]
+    return found
+
+
+def table_logical_id(resources: Mapping[str, dict[str, Any]], spec: TableSpec) -> str:
+    [found] = [
+        k
+        for k, v in of_type(resources, "AWS::DynamoDB::GlobalTable").items()
+        if v["Properties"]["TableName"] == spec.physical_name(STAGE)
+    ]
+    return found
+
+
+# Functions, event sources, schedules
+
+
+@pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda f: f.key)
+def test_every_function_spec_is_a_function_running_its_chalice_handler(
+    spec: FunctionSpec, template: Template, resources: dict[str, dict[str, Any]]
+) -> None:
+    props = resources[function_logical_id(resources, spec)]["Properties"]
+    assert props["Handler"] == spec.handler
+    assert props["Runtime"] == "python3.11"
+    assert props["Architectures"] == ["arm64"]
+    assert props["MemorySize"] == spec.memory_mb
+    assert props["Timeout"] == spec.timeout_s
+    assert len(props["Layers"]) == (2 if spec.service == "classify" else 1)
+
+
+def test_every_sqs_event_source_reports_batch_item_failures(resources: dict[str, dict[str, Any]]) -> None:
+    mappings = of_type(resources, "AWS::Lambda::EventSourceMapping")
+    consumers = [f for f in FUNCTIONS if f.sqs_source]
+    assert len(mappings) == len(consumers) > 0
+    for spec in consumers:
+        assert spec.sqs_source is not None
+        [mapping] = [
+            m["Properties"]
+            for m in mappings.values()
+            if m["Properties"]["FunctionName"] == {"Ref": function_logical_id(resources, spec)}
+        ]
+        # Without it Lambda ignores batchItemFailures and deletes the failed records with the successful ones.
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert mapping["BatchSize"] == spec.sqs_source.batch_size
+        assert mapping.get("MaximumBatchingWindowInSeconds", 0) == spec.sqs_source.max_batching_window_s
+        if spec.sqs_source.max_concurrency:
+            assert mapping["ScalingConfig"] == {"MaximumConcurrency": spec.sqs_source.max_concurrency}
+
+
+def test_classify_concurrency_is_capped_for_comprehend() -> None:
+    [classify] = [f for f in FUNCTIONS if f.uses_comprehend]
+    assert classify.sqs_source is not None and classify.sqs_source.max_concurrency is not None
+    # Each batch makes at most a handful of Comprehend Batch calls; ~20 requests/s per API is the quota.
+    assert classify.sqs_source.max_concurrency <= 20
+
+
+def test_every_schedule_is_an_eventbridge_rule_invoking_its_function(
+    template: Template, resources: dict[str, dict[str, Any]]
+) -> None:
+    scheduled = [f for f in FUNCTIONS if f.schedule]
+    assert scheduled, "the spike watch at least runs on a schedule"
+    rules = of_type(resources, "AWS::Events::Rule")
+    for spec in scheduled:
+        arn = {"Fn::GetAtt": [function_logical_id(resources, spec), "Arn"]}
+        [rule] = [r["Properties"] for r in rules.values() if r["Properties"]["Targets"][0]["Arn"] == arn]
+        assert rule["ScheduleExpression"] == spec.schedule
+        [target] = rule["Targets"]
+        assert target["RetryPolicy"]["MaximumRetryAttempts"] == 2
+
+
+def test_the_alarm_topic_invokes_respond(resources: dict[str, dict[str, Any]]) -> None:
+    subscribed = [f for f in FUNCTIONS if f.sns_source]
+    assert subscribed
+    subscriptions = [s["Properties"] for s in of_type(resources, "AWS::SNS::Subscription").values()]
+    for spec in subscribed:
+        arn = {"Fn::GetAtt": [function_logical_id(resources, spec), "Arn"]}
+        assert any(s["Protocol"] == "lambda" and s["Endpoint"] == arn for s in subscriptions)
+
+
+def test_queue_visibility_is_six_times_its_consumers_timeout(resources: dict[str, dict[str, Any]]) -> None:
+    for spec in (f for f in FUNCTIONS if f.sqs_source):
+        assert spec.sqs_source is not None
+        queue = spec.sqs_source.queue
+        props = next(
+            r["Properties"]
+            for r in of_type(resources, "AWS::SQS::Queue").values()
+            if r["Properties"].get("QueueName") == queue.physical_name(STAGE)
+        )
+        assert props["VisibilityTimeout"] >= 6 * spec.timeout_s + spec.sqs_source.max_batching_window_s
+        assert props["RedrivePolicy"]["maxReceiveCount"] >= 5
+        assert props["SqsManagedSseEnabled"] is True
+
+
+# The API
+
+
+def test_one_method_per_operation_keyed_where_the_operation_has_roles(resources: dict[str, dict[str, Any]]) -> None:
+    methods = [m["Properties"] for m in of_type(resources, "AWS::ApiGateway::Method").values()]
+    assert len(methods) == len(OPERATIONS)
+    by_name = {m["OperationName"]: m for m in methods}
+    for op in OPERATIONS:
+        method = by_name[op.id]
+        assert method["HttpMethod"] == op.method
+        assert method["ApiKeyRequired"] is (op.roles is not None), op.id
+        assert method["Integration"]["Type"] == "AWS_PROXY"
+
+
+def test_api_stage_throttles_logs_and_is_behind_waf(template: Template, resources: dict[str, dict[str, Any]]) -> None:
+    [stage] = [s["Properties"] for s in of_type(resources, "AWS::ApiGateway::Stage").values()]
+    [settings] = stage["MethodSettings"]
+    assert settings["ThrottlingRateLimit"] > 0 and settings["ThrottlingBurstLimit"] > 0
+    assert settings["LoggingLevel"] == "ERROR" and settings["DataTraceEnabled"] is False
+    assert "DestinationArn" in stage["AccessLogSetting"] and '"status"' in stage["AccessLogSetting"]["Format"]
+    plans = [p["Properties"] for p in of_type(resources, "AWS::ApiGateway::UsagePlan").values()]
+    assert {p["UsagePlanName"] for p in plans} == {f"hark-{STAGE}-partner", f"hark-{STAGE}-staff"}
+    assert all(p["Throttle"]["RateLimit"] > 0 and p["Quota"]["Period"] == "DAY" for p in plans)
+    [acl] = [a["Properties"] for a in of_type(resources, "AWS::WAFv2::WebACL").values()]
+    rules = {r["Name"]: r for r in acl["Rules"]}
+    assert rules["partner-api-body-size"]["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 413
+    assert "RateBasedStatement" in rules["partner-api-rate"]["Statement"]
+    template.resource_count_is("AWS::WAFv2::WebACLAssociation", 1)
+
+
+@pytest.mark.parametrize(
+    ("length", "blocked_api", "blocked_webhook"),
+    [("999", False, False), ("1048576", False, False), ("2000000", True, False), ("6000000", True, True)],
+)
+def test_waf_size_rules_read_content_length(length: str, blocked_api: bool, blocked_webhook: bool) -> None:
+    from infra.api import API_BODY_LIMIT_DIGITS, WEBHOOK_BODY_LIMIT_DIGITS
+
+    assert bool(re.match(API_BODY_LIMIT_DIGITS, length)) is blocked_api
+    assert bool(re.match(WEBHOOK_BODY_LIMIT_DIGITS, length)) is blocked_webhook
+
+
+# IAM
+
+
+def _policy_statements(resources: Mapping[str, dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for logical_id, resource in resources.items():
+        if resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
+                yield logical_id, statement
+        if resource["Type"] == "AWS::IAM::Role":
+            for policy in resource["Properties"].get("Policies", []):
+                for statement in policy["PolicyDocument"]["Statement"]:
+                    yield logical_id, statement
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_no_wildcard_actions_and_resource_star_only_for_comprehend(resources: dict[str, dict[str, Any]]) -> None:
+    seen = 0
+    for logical_id, statement in _policy_statements(resources):
+        seen += 1
+        for action in _listed(statement["Action"]):
+            assert action != "*" and not action.endswith(":*"), (logical_id, action)
+        if "*" in _listed(statement.get("Resource", [])):
+            assert all(
+                a.startswith("comprehend:Detect") or a.startswith("comprehend:BatchDetect")
+                for a in _listed(statement["Action"])
+            ), (logical_id, statement)
+    assert seen > len(FUNCTIONS)
+
+
+def _role_actions_on(resources: Mapping[str, dict[str, Any]], table_logical: str) -> set[str]:
+    actions: set[str] = set()
+    for _logical, statement in _policy_statements(resources):
+        if table_logical in json.dumps(statement.get("Resource", "")):
+            actions.update(_listed(statement["Action"]))
+    return actions
+
+
+def test_each_table_is_written_only_by_its_owner_and_read_only_as_declared(
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    writes = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+    for spec in FUNCTIONS:
+        role = resources[function_logical_id(resources, spec)]["Properties"]["Role"]["Fn::GetAtt"][0]
+        granted = [
+            s
+            for logical, s in _policy_statements(resources)
+            if resources[logical]["Type"] == "AWS::IAM::Policy"
+            and {"Ref": role} in resources[logical]["Properties"]["Roles"]
+        ]
+        for table in TABLES:
+            logical = table_logical_id(resources, table)
+            actions = {a for s in granted if logical in json.dumps(s["Resource"]) for a in _listed(s["Action"])}
+            if table in spec.writes:
+                assert actions & writes
+            else:
+                assert not actions & writes, (spec.key, table.key)
+            if table not in spec.reads and table not in spec.writes:
+                assert not actions, (spec.key, table.key, actions)
+
+
+def test_append_only_tables_cannot_be_updated_or_deleted_by_any_role(resources: dict[str, dict[str, Any]]) -> None:
+    forbidden = {"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+    for table in (t for t in TABLES if append_only(t)):
+        assert not _role_actions_on(resources, table_logical_id(resources, table)) & forbidden
+    # The rule itself, on an audit table as the care workflow declares it.
+    audit = TableSpec("audit", "HARK_TABLE_AUDIT", "respond", KeyAttr("id"), append_only=True)
+    spec = FunctionSpec("w", "respond", "x.y", 10, 128, reads=(audit,), writes=(audit,))
+    arns = Resources({"audit": "arn:table/audit"}, {}, {}, {}, "k", {}, "s", "c", "r", "a")
+    granted = {a for s in statements(spec, arns) for a in _listed(s.to_statement_json()["Action"])}
+    assert "dynamodb:PutItem" in granted and not granted & forbidden
+    assert append_only(TableSpec("audit", "HARK_TABLE_AUDIT", "respond", KeyAttr("id")))
+
+
+def test_no_managed_policies_on_function_roles(resources: dict[str, dict[str, Any]]) -> None:
+    for spec in FUNCTIONS:
+        role = resources[function_logical_id(resources, spec)]["Properties"]["Role"]["Fn::GetAtt"][0]
+        assert "ManagedPolicyArns" not in resources[role]["Properties"]
+
+
+# Storage
+
+
+def test_tables_on_demand_with_recovery_encryption_ttl_and_indexes(template: Template) -> None:
     template.resource_count_is("AWS::DynamoDB::GlobalTable", len(TABLES))
     for spec in TABLES:
-        keys = [{"AttributeName": spec.partition_key.name, "KeyType": "HASH"}]
-        if spec.sort_key:
-            keys.append({"AttributeName": spec.sort_key.name, "KeyType": "RANGE"})
         properties: dict[str, Any] = {
-            "TableName": spec.physical_name("test"),
-            "KeySchema": keys,
+            "TableName": spec.physical_name(STAGE),
             "BillingMode": "PAY_PER_REQUEST",
+            "SSESpecification": Match.object_like({"SSEEnabled": True}),
+            "Replicas": [Match.object_like({"PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}})],
         }
-        if spec.indexes:
-            properties["GlobalSecondaryIndexes"] = [
-                Match.object_like({"IndexName": index.name, "Projection": {"ProjectionType": "ALL"}})
-                for index in spec.indexes
-            ]
         if spec.ttl_attribute:
             properties["TimeToLiveSpecification"] = {"AttributeName": spec.ttl_attribute, "Enabled": True}
         template.has_resource_properties("AWS::DynamoDB::GlobalTable", Match.object_like(properties))
 
 
-def test_each_queue_has_a_dead_letter_queue_and_the_specs_timings(template: Template) -> None:
-    template.resource_count_is("AWS::SQS::Queue", 2 * len(QUEUES))
-    for spec in QUEUES:
-        template.has_resource_properties(
-            "AWS::SQS::Queue",
-            Match.object_like(
-                {
-                    "QueueName": spec.physical_name("test"),
-                    "VisibilityTimeout": spec.visibility_timeout_s,
-                    "MessageRetentionPeriod": spec.retention_s,
-                    "SqsManagedSseEnabled": True,
-                    "RedrivePolicy": {
-                        "deadLetterTargetArn": Match.any_value(),
-                        "maxReceiveCount": spec.max_receive_count,
-                    },
-                }
-            ),
-        )
-        template.has_resource_properties(
-            "AWS::SQS::Queue",
-            {
-                "QueueName": spec.dlq_name("test"),
-                "MessageRetentionPeriod": spec.dlq_retention_s,
-                "SqsManagedSseEnabled": True,
-            },
-        )
+MODELS = {**classify_store.MODELS, **respond_store.MODELS, **incident_store.MODELS}
 
 
-def test_alarms_watch_dead_letters_and_backlog(template: Template) -> None:
-    template.resource_count_is("AWS::CloudWatch::Alarm", 2 * len(QUEUES))
-    template.has_resource_properties(
-        "AWS::CloudWatch::Alarm",
-        Match.object_like({"MetricName": "ApproximateNumberOfMessagesVisible", "Threshold": 0}),
-    )
+@pytest.mark.parametrize("model", list(MODELS), ids=lambda m: m.__name__)
+def test_drift_table_models_match_what_cdk_creates(model: Any, resources: dict[str, dict[str, Any]]) -> None:
+    spec = MODELS[model]
+    props = resources[table_logical_id(resources, spec)]["Properties"]
+    schema = model._get_schema()
+    assert {k["AttributeName"]: k["KeyType"] for k in props["KeySchema"]} == {
+        k["AttributeName"]: k["KeyType"] for k in schema["key_schema"]
+    }
+    created = {
+        g["IndexName"]: ({k["AttributeName"]: k["KeyType"] for k in g["KeySchema"]}, g["Projection"]["ProjectionType"])
+        for g in props.get("GlobalSecondaryIndexes", [])
+    }
+    modelled = {
+        i["index_name"]: (
+            {k["AttributeName"]: k["KeyType"] for k in i["key_schema"]},
+            i["projection"]["ProjectionType"],
+        )
+        for i in schema.get("global_secondary_indexes", [])
+    }
+    assert created == modelled
+    types = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
+    assert types == {a["AttributeName"]: a["AttributeType"] for a in schema["attribute_definitions"]}
+
+
+def test_buckets_are_private_encrypted_tls_only_with_lifecycle_and_the_audit_export_locked(
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    buckets = of_type(resources, "AWS::S3::Bucket")
+    assert len(buckets) == len(BUCKETS) + 1  # and the access-log bucket
+    policies = [p["Properties"] for p in of_type(resources, "AWS::S3::BucketPolicy").values()]
+    for logical, bucket in buckets.items():
+        props = bucket["Properties"]
+        assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        assert props["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        }
+        assert props["LifecycleConfiguration"]["Rules"]
+        [policy] = [p for p in policies if p["Bucket"] == {"Ref": logical}]
+        assert any(
+            s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+            for s in policy["PolicyDocument"]["Statement"]
+        )
+    locked = [b["Properties"] for b in buckets.values() if b["Properties"].get("ObjectLockEnabled")]
+    assert len(locked) == 1
+    retention = locked[0]["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]
+    assert retention == {"Mode": "COMPLIANCE", "Days": AUDIT_EXPORT.object_lock_days}
+
+
+def test_secret_config_and_alarm_email_parameters(template: Template, synthesised: dict[str, Any]) -> None:
     template.resource_count_is("AWS::SecretsManager::Secret", 1)
+    template.has_resource_properties("AWS::SSM::Parameter", {"Name": f"/hark/{STAGE}/config", "Value": "{}"})
+    parameters = synthesised["template"]["Parameters"]
+    assert {"AlarmEmail", "OnCallEmail", "SafetyEmail", "ComprehendDailyBudgetUsd"} <= set(parameters)
+    template.has_resource(
+        "AWS::SNS::Subscription",
+        {
+            "Properties": Match.object_like({"Protocol": "email", "Endpoint": {"Ref": "AlarmEmail"}}),
+            "Condition": Match.any_value(),
+        },
+    )
+
+
+# Alarms
+
+
+def _alarms(resources: Mapping[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {
+        v["Properties"]["AlarmName"]: v["Properties"] for v in of_type(resources, "AWS::CloudWatch::Alarm").values()
+    }
+
+
+def test_alarms_that_mean_something(resources: dict[str, dict[str, Any]]) -> None:
+    alarms = _alarms(resources)
+    names = set(alarms)
+    expected = {f"hark-{STAGE}-dlq-{q.key}" for q in QUEUES} | {f"hark-{STAGE}-backlog-{q.key}" for q in QUEUES}
+    expected |= {f"hark-{STAGE}-{kind}-{f.key}" for f in FUNCTIONS for kind in ("errors", "throttles")}
+    expected |= {
+        f"hark-{STAGE}-{n}"
+        for n in (
+            "api-5xx",
+            "signature-failures",
+            "comprehend-unavailable",
+            "comprehend-budget",
+            "sla-breaches",
+            "adverse-events",
+            "volume-anomaly",
+            "negative-share-anomaly",
+        )
+    }
+    assert expected <= names
+    for name, alarm in alarms.items():
+        assert re.match(r"^\[(critical|warning|info)\]", alarm["AlarmDescription"]), name
+    assert alarms[f"hark-{STAGE}-comprehend-budget"]["Threshold"] == {"Ref": "ComprehendDailyBudgetUsd"}
+    safety = alarms[f"hark-{STAGE}-adverse-events"]["AlarmActions"]
+    assert len(safety) == 2  # the alarm topic and the safety team's
+    for anomaly in ("volume-anomaly", "negative-share-anomaly"):
+        alarm = alarms[f"hark-{STAGE}-{anomaly}"]
+        assert alarm["ThresholdMetricId"] == "band" and alarm["ActionsEnabled"] is False
+        assert any("ANOMALY_DETECTION_BAND" in m.get("Expression", "") for m in alarm["Metrics"])
+
+
+def test_crisis_is_a_composite_of_both_anomalies_that_pages_on_call(resources: dict[str, dict[str, Any]]) -> None:
+    [composite] = [c["Properties"] for c in of_type(resources, "AWS::CloudWatch::CompositeAlarm").values()]
+    rule = json.dumps(composite["AlarmRule"])
+    assert rule.count("ALARM(") == 2 and " AND " in rule
+    assert composite["AlarmDescription"].startswith("[critical][crisis]")
+    assert len(composite["AlarmActions"]) == 2
+
+
+def test_a_dashboard_of_the_pipeline(resources: dict[str, dict[str, Any]]) -> None:
+    [dashboard] = of_type(resources, "AWS::CloudWatch::Dashboard").values()
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+    for title in ("API requests and errors", "Queue age", "Dead letters", "Comprehend units", "Alarms"):
+        assert title in body
+
+
+# Environment drift, cfn-lint, cdk-nag
+
+
+class Recording(dict[str, str]):
+    """The environment as Settings.from_env reads it: which names it asks for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        self.asked.add(key)
+        return super().get(key, default)
+
+
+def test_drift_each_function_gets_exactly_the_variables_its_code_reads(resources: dict[str, dict[str, Any]]) -> None:
+    recording = Recording()
+    Settings.from_env(recording)
+    readable = recording.asked
+    for spec in FUNCTIONS:
+        env = resources[function_logical_id(resources, spec)]["Properties"]["Environment"]["Variables"]
+        hark = {k for k in env if not k.startswith("POWERTOOLS_")}
+        assert hark <= readable, (spec.key, hark - readable)
+        wanted = {t.env_var for t in (*spec.reads, *spec.writes)} | {q.env_var for q in spec.sends_to}
+        wanted |= {t.env_var for t in spec.publishes_to}
+        if spec.sqs_source:
+            wanted.add(spec.sqs_source.queue.dlq_env_var)
+        if spec.reads_secret:
+            wanted.add("HARK_SECRETS_NAME")
+        if spec.reads_config:
+            wanted.add(CONFIG.env_var)
+        wanted |= {b.env_var for b in (*spec.reads_buckets, *spec.writes_buckets)}
+        assert hark == wanted | {"HARK_STAGE"}, spec.key
+        for table in (*spec.reads, *spec.writes):
+            assert env[table.env_var] == {"Ref": table_logical_id(resources, table)}
+
+
+def test_cfn_lint_accepts_the_template(synthesised: dict[str, Any]) -> None:
+    from cfnlint.api import ManualArgs, lint_file
+
+    path = Path(synthesised["dir"]) / "Hark-test.template.json"
+    ignored = ["W3005"]  # as in .cfnlintrc, which `make synth` uses: CDK's redundant DependsOn on a function's role
+    assert all(rule in (Path(__file__).parents[2] / ".cfnlintrc").read_text() for rule in ignored)
+    matches = lint_file(path, config=ManualArgs(regions=["us-east-1"], ignore_checks=ignored))
+    assert [str(m) for m in matches] == []
+
+
+def test_cdk_nag_stops_a_synth_with_an_unacknowledged_finding(tmp_path: Path) -> None:
+    from aws_cdk import Stack, Validations
+    from aws_cdk import aws_sqs as sqs
+    from cdk_nag import AwsSolutionsChecks
+
+    app = aws_cdk.App(outdir=str(tmp_path))
+    stack = Stack(app, "Nagged")
+    sqs.Queue(stack, "NoDlqNoTls")
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    with pytest.raises(Exception, match="AwsSolutions-SQS3"):
+        app.synth()

@@ -12,8 +12,8 @@ import pytest
 
 from devstack.signing import meta_body, meta_headers
 from services.ingest.platforms.base import Delivery, Handshake
-from services.ingest.platforms.meta import Meta
-from shared.errors import InvalidBody, InvalidQuery, InvalidSignature, NotConfigured, NotPermitted
+from services.ingest.platforms.meta import Mentioned, Meta
+from shared.errors import InvalidBody, InvalidQuery, InvalidSignature, NotConfigured, NotPermitted, Unavailable
 from shared.secrets import SecretValues
 from tests.conftest import FIXTURES, webhook_fixture
 from tests.connectors import check_fixture, deleted, fixtures_without_expectation, ignored, outcome
@@ -404,3 +404,74 @@ def test_a_batched_delivery_splits_into_single_messages() -> None:
 def test_structurally_wrong_bodies_are_refused(body: bytes) -> None:
     with pytest.raises(InvalidBody):
         meta.parse(post(body))
+
+
+class FakeInstagram:
+    """Like the Graph API adapter: what it has, None for what is gone, or the error it is told to raise."""
+
+    def __init__(self, found: dict[str, Mentioned] | None = None, error: Exception | None = None) -> None:
+        self.found, self.error = found or {}, error
+        self.asked: list[tuple[str, str, str]] = []
+
+    def comment(self, account: str, comment_id: str) -> Mentioned | None:
+        self.asked.append(("comment", account, comment_id))
+        if self.error:
+            raise self.error
+        return self.found.get(comment_id)
+
+    def media(self, account: str, media_id: str) -> Mentioned | None:
+        self.asked.append(("media", account, media_id))
+        if self.error:
+            raise self.error
+        return self.found.get(media_id)
+
+
+def instagram_mention(**value: str) -> bytes:
+    change = {"field": "mentions", "value": value}
+    return meta_body(
+        {"object": "instagram", "entry": [{"id": "17841400000000000", "time": 1764151200, "changes": [change]}]}
+    )
+
+
+def test_an_instagram_mention_in_a_comment_is_read_through_the_graph_api() -> None:
+    said = Mentioned("1790001", "@acme my order is late", "mia.l", ARRIVAL, media_id="1780001", permalink=None)
+    instagram = FakeInstagram({"1790001": said})
+    parsed = Meta(instagram).parse(post(instagram_mention(comment_id="1790001", media_id="1780001")))
+    assert instagram.asked == [("comment", "17841400000000000", "1790001")]
+    [mention] = parsed.mentions
+    assert (mention.channel, mention.kind, mention.native_id, mention.thread_id) == (
+        "instagram.mention",
+        "comment",
+        "1790001",
+        "1780001",
+    )
+    assert (mention.author.id, mention.author.handle, mention.text) == ("ig:mia.l", "mia.l", "@acme my order is late")
+    assert (mention.account_id, parsed.notices) == ("17841400000000000", [])
+
+
+def test_an_instagram_caption_mention_is_its_own_post() -> None:
+    caption = Mentioned(
+        "1780002",
+        "Unboxing my @acme jacket",
+        "lee",
+        None,
+        media_id="1780002",
+        permalink="https://www.instagram.com/p/x/",
+    )
+    [mention] = Meta(FakeInstagram({"1780002": caption})).parse(post(instagram_mention(media_id="1780002"))).mentions
+    assert (mention.kind, mention.native_id, mention.thread_id, mention.url) == (
+        "post",
+        "1780002",
+        "1780002",
+        "https://www.instagram.com/p/x/",
+    )
+    assert mention.created_at == datetime(2025, 11, 26, 10, 0, tzinfo=UTC)  # the entry's time when none is given
+
+
+def test_a_mention_deleted_before_it_is_read_is_ignored_and_an_unreachable_api_leaves_a_notice() -> None:
+    gone = Meta(FakeInstagram()).parse(post(instagram_mention(comment_id="1")))
+    assert (gone.mentions, gone.notices, gone.ignored) == ([], [], 1)
+    down = Meta(FakeInstagram(error=Unavailable("graph down"))).parse(post(instagram_mention(comment_id="1")))
+    assert (down.mentions, [n.kind for n in down.notices], down.ignored) == ([], ["instagram.mention"], 1)
+    refused = Meta(FakeInstagram(error=NotConfigured("no token"))).parse(post(instagram_mention(media_id="2")))
+    assert [n.ref for n in refused.notices] == ["2"]

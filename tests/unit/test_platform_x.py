@@ -180,8 +180,10 @@ def test_the_signature_matches_xs_published_vectors() -> None:
         body = fixture["body"].encode()
         header = fixture["header"]["x-twitter-webhooks-signature"]
         assert "sha256=" + base64.b64encode(hmac_digest(vectors["consumer_secret"], body)).decode() == header
-        x.verify(Delivery("x", body, ARRIVAL, headers={"x-twitter-webhooks-signature": header}),
-                 SecretValues(platform={"x": vectors["consumer_secret"]}))  # fmt: skip
+        x.verify(
+            Delivery("x", body, ARRIVAL, headers={"x-twitter-webhooks-signature": header}),
+            SecretValues(platform={"x": vectors["consumer_secret"]}),
+        )
 
 
 def test_crc_answers_with_the_hmac_of_the_token_as_json() -> None:

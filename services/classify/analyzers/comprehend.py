@@ -23,7 +23,9 @@ from typing import Any
 from services.classify.analyzers.base import Document, Signals
 from services.classify.analyzers.pii import merge_spans
 from shared.aws import translate_errors
+from shared.errors import Unavailable
 from shared.events import Entity, PiiSpan, SentimentLabel
+from shared.observability import count
 
 BATCH_SIZE = 25
 TOXICITY_SEGMENTS = 10
@@ -89,6 +91,9 @@ class _Run:
         self.called[i].append(api)
 
     def fail(self, i: int, error: Exception) -> None:
+        if isinstance(error, Unavailable):
+            # Throttled (or failing) still after botocore's retries: the alarm on Comprehend watches this.
+            count("classify", "ComprehendUnavailable")
         self.results[i] = error
 
     def update(self, i: int, **changes: Any) -> None:

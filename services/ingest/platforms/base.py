@@ -33,6 +33,7 @@ from shared.events import (
     MentionKind,
     PlatformId,
     fit_text,
+    utcnow,
 )
 from shared.ids import PLATFORM_SOURCE, mention_id
 from shared.secrets import SecretValues
@@ -62,6 +63,7 @@ class Handshake:
     platform: str
     query: Mapping[str, str]
     headers: Mapping[str, str] = field(default_factory=dict)
+    received_at: datetime = field(default_factory=utcnow)
 
 
 @dataclass(frozen=True)
@@ -302,13 +304,17 @@ def build_mention(
 
 
 def build_deletion(
-    platform: PlatformId, native_id: str, deleted_at: datetime, received_at: datetime
+    platform: PlatformId,
+    native_id: str,
+    deleted_at: datetime,
+    received_at: datetime,
+    source: str = PLATFORM_SOURCE,
 ) -> MentionDeletion:
     """The deletion of the platform message `native_id`, under the same mention id its mention has."""
     if not 0 < len(native_id) <= MAX_ID_CHARS:
         raise InvalidBody(f"the deleted message's id is empty or longer than {MAX_ID_CHARS} characters")
     return MentionDeletion(
-        id=mention_id(platform, native_id),
+        id=mention_id(platform, native_id, source),
         platform=platform,
         native_id=native_id,
         deleted_at=plausible(deleted_at, received_at),

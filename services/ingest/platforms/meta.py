@@ -10,8 +10,10 @@ Beyond new messages: an edited comment, post, review or Messenger message is the
 (the change's time); a removed comment or post, a removed review and an unsent Messenger message are deletions.
 Reactions, reads, deliveries, postbacks, hides and page field changes that carry no message at all (`parking`,
 `payment_options`, ... with no `value`) are acknowledged and ignored: Meta retries a refused delivery and then
-disables the webhook. An Instagram mention names only a comment or a media id (its text needs the Graph API), so it
-becomes a `instagram.mention` notice for whatever fetches it.
+disables the webhook. An Instagram mention names only a comment or a media id: with an `InstagramMentions` port
+(the Graph API adapter in services/ingest/http/meta.py) Hark reads the comment or caption and makes it a mention;
+without one, or when the Graph API cannot answer now, it becomes an `instagram.mention` notice for whatever fetches
+it later (refusing the whole batch would make Meta retry, then disable, the webhook for every other message).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import orjson
 
@@ -40,8 +42,9 @@ from services.ingest.platforms.base import (
     sid,
     text_or_none,
 )
-from shared.errors import InvalidBody, InvalidQuery, NotConfigured, NotPermitted
+from shared.errors import InvalidBody, InvalidQuery, NotConfigured, NotPermitted, Unavailable
 from shared.events import Mention, MentionDeletion, MentionKind
+from shared.observability import count, get_logger
 from shared.secrets import SecretValues
 
 UNKNOWN_AUTHOR = Person(id="unknown")
@@ -66,9 +69,32 @@ def _list(value: Any, what: str) -> list[Any]:
     return value
 
 
+@dataclass(frozen=True)
+class Mentioned:
+    """A comment or a caption in which the brand's Instagram account was @-mentioned, as the Graph API returns it."""
+
+    id: str
+    text: str
+    username: str | None
+    created_at: datetime | None
+    media_id: str | None = None
+    permalink: str | None = None
+
+
+class InstagramMentions(Protocol):
+    def comment(self, account: str, comment_id: str) -> Mentioned | None:
+        """The comment that mentions `account` (None: no longer there). Raises Unavailable or NotConfigured."""
+
+    def media(self, account: str, media_id: str) -> Mentioned | None:
+        """The media whose caption mentions `account` (None: no longer there)."""
+
+
 class Meta:
     platform: Literal["meta"] = "meta"
     content_types = frozenset({"application/json"})
+
+    def __init__(self, instagram_mentions: InstagramMentions | None = None) -> None:
+        self._mentions = instagram_mentions
 
     def handshake(self, handshake: Handshake, secrets: SecretValues) -> Answer | None:
         query = handshake.query
@@ -273,8 +299,9 @@ class Meta:
 
     def _instagram_mention(
         self, value: dict[str, Any], account: str, entry: dict[str, Any], delivery: Delivery
-    ) -> Notice:
-        """@-mentioned in a comment or a caption: the webhook names the object, its text needs the Graph API."""
+    ) -> Found:
+        """@-mentioned in a comment or a caption: the webhook names the object; its text is read from the Graph API
+        when Hark can, and otherwise handed on as a notice."""
         media = value.get("media_id")
         comment = value.get("comment_id")
         if media is None and comment is None:
@@ -282,13 +309,44 @@ class Meta:
         detail = {"media_id": sid(media)} if media is not None else {}
         if comment is not None:
             detail["comment_id"] = sid(comment)
-        return Notice(
+        notice = Notice(
             platform=self.platform,
             kind="instagram.mention",
             ref=detail.get("comment_id") or detail["media_id"],
             at=from_unix(entry.get("time") or delivery.received_at.timestamp()),
             account_id=account,
             detail=detail,
+        )
+        if self._mentions is None:
+            return notice
+        try:
+            if "comment_id" in detail:
+                found = self._mentions.comment(account, detail["comment_id"])
+            else:
+                found = self._mentions.media(account, detail["media_id"])
+        except (Unavailable, NotConfigured) as exc:
+            count("ingest", "InstagramMentionsUnfetched")
+            get_logger("ingest").warning(
+                "instagram mention not fetched", extra={"ref": notice.ref, "error": type(exc).__name__}
+            )
+            return notice
+        if found is None:
+            return None  # deleted before Hark could read it
+        native_id = found.id
+        is_comment = "comment_id" in detail
+        return build_mention(
+            platform=self.platform,
+            channel="instagram.mention",
+            kind="comment" if is_comment else "post",
+            native_id=native_id,
+            # A mention in a comment belongs to the media it is on (someone else's post); a caption is its own.
+            thread_id=found.media_id or detail.get("media_id") or native_id if is_comment else native_id,
+            account_id=account,
+            author=Person(id=f"ig:{found.username}" if found.username else "unknown", handle=found.username),
+            text=found.text,
+            url=found.permalink,
+            created_at=found.created_at or notice.at,
+            received_at=delivery.received_at,
         )
 
     def _instagram_comment(
