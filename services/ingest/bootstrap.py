@@ -52,7 +52,9 @@ def connectors(settings: Settings, secrets: SecretSource) -> dict[str, Connector
     tokens = credentials(settings, secrets)
     google = Google(
         keys=JwksKeys(jwks),
-        reviews=BusinessProfileReviews(settings.api_base("google", API_BASE), lambda: tokens.get("google").access_token),
+        reviews=BusinessProfileReviews(
+            settings.api_base("google", API_BASE), lambda: tokens.get("google").access_token
+        ),
         expect=Audience(audience, account) if audience and account else None,
     )
     meta = Meta(
