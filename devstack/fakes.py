@@ -25,7 +25,7 @@ points every `HARK_API_BASE_*` that is not set at it).
 | wordpress | `POST /wp-json/wp/v2/comments` | Basic (application password) or Bearer |
 | bluesky | `POST /xrpc/com.atproto.repo.createRecord`; `createSession`, `refreshSession` | Bearer |
 | trustpilot | `POST /v1/private/reviews/{id}/reply`; token `POST /v1/oauth/.../refresh` | Bearer |
-| google | `PUT /v4/accounts/{a}/locations/{l}/reviews/{r}/reply`; token `POST /token` | Bearer |
+| google | `PUT /v4/accounts/{a}/locations/{l}/reviews/{r}/reply`, `GET` the review; token `POST /token` | Bearer |
 | tiktok | `POST /open_api/v1.3/business/comment/reply/create/`; token `.../oauth2/refresh_token/` | Access-Token |
 """
 
@@ -79,6 +79,7 @@ TELEGRAM = re.compile(r"^/bot(?P<token>[^/]+)/(?P<method>\w+)$")
 ZENDESK_TICKET = re.compile(r"^/api/v2/tickets/(?P<ticket>\d+)(?:\.json)?$")
 TRUSTPILOT_REPLY = re.compile(r"^/v1/private/reviews/(?P<review>[^/]+)/reply$")
 GOOGLE_REPLY = re.compile(r"^/v4/(?P<review>accounts/[^/]+/locations/[^/]+/reviews/[^/]+)/reply$")
+GOOGLE_REVIEW = re.compile(r"^/v4/(?P<review>accounts/[^/]+/locations/[^/]+/reviews/[^/]+)$")
 TOKEN_PATHS = {
     "x": "/2/oauth2/token",
     "reddit": "/api/v1/access_token",
@@ -154,6 +155,7 @@ class FakePlatforms:
         self._refresh: dict[str, set[str]] = {p: {dev_refresh_token(p)} for p in PLATFORMS}
         self._refusals: dict[str, list[Refusal]] = {p: [] for p in PLATFORMS}
         self._dead_interactions: set[str] = set()
+        self._reviews: dict[str, dict[str, Any]] = {}
         self._idempotent: dict[str, Any] = {}
         self._ids = itertools.count(1001)
         self._lock = threading.Lock()
@@ -242,6 +244,21 @@ class FakePlatforms:
                 self._valid[platform].add(access_token)
             if refresh_token:
                 self._refresh[platform].add(refresh_token)
+
+    def add_review(self, name: str, comment: str, stars: str = "ONE", reviewer: str = "Sam Rivera") -> None:
+        """A Business Profile review the fake serves (`GET /v4/{name}`), as Google's notification names it."""
+        now = _now_iso()
+        review = {
+            "name": name,
+            "reviewId": name.rsplit("/", 1)[-1],
+            "reviewer": {"displayName": reviewer, "isAnonymous": False},
+            "starRating": stars,
+            "comment": comment,
+            "createTime": now,
+            "updateTime": now,
+        }
+        with self._lock:
+            self._reviews[name] = review
 
     def expire_interaction(self, token: str) -> None:
         """A Discord interaction token past its 15 minutes."""
@@ -692,7 +709,18 @@ class FakePlatforms:
             comment = request.json.get("comment")
             if not isinstance(comment, str) or not comment:
                 return 400, _google_error(400, "Request contains an invalid argument.", "", "INVALID_ARGUMENT"), {}
-            return 200, {"comment": comment, "updateTime": _now_iso()}, {}
+            reply = {"comment": comment, "updateTime": _now_iso()}
+            with self._lock:
+                if match["review"] in self._reviews:
+                    self._reviews[match["review"]]["reviewReply"] = reply
+            return 200, reply, {}
+        review = GOOGLE_REVIEW.match(request.path)
+        if review and request.method == "GET":
+            with self._lock:
+                found = self._reviews.get(review["review"])
+            if found is None:
+                return 404, _google_error(404, "Requested entity was not found.", "", "NOT_FOUND"), {}
+            return 200, found, {}
         return 404, _google_error(404, "Requested entity was not found.", "", "NOT_FOUND"), {}
 
     def _tiktok(self, request: Request, number: int) -> Answer:

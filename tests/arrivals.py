@@ -17,19 +17,27 @@ from datetime import UTC, datetime
 from typing import Any
 
 from devstack.demo import _github_issue
+from devstack.fakes import FakePlatforms
 from devstack.signing import (
+    DEV_DISCORD_PRIVATE_KEY,
+    discord_headers,
     github_headers,
+    google_push,
+    hub_headers,
     meta_body,
     meta_headers,
     slack_headers,
     telegram_headers,
+    trustpilot_headers,
     twitch_headers,
     x_headers,
+    zendesk_headers,
 )
 from services.ingest.platforms import CONNECTORS
 from services.ingest.platforms.base import Person, build_mention
 from shared.events import Mention
-from shared.settings import dev_platform_secret, dev_platform_token
+from shared.ids import mention_id
+from shared.settings import DEV_GOOGLE_AUDIENCE, DEV_GOOGLE_SERVICE_ACCOUNT, dev_platform_secret, dev_platform_token
 
 COMPLAINT = "I was charged twice for my subscription and support never answered. I want a refund now."
 
@@ -39,6 +47,10 @@ class Webhook:
     path: str
     body: bytes
     headers: dict[str, str]
+    # What the platform's API must hold before the delivery (Google's notification names a review to fetch).
+    prepare: Callable[[FakePlatforms], None] | None = None
+    # The mention's id, for a platform whose answer is its protocol's and names none (Discord's interaction reply).
+    mention_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -195,6 +207,143 @@ def messenger(n: int) -> tuple[Webhook, Where]:
     )
 
 
+DISCORD_EPOCH_MS = 1_420_070_400_000
+
+
+def discord_command(n: int) -> tuple[Webhook, Where]:
+    # A snowflake of now: Discord's ids carry their time, and the follow-up window counts from it.
+    interaction = str(((_ms() - DISCORD_EPOCH_MS) << 22) + n)
+    payload = {
+        "id": interaction,
+        "application_id": "1200000000000000001",
+        "type": 2,
+        "token": f"itoken{n}",
+        "version": 1,
+        "guild_id": "290926798626357999",
+        "channel_id": "645027906669510667",
+        "locale": "en-US",
+        "member": {"user": {"id": f"8035111022467{n:04d}", "username": f"sam{n}", "global_name": "Sam"}},
+        "data": {
+            "id": "771825006014889984",
+            "name": "support",
+            "type": 1,
+            "options": [{"type": 3, "name": "problem", "value": COMPLAINT}],
+        },
+    }
+    body = json.dumps(payload).encode()
+    return (
+        Webhook(
+            "/webhooks/discord",
+            body,
+            discord_headers(body, DEV_DISCORD_PRIVATE_KEY),
+            mention_id=mention_id("discord", interaction),
+        ),
+        Where("POST", f"/webhooks/1200000000000000001/itoken{n}", {"content": "Hi Sam, Alice here: I've refunded it."}),
+    )
+
+
+def zendesk_comment(n: int) -> tuple[Webhook, Where]:
+    ticket = 35_000 + n
+    payload = {
+        "type": "zen:event-type:ticket.comment_added",
+        "account_id": 12514403,
+        "id": f"5f3a3c5e-0b8e-4d45-9b6c-{n:012d}",
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "zendesk_event_version": "2022-11-06",
+        "subject": f"zen:ticket:{ticket}",
+        "detail": {"id": str(ticket), "subject": "Charged twice", "status": "OPEN", "is_public": True},
+        "event": {
+            "comment": {
+                "id": str(30_064_117_810_000 + n),
+                "body": COMPLAINT,
+                "is_public": True,
+                "author": {"id": "6596848315901", "is_staff": False, "name": "Mia Lang"},
+            }
+        },
+    }
+    body = json.dumps(payload).encode()
+    return (
+        Webhook("/webhooks/zendesk", body, zendesk_headers(body, dev_platform_secret("zendesk"))),
+        Where("PUT", f"/api/v2/tickets/{ticket}.json", {"ticket.comment.public": True}),
+    )
+
+
+def mastodon_status(n: int) -> tuple[Webhook, Where]:
+    status = str(113_456_789_012_000_000 + n)
+    payload = {
+        "event": "status.created",
+        "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "object": {
+            "id": status,
+            "uri": f"https://social.example/users/sam{n}/statuses/{status}",
+            "url": f"https://social.example/@sam{n}/{status}",
+            "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "in_reply_to_id": None,
+            "visibility": "unlisted",
+            "language": "en",
+            "content": f'<p><span class="h-card"><a href="https://social.example/@brand">@brand</a></span> '
+            f"{COMPLAINT}</p>",
+            "account": {
+                "id": f"10934874{n:04d}",
+                "username": f"sam{n}",
+                "acct": f"sam{n}",
+                "display_name": "Sam",
+            },
+            "mentions": [{"acct": "brand", "username": "brand"}],
+            "media_attachments": [],
+        },
+    }
+    body = json.dumps(payload).encode()
+    return (
+        Webhook(
+            "/webhooks/mastodon", body, hub_headers(body, dev_platform_secret("mastodon"), "sha256", "application/json")
+        ),
+        Where(
+            "POST",
+            "/api/v1/statuses",
+            {"in_reply_to_id": status, "visibility": "unlisted", "language": "en"},
+            lambda body: str(body.get("status", "")).startswith(f"@sam{n} "),
+        ),
+    )
+
+
+def trustpilot_review(n: int) -> tuple[Webhook, Where]:
+    review = f"6745a1b2c3d4e5f6{n:08d}"
+    payload = {
+        "events": [
+            {
+                "eventName": "service-review-created",
+                "version": "1",
+                "eventData": {
+                    "id": review,
+                    "language": "en",
+                    "title": "Charged twice",
+                    "text": COMPLAINT,
+                    "stars": 1,
+                    "createdAt": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                    "businessUnitId": "46d6a890000064000500e0c3",
+                    "consumer": {"id": f"5c00000000000000{n:08d}", "name": "R. Okafor"},
+                },
+            }
+        ]
+    }
+    body = json.dumps(payload).encode()
+    return (
+        Webhook("/webhooks/trustpilot", body, trustpilot_headers(dev_platform_secret("trustpilot"))),
+        Where("POST", f"/v1/private/reviews/{review}/reply", {"authorBusinessUserId": "hark-dev-business-user"}),
+    )
+
+
+def google_review(n: int) -> tuple[Webhook, Where]:
+    review = f"accounts/111/locations/222/reviews/Rv{n:06d}"
+    notification = {"type": "NEW_REVIEW", "review": review, "location": "accounts/111/locations/222"}
+    body, headers = google_push(notification, audience=DEV_GOOGLE_AUDIENCE, email=DEV_GOOGLE_SERVICE_ACCOUNT)
+    return (
+        Webhook("/webhooks/google", body, headers, prepare=lambda fake: fake.add_review(review, COMPLAINT)),
+        Where("PUT", f"/v4/{review}/reply", {"comment": "Hi Sam, Alice here: I've refunded it."}),
+    )
+
+
 WEBHOOKS: dict[str, Callable[[int], tuple[Webhook, Where]]] = {
     "x": x_post,
     "slack": slack_message,
@@ -202,6 +351,11 @@ WEBHOOKS: dict[str, Callable[[int], tuple[Webhook, Where]]] = {
     "twitch": twitch_chat,
     "github": github_issue,
     "meta": messenger,
+    "discord.command": discord_command,
+    "zendesk": zendesk_comment,
+    "mastodon": mastodon_status,
+    "trustpilot": trustpilot_review,
+    "google": google_review,
 }
 
 
@@ -375,7 +529,7 @@ MENTIONS: dict[str, Callable[[int], tuple[Mention, Where]]] = {
 }
 # Where a connector for the platform is in this checkout, its messages arrive as webhooks (above); the rest through
 # the ingest core, as their pollers (or not yet merged connectors) produce them.
-ARRIVALS = sorted({*WEBHOOKS, *(k for k in MENTIONS if k.split(".")[0] not in WEBHOOKS)})
+ARRIVALS = sorted({*WEBHOOKS, *(k for k in MENTIONS if k not in WEBHOOKS)})
 
 
 def platform_of(arrival: str) -> str:
@@ -383,4 +537,4 @@ def platform_of(arrival: str) -> str:
 
 
 def by_webhook(arrival: str) -> bool:
-    return arrival in WEBHOOKS and arrival in CONNECTORS
+    return arrival in WEBHOOKS and platform_of(arrival) in CONNECTORS

@@ -69,9 +69,11 @@ class Everywhere:
         """The customer's message, delivered as the platform delivers it; its mention id and where to answer."""
         if by_webhook(arrival):
             hook, where = WEBHOOKS[arrival](n)
+            if hook.prepare is not None:
+                hook.prepare(self.fake)
             response = requests.post(self.stack.url + hook.path, data=hook.body, headers=hook.headers, timeout=10)
             assert response.status_code == 200, response.text
-            return str(response.json()["mention_ids"][0]), where
+            return hook.mention_id or str(response.json()["mention_ids"][0]), where
         mention, where = MENTIONS[arrival](n)
         self.ingest.admit([mention], correlation_id=f"e2e-{arrival}-{n}", delivery_id=None)
         return mention.id, where

@@ -49,7 +49,7 @@ class World:
         response = self.pipeline.http.post(hook.path, data=hook.body, headers=hook.headers)
         assert response.status_code == 200, response.text
         self.pipeline.flow()
-        return str(response.get_json()["mention_ids"][0])
+        return hook.mention_id or str(response.get_json()["mention_ids"][0])
 
     def admit(self, mention: Mention) -> str:
         ingest_bootstrap.root.get().service.admit([mention], correlation_id="test", delivery_id=None)
