@@ -269,6 +269,16 @@ SOURCES = TableSpec(
     "works (from ingest's source.observed events and respond's own sends).",
 )
 
+STATS = TableSpec(
+    key="stats",
+    env_var="HARK_TABLE_STATS",
+    owner="respond",
+    partition_key=KeyAttr("day"),
+    sort_key=KeyAttr("slot"),
+    ttl_attribute="expires",
+    description="The overview's hourly counters: mentions by network, sentiment and intent; SLA clocks stopped.",
+)
+
 TABLES: tuple[TableSpec, ...] = (
     MENTIONS,
     INBOX,
@@ -280,6 +290,7 @@ TABLES: tuple[TableSpec, ...] = (
     NOTES,
     NOTIFICATIONS,
     SOURCES,
+    STATS,
 )
 
 CLASSIFY_QUEUE = QueueSpec(
@@ -371,8 +382,8 @@ RESPOND_API = FunctionSpec(
     http=True,
     # Commands write the task with its audit entry; a send writes its idempotency record, the reply's inbox item
     # and the source's health, and stores a refreshed token back in the secret.
-    reads=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS, SOURCES),
-    writes=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS, SOURCES),
+    reads=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS, STATS, SOURCES),
+    writes=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS, STATS, SOURCES),
     publishes_to=(ONCALL_TOPIC,),
     reads_secret=True,
     writes_secret=True,
@@ -387,7 +398,7 @@ RESPOND = FunctionSpec(
     memory_mb=256,
     sqs_source=SqsSource(RESPOND_QUEUE, batch_size=10, max_batching_window_s=0),
     reads=(INBOX, TASKS, AUDIT, SOURCES),
-    writes=(INBOX, TASKS, AUDIT, NOTIFICATIONS, SOURCES),
+    writes=(INBOX, TASKS, AUDIT, NOTIFICATIONS, STATS, SOURCES),
     reads_config=True,
 )
 
@@ -400,7 +411,7 @@ RESPOND_SLA = FunctionSpec(
     # Marks near-breach and breach, wakes snoozed tasks, closes sent ones the customer never answered.
     schedule="rate(1 minute)",
     reads=(TASKS, AUDIT),
-    writes=(TASKS, AUDIT, NOTIFICATIONS),
+    writes=(TASKS, AUDIT, NOTIFICATIONS, STATS),
     reads_config=True,
 )
 

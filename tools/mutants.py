@@ -164,7 +164,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("send-unhealthy-fast-fail", "services/respond/service.py",
            "problem = sources.blocks(found[0] if found else None, current)", "problem = None",
            "every send to a dead source is tried and fails on its own", ANSWER_TESTS),
-    Mutant("mention-private-context", "services/respond/service.py",
+    Mutant("mention-private-context", "services/respond/privacy.py",
            "if not PRIVATE_REPLY_CONTEXT & set(mention.reply_context):", "if True:",
            "the API serves Discord interaction tokens", ANSWER_TESTS),
     Mutant("tokens-stored-back", "shared/tokens.py",

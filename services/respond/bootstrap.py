@@ -26,6 +26,7 @@ from services.respond.outbound.youtube import YouTubeSender
 from services.respond.outbound.zendesk import ZendeskSender
 from services.respond.service import Outbox, RespondService, Stores
 from services.respond.source_store import DynamoSources
+from services.respond.stats_store import DynamoStats
 from services.respond.store import AuditLog, Inbox, Notes, Notifications, TaskStore
 from shared.bootstrap import LazyRoot
 from shared.config import ConfiguredSecrets, config_source
@@ -84,6 +85,7 @@ def build(env: Mapping[str, str]) -> RespondRoot:
         Notes(settings),
         Notifications(settings),
         DynamoSources(settings),
+        DynamoStats(settings),
     )
     outbox = Outbox(senders(settings), credentials(settings, platform_secrets), PowertoolsOnce(settings))
     service = RespondService(stores, config, outbox)

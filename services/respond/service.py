@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from services.respond import sla, sources, voice, workflow
+from services.respond import privacy, sla, sources, stats, voice, workflow
 from services.respond.audit import CONFIG_STREAM, entry_for, seal, verify
 from services.respond.drafting import Drafter, NoDrafter, render, suggested, variables_for
 from services.respond.outbound import Delivered, Outbound, Sender
@@ -35,6 +35,7 @@ from shared.api.models import (
     MentionQuery,
     Note,
     Notification,
+    Overview,
     Source,
     Suggestion,
     SweepResult,
@@ -54,7 +55,6 @@ from shared.errors import (
 )
 from shared.events import (
     PLATFORMS,
-    PRIVATE_REPLY_CONTEXT,
     Annotation,
     Author,
     AuthorErased,
@@ -78,10 +78,13 @@ from shared.events import (
 )
 from shared.ids import mention_id
 from shared.observability import count, get_logger
-from shared.store.paging import Page, time_key
+from shared.store.paging import Page, encode_cursor, time_key
 
 SERVICE = "respond"
 SAVE_ATTEMPTS = 5
+# How far the live feed stays behind the clock: longer than a write takes to become readable (the time between
+# stamping a mention's feed position and its write landing, plus the feed index's propagation).
+FEED_SETTLE = timedelta(seconds=2)
 ACCEPTS: tuple[type[Envelope[Any]], ...] = (
     MentionClassified,
     MentionUpdated,
@@ -100,6 +103,13 @@ SWEEP_MAX_TASKS = 20_000
 MENTION = re.compile(r"(?<![\w@])@([a-z0-9][a-z0-9_.-]{0,63})", re.IGNORECASE)
 
 
+@dataclass(frozen=True)
+class Feed:
+    items: list[StoredMention]
+    next_cursor: str | None
+    feed_cursor: str | None
+
+
 class Tasks(Protocol):
     def get(self, task_id: str) -> Task | None: ...
     def save(self, task: Task, entry: AuditEntry) -> Task: ...
@@ -116,12 +126,27 @@ class Tasks(Protocol):
     ) -> Page[Task]: ...
 
 
+class StatsStore(Protocol):
+    def add(self, counts: Mapping[stats.Slot, int], now: datetime) -> None: ...
+    def rows(self, days: Iterable[str]) -> list[tuple[str, str, int]]: ...
+    def get(self, keys: Iterable[stats.Slot]) -> dict[stats.Slot, int]: ...
+
+
 class InboxStore(Protocol):
     def put(self, classified: ClassifiedMention, task_id: str | None, now: datetime) -> bool: ...
     def put_reply(self, mention: Mention, task_id: str, now: datetime) -> bool: ...
     def mark_deleted(self, deletion: MentionDeletion) -> bool: ...
     def erase_author(self, platform: str, author_id: str) -> list[tuple[str, str | None]]: ...
     def get(self, mention_id: str) -> StoredMention | None: ...
+    def newer(
+        self,
+        *,
+        after: str,
+        until: datetime,
+        platform: str | None = None,
+        needs_response: bool | None = None,
+        limit: int = 50,
+    ) -> Page[StoredMention]: ...
     def thread(
         self, platform: str, source: str, thread_id: str, *, cursor: str | None = None, limit: int = 50
     ) -> Page[StoredMention]: ...
@@ -186,6 +211,7 @@ class Stores:
     notes: NoteStore
     notifications: NotificationStore
     sources: SourceStore
+    stats: StatsStore | None = None
 
 
 @dataclass
@@ -216,6 +242,7 @@ class RespondService:
         self._notes = stores.notes
         self._notifications = stores.notifications
         self._sources = stores.sources
+        self._stats = stores.stats
         self._config_source = config
         self._outbox = outbox
         self._clock = clock
@@ -289,7 +316,10 @@ class RespondService:
             task = self.assign(classified)
         else:
             task = self._tasks.get(task_of(mention))
-        fresh = self._inbox.put(classified, task.id if task else None, self._clock())
+        stored_at = self._clock()
+        fresh = self._inbox.put(classified, task.id if task else None, stored_at)
+        if fresh and not mention.from_brand and mention.edited_at is None:
+            self._count(stats.mention_counts(classified, stored_at), stored_at)
         get_logger(SERVICE).info(
             "mention taken",
             extra={
@@ -399,7 +429,19 @@ class RespondService:
             update={"version": before.version if before else 0, "audit_hash": before.audit_hash if before else ""}
         )
         entry = entry_for(before, after, actor=actor.user, action=action, at=now, detail=detail)
-        return self._tasks.save(after, entry)
+        saved = self._tasks.save(after, entry)
+        self._count(stats.clock_counts(before, saved), now)
+        return saved
+
+    def _count(self, counts: Mapping[stats.Slot, int], now: datetime) -> None:
+        """The overview's counters: best effort, after the change they count was written. A failure loses that
+        count (logged), never the change; nothing is counted twice, since only a first write counts."""
+        if self._stats is None or not counts:
+            return
+        try:
+            self._stats.add(counts, now)
+        except HarkError as error:
+            get_logger(SERVICE).warning("could not count for the overview", extra={"error": error.detail})
 
     def _change_if(
         self,
@@ -973,13 +1015,18 @@ class RespondService:
     def list_tasks(self, principal: Principal, query: TaskQuery) -> Page[Task]:
         holder = principal.user if query.holder == "me" else query.holder
         page = self._tasks.list(
-            status=query.status, queue=query.queue, holder=holder, cursor=query.cursor, limit=query.limit
+            status=query.status,
+            queue=query.queue,
+            holder=holder,
+            cursor=query.cursor,
+            limit=query.limit,
+            statuses=ACTIVE if query.active else None,
         )
         now = self._clock()
-        return Page([self._present(t, now) for t in page.items], page.next_cursor)
+        return Page([privacy.task_for(principal, self._present(t, now)) for t in page.items], page.next_cursor)
 
-    def get_task(self, _principal: Principal, task_id: str) -> Task:
-        return self._present(self._load(task_id))
+    def get_task(self, principal: Principal, task_id: str) -> Task:
+        return privacy.task_for(principal, self._present(self._load(task_id)))
 
     def audit_trail(self, _principal: Principal, task_id: str, cursor: str | None, limit: int) -> AuditPage:
         self._load(task_id)
@@ -1002,10 +1049,10 @@ class RespondService:
         loaded = self._config_source.get()
         return ConfigView(digest=loaded.digest, source=loaded.source, config=loaded.config.model_dump(mode="json"))
 
-    def thread(self, _principal: Principal, task_id: str, cursor: str | None, limit: int) -> Page[StoredMention]:
+    def thread(self, principal: Principal, task_id: str, cursor: str | None, limit: int) -> Page[StoredMention]:
         task = self._load(task_id)
         page = self._inbox.thread(task.platform, task.source, task.thread_id, cursor=cursor, limit=limit)
-        return Page([_public(m) for m in page.items], page.next_cursor)
+        return Page([privacy.mention_for(principal, m) for m in page.items], page.next_cursor)
 
     def notes(self, _principal: Principal, task_id: str, cursor: str | None, limit: int) -> Page[Note]:
         self._load(task_id)
@@ -1014,7 +1061,7 @@ class RespondService:
     def notifications(self, principal: Principal, cursor: str | None, limit: int) -> Page[Notification]:
         return self._notifications.list(principal.user, cursor=cursor, limit=limit)
 
-    def list_mentions(self, _principal: Principal, query: MentionQuery) -> Page[StoredMention]:
+    def list_mentions(self, principal: Principal, query: MentionQuery) -> Page[StoredMention]:
         page = self._inbox.list(
             platform=query.platform,
             needs_response=query.needs_response,
@@ -1022,13 +1069,42 @@ class RespondService:
             cursor=query.cursor,
             limit=query.limit,
         )
-        return Page([_public(m) for m in page.items], page.next_cursor)
+        return Page([privacy.mention_for(principal, m) for m in page.items], page.next_cursor)
 
-    def get_mention(self, _principal: Principal, mention_id: str) -> StoredMention:
+    def read_feed(self, principal: Principal, query: MentionQuery) -> Feed:
+        """The inbox as the command center reads it: a page newest first with the position to follow it from
+        (`feed_cursor`), or, given `after`, what was stored since, oldest first. The live edge stays `FEED_SETTLE`
+        behind the clock, so a mention stored a moment late (its write still in flight, or an index catching up)
+        is read on the next call instead of being passed over."""
+        horizon = self._clock() - FEED_SETTLE
+        if query.after is not None:
+            page = self._inbox.newer(
+                after=query.after,
+                until=horizon,
+                platform=query.platform,
+                needs_response=query.needs_response,
+                limit=query.limit,
+            )
+            items = [privacy.mention_for(principal, m) for m in page.items]
+            return Feed(items, page.next_cursor, page.next_cursor)
+        listing = self.list_mentions(principal, query)
+        return Feed(listing.items, listing.next_cursor, encode_cursor(time_key(horizon)))
+
+    def overview(self, _principal: Principal, hours: int) -> Overview:
+        """The overview of the last `hours`: what was heard, hour by hour, and how fast it was answered."""
+        if self._stats is None:
+            raise NotConfigured("the overview's counters are not configured")
+        now = self._clock()
+        top = stats.top_of_hour(now)
+        rows = self._stats.rows(stats.days_between(top - timedelta(hours=hours - 1), now))
+        previous = self._stats.get(stats.usual_keys(top))
+        return stats.overview(rows, previous, now, hours)
+
+    def get_mention(self, principal: Principal, mention_id: str) -> StoredMention:
         mention = self._inbox.get(mention_id)
         if mention is None:
             raise NotFound(f"there is no mention {mention_id}")
-        return _public(mention)
+        return privacy.mention_for(principal, mention)
 
     # The SLA sweep (schedule, `hark up` timer, `hark sla sweep`)
     def sweep(self, at: datetime | None = None) -> SweepResult:
@@ -1135,11 +1211,3 @@ class RespondService:
             return [task.holder]
         team = config.team_of(task.queue)
         return [m for m in team.members if (u := config.user(m)) is not None and not u.away]
-
-
-def _public(mention: StoredMention) -> StoredMention:
-    """The mention as the API serves it: reply context that is a credential stays inside Hark."""
-    if not PRIVATE_REPLY_CONTEXT & set(mention.reply_context):
-        return mention
-    kept = {k: v for k, v in mention.reply_context.items() if k not in PRIVATE_REPLY_CONTEXT}
-    return mention.model_copy(update={"reply_context": kept})
