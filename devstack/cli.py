@@ -190,15 +190,16 @@ def replay(args: argparse.Namespace) -> int:
 
 
 def _fake_platforms() -> FakePlatforms | None:
-    """Replies go to local fakes of GitHub and Meta unless HARK_API_BASE_<PLATFORM> points elsewhere."""
-    from devstack.fakes import FakePlatforms  # noqa: PLC0415
+    """Replies go to local fakes of every platform unless HARK_API_BASE_<PLATFORM> points elsewhere."""
+    from devstack.fakes import PLATFORMS, FakePlatforms  # noqa: PLC0415
 
     env = os.environ  # noqa: TID251 - the command line is an edge: it configures the in-process functions
-    if env.get("HARK_API_BASE_GITHUB") and env.get("HARK_API_BASE_META"):
+    unset = [p for p in PLATFORMS if not env.get(f"HARK_API_BASE_{p.upper()}")]
+    if not unset:
         return None
     fakes = FakePlatforms().start()
-    env.setdefault("HARK_API_BASE_GITHUB", fakes.base("github"))
-    env.setdefault("HARK_API_BASE_META", fakes.base("meta"))
+    for platform in unset:
+        env[f"HARK_API_BASE_{platform.upper()}"] = fakes.base(platform)
     return fakes
 
 

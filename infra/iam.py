@@ -1,5 +1,6 @@
 """Least privilege, generated from each function's intents in `shared.resources` (reads, writes, sends_to,
-reads_secret, uses_comprehend, publishes_to, buckets, config): named actions only, on the resources named.
+reads_secret, writes_secret, uses_comprehend, publishes_to, buckets, config): named actions only, on the resources
+named.
 
 No statement has `*` or `service:*` as an action. Resources are the table (and each of its indexes by name), the
 queue, the topic, the secret, the parameter, the bucket's objects; the one exception is Amazon Comprehend, whose
@@ -76,6 +77,9 @@ def statements(spec: FunctionSpec, resources: Resources) -> list[iam.PolicyState
                 resources=[resources.secret],
             )
         )
+    if spec.writes_secret:
+        # Refreshed OAuth tokens are stored back in the secret's `tokens` (shared/tokens.py).
+        out.append(iam.PolicyStatement(actions=["secretsmanager:PutSecretValue"], resources=[resources.secret]))
     if spec.uses_comprehend:
         # Comprehend's real-time detection APIs act on no resource: `*` is the only resource IAM accepts for them.
         out.append(iam.PolicyStatement(actions=list(COMPREHEND_DETECT), resources=["*"]))

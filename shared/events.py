@@ -22,8 +22,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from shared.errors import ContractError, validation_errors
 
-# Route ids in `/webhooks/{platform}`, keys of the secrets, suffixes of HARK_API_BASE_<PLATFORM>; `reddit` and
-# `wordpress` arrive through pollers or partner tools, `generic` is any partner tool.
+# Route ids in `/webhooks/{platform}`, keys of the secrets, suffixes of HARK_API_BASE_<PLATFORM>; `reddit`,
+# `wordpress` and `bluesky` arrive through pollers or partner tools, `generic` is any partner tool.
 PlatformId = Literal[
     "meta",
     "x",
@@ -41,6 +41,7 @@ PlatformId = Literal[
     "generic",
     "reddit",
     "wordpress",
+    "bluesky",
 ]
 PLATFORMS: tuple[str, ...] = get_args(PlatformId)
 
@@ -102,6 +103,7 @@ MAX_ID_CHARS = 512
 MAX_NAME_CHARS = 512
 MAX_URL_CHARS = 2048
 MAX_ATTACHMENTS = 20
+MAX_REPLY_CONTEXT = 16
 # More followers than any account on any platform has; a bigger number is a bug or a lie.
 MAX_FOLLOWERS = 10_000_000_000
 
@@ -152,6 +154,13 @@ class Mention(Contract):
         max_length=160,
         description="Who vouches for it: `platform` (a signed delivery or a poller's fetch from the platform), or "
         "`partner:<user>` (submitted through the partner API; its ids and threads live in that partner's namespace).",
+    )
+    reply_context: dict[str, Annotated[str, Field(max_length=MAX_URL_CHARS)]] = Field(
+        default_factory=dict,
+        max_length=MAX_REPLY_CONTEXT,
+        description="What a reply needs beyond the ids above, as the connector found it: Discord `interaction_token` "
+        "and `application_id`, Bluesky `cid`, `root_uri`, `root_cid`, Mastodon `visibility`, YouTube `video_id`, "
+        "`top_level_comment_id`, ... Internal: never served by the API (`PRIVATE_REPLY_CONTEXT` are credentials).",
     )
 
     @field_validator("text")
@@ -292,12 +301,19 @@ class SendError(Contract):
     """The platform's refusal, as it gave it."""
 
     platform: str
-    code: str
-    message: str
+    code: str = Field(
+        description="`rate_limited`, `window_closed`, `not_found`, `bad_credentials`, `forbidden`, `too_long`, "
+        "`duplicate`, `platform_error`, `unreachable`, `unknown_thread`, `refused` (outbound/refusals.py)"
+    )
+    message: str = Field(description="The platform's own words.")
     retryable: bool
     status: int | None = None
     at: AwareDatetime
     draft_revision: int
+    reason: str | None = Field(default=None, description="What happened, in a sentence a person understands.")
+    retry_at: AwareDatetime | None = Field(
+        default=None, description="When the platform takes a retry (its Retry-After or rate-limit reset)."
+    )
 
 
 class SlaClock(Contract):
@@ -506,6 +522,24 @@ class MentionUpdated(Envelope[ClassifiedMention]):
     event: Literal["mention.updated"]
 
 
+SourceActivity = Literal["delivery", "poll", "notice"]
+
+
+class SourceObservation(Contract):
+    """What ingest saw of a source: deliveries verified (or refused), polls made, a platform's notice that a
+    subscription or authorisation ended. Counts since the previous observation of the same kind."""
+
+    source: str = Field(max_length=160, description="The source's id (the platform id, or its configured name).")
+    platform: PlatformId
+    activity: SourceActivity
+    at: AwareDatetime = Field(description="The latest of the activities counted.")
+    count: int = Field(default=1, ge=0)
+    ok: bool = True
+    code: str | None = Field(default=None, max_length=64, description="What went wrong, when something did.")
+    message: str | None = Field(default=None, max_length=500)
+    account_id: str | None = Field(default=None, max_length=MAX_ID_CHARS)
+
+
 class MentionDeleted(Envelope[MentionDeletion]):
     """ingest → classify → respond: a message was deleted on its platform; each owner marks its copy deleted."""
 
@@ -522,13 +556,25 @@ class AuthorErased(Envelope[AuthorErasure]):
     event: Literal["author.erased"]
 
 
+class SourceObserved(Envelope[SourceObservation]):
+    """ingest → respond: deliveries, polls and notices of a source, for its health (`GET /v1/sources`)."""
+
+    EVENT: ClassVar[str] = "source.observed"
+    VERSION: ClassVar[int] = 1
+    event: Literal["source.observed"]
+
+
 EVENTS: tuple[type[Envelope[Any]], ...] = (
     MentionReceived,
     MentionClassified,
     MentionUpdated,
     MentionDeleted,
     AuthorErased,
+    SourceObserved,
 )
+# Reply context that is a credential (Discord's interaction token posts as the app for 15 minutes): kept between
+# services, never served by the API.
+PRIVATE_REPLY_CONTEXT = frozenset({"interaction_token"})
 
 
 def parse_envelope(raw: str | bytes, accepted: Sequence[type[Envelope[Any]]]) -> Envelope[Any]:

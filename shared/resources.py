@@ -143,6 +143,8 @@ class FunctionSpec:
     writes: tuple[TableSpec, ...] = ()
     sends_to: tuple[QueueSpec, ...] = ()
     reads_secret: bool = False
+    # Stores refreshed OAuth tokens back in the secret's `tokens` (PutSecretValue).
+    writes_secret: bool = False
     uses_comprehend: bool = False
     # An EventBridge schedule ("rate(5 minutes)", "cron(0 3 * * ? *)"); the local stack runs it on the same clock.
     schedule: str | None = None
@@ -322,6 +324,15 @@ SIGNALS = TableSpec(
     description="Mention counts per brand per minute and hour (total, negative): the spike detector's history.",
 )
 
+SOURCES = TableSpec(
+    key="sources",
+    env_var="HARK_TABLE_SOURCES",
+    owner="respond",
+    partition_key=KeyAttr("id"),
+    description="Each source's health: last delivery, poll and reply sent, last error, and whether its credential "
+    "works (from ingest's source.observed events and respond's own sends).",
+)
+
 STATS = TableSpec(
     key="stats",
     env_var="HARK_TABLE_STATS",
@@ -346,6 +357,7 @@ TABLES: tuple[TableSpec, ...] = (
     SAFETY_CASES,
     ERASURES,
     CONVERSATIONS,
+    SOURCES,
     STATS,
     ARCHIVE_INDEX,
 )
@@ -367,7 +379,7 @@ RESPOND_QUEUE = QueueSpec(
     env_var="HARK_QUEUE_RESPOND_URL",
     dlq_env_var="HARK_DLQ_RESPOND_URL",
     visibility_timeout_s=6 * 15 + 1,
-    description="Classified mentions that need a human.",
+    description="Classified mentions that need a human, and ingest's observations of each source's health.",
 )
 
 QUEUES: tuple[QueueSpec, ...] = (CLASSIFY_QUEUE, RESPOND_QUEUE)
@@ -423,8 +435,11 @@ INGEST_API = FunctionSpec(
     memory_mb=256,
     http=True,
     writes=(ARCHIVE_INDEX,),
-    sends_to=(CLASSIFY_QUEUE,),
+    # Mentions to classify; what it saw of each source (deliveries, refusals, notices) to respond.
+    sends_to=(CLASSIFY_QUEUE, RESPOND_QUEUE),
     reads_secret=True,
+    # The Google review fetch refreshes its hourly OAuth token and stores it back.
+    writes_secret=True,
     writes_buckets=(RAW_ARCHIVE,),
 )
 
@@ -451,12 +466,14 @@ RESPOND_API = FunctionSpec(
     timeout_s=10,
     memory_mb=256,
     http=True,
-    # Commands write the task with its audit entry; a send writes its idempotency record and the reply's inbox item.
-    # Safety-case commands write the case with its entry; reports read the conversations, the inbox and the cases.
-    reads=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS, STATS, *GOVERNANCE_TABLES),
-    writes=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS, STATS, *GOVERNANCE_TABLES),
+    # Commands write the task with its audit entry; a send writes its idempotency record, the reply's inbox item
+    # and the source's health, and stores a refreshed token back in the secret. Safety-case commands write the case
+    # with its entry; reports read the conversations, the inbox and the cases.
+    reads=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS, STATS, SOURCES, *GOVERNANCE_TABLES),
+    writes=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS, STATS, SOURCES, *GOVERNANCE_TABLES),
     publishes_to=(ONCALL_TOPIC,),
     reads_secret=True,
+    writes_secret=True,
     reads_config=True,
 )
 
@@ -467,9 +484,10 @@ RESPOND = FunctionSpec(
     timeout_s=15,
     memory_mb=256,
     sqs_source=SqsSource(RESPOND_QUEUE, batch_size=10, max_batching_window_s=0),
-    # Intake opens safety cases (and tells the safety team); an erasure reaches every table respond owns.
-    reads=(INBOX, TASKS, AUDIT, NOTES, *GOVERNANCE_TABLES),
-    writes=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, STATS, *GOVERNANCE_TABLES),
+    # Intake opens safety cases (and tells the safety team); an erasure reaches every table respond owns; what
+    # ingest saw of each source lands in its health.
+    reads=(INBOX, TASKS, AUDIT, NOTES, SOURCES, *GOVERNANCE_TABLES),
+    writes=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, STATS, SOURCES, *GOVERNANCE_TABLES),
     publishes_to=(SAFETY_TOPIC,),
     reads_config=True,
 )

@@ -252,7 +252,10 @@ def problem_response(
 
 
 def error_response(error: HarkError) -> Response:
-    return problem_response(problem_type(error), error.detail, **error.extra)
+    # A wait the error knows (a platform's rate-limit reset) is said as Retry-After too.
+    wait = error.extra.get("retry_after_s")
+    headers = {"Retry-After": str(int(wait))} if isinstance(wait, int | float) and wait > 0 else None
+    return problem_response(problem_type(error), error.detail, headers, **error.extra)
 
 
 def json_response(payload: Any, status: int = 200) -> Response:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from services.ingest.archive import RawArchive
 from services.ingest.http import meta as graph
 from services.ingest.http.google import API_BASE, BusinessProfileReviews, JwksKeys
+from services.ingest.observations import ThrottledObserver
 from services.ingest.platforms import CONNECTORS
 from services.ingest.platforms.base import Connector
 from services.ingest.platforms.google import GOOGLE_CERTS, Audience, Google
@@ -15,9 +16,10 @@ from services.ingest.platforms.meta import Meta
 from services.ingest.service import IngestService
 from shared.bootstrap import LazyRoot
 from shared.queues import EnvelopePublisher
-from shared.resources import CLASSIFY_QUEUE
+from shared.resources import CLASSIFY_QUEUE, RESPOND_QUEUE
 from shared.secrets import SecretSource, secret_source
 from shared.settings import DEV_GOOGLE_AUDIENCE, DEV_GOOGLE_JWKS, DEV_GOOGLE_SERVICE_ACCOUNT, Settings
+from shared.tokens import credentials
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ def build(env: Mapping[str, str]) -> IngestRoot:
         publisher=EnvelopePublisher(settings, CLASSIFY_QUEUE),
         connectors=connectors(settings, secrets),
         archive=archive,
+        observer=ThrottledObserver(EnvelopePublisher(settings, RESPOND_QUEUE)),
     )
     return IngestRoot(settings, secrets, service, archive)
 
@@ -49,10 +52,12 @@ def connectors(settings: Settings, secrets: SecretSource) -> dict[str, Connector
     jwks = settings.google_jwks or (DEV_GOOGLE_JWKS if local else GOOGLE_CERTS)
     audience = settings.google_audience or (DEV_GOOGLE_AUDIENCE if local else None)
     account = settings.google_service_account or (DEV_GOOGLE_SERVICE_ACCOUNT if local else None)
+    # Google's OAuth tokens live an hour: the review fetch reads them through the same refreshing port as replies.
+    tokens = credentials(settings, secrets)
     google = Google(
         keys=JwksKeys(jwks),
         reviews=BusinessProfileReviews(
-            settings.api_base("google", API_BASE), lambda: secrets.get().platform_token("google")
+            settings.api_base("google", API_BASE), lambda: tokens.get("google").access_token
         ),
         expect=Audience(audience, account) if audience and account else None,
     )

@@ -21,11 +21,12 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from pydantic import ValidationError
 
 from services.ingest.archive import Archive, ArchivedDelivery, author_key
+from services.ingest.observations import ENDING_NOTICES, NoObserver, Observer
 from services.ingest.platforms.base import (
     Answer,
     Connector,
@@ -43,8 +44,10 @@ from shared.errors import (
     InvalidBody,
     InvalidSignature,
     NoHandshake,
+    NotConfigured,
     NotFound,
     NotPermitted,
+    StaleDelivery,
     TooLarge,
     Unavailable,
     UnsupportedContentType,
@@ -59,6 +62,9 @@ from shared.events import (
     MentionDeleted,
     MentionDeletion,
     MentionReceived,
+    PlatformId,
+    SourceActivity,
+    SourceObservation,
 )
 from shared.observability import count, get_logger
 from shared.secrets import SecretSource
@@ -132,6 +138,7 @@ class IngestService:
         publisher: Publisher,
         connectors: Mapping[str, Connector],
         notices: Notices | None = None,
+        observer: Observer | None = None,
         *,
         archive: Archive | None = None,
     ) -> None:
@@ -142,6 +149,7 @@ class IngestService:
         self._connectors = connectors
         self._notices = notices or LoggedNotices()
         self._archive = archive
+        self._observer = observer or NoObserver()
 
     def connector(self, platform: str) -> Connector:
         connector = self._connectors.get(platform)
@@ -154,7 +162,7 @@ class IngestService:
         if answer is None:
             raise NoHandshake(f"{handshake.platform} has no subscription handshake; its webhooks are delivered")
         count(SERVICE, "HandshakesAnswered")
-        self._notices.notify(answer.notices)
+        self._notify(answer.notices)
         return answer
 
     def receive(self, delivery: Delivery) -> Receipt | Answer:
@@ -165,8 +173,22 @@ class IngestService:
             raise TooLarge(f"the body is {len(delivery.body)} bytes; the limit is {limit}", limit=limit)
         try:
             connector.verify(delivery, self._secrets.get())
-        except InvalidSignature:
+        except InvalidSignature as refused:
             count(SERVICE, "SignaturesRejected")
+            code = "stale_delivery" if isinstance(refused, StaleDelivery) else "invalid_signature"
+            self.observe(
+                delivery.platform, "delivery", delivery.received_at, ok=False, code=code, message=refused.detail
+            )
+            raise
+        except NotConfigured as missing:
+            self.observe(
+                delivery.platform,
+                "delivery",
+                delivery.received_at,
+                ok=False,
+                code="not_configured",
+                message=missing.detail,
+            )
             raise
         parsed = self._parse(connector, delivery)
         delivery_id = _token(connector.delivery_id(delivery)) or _token(delivery.request_id) or str(uuid.uuid4())
@@ -182,7 +204,8 @@ class IngestService:
         self.admit(
             mentions, correlation_id=delivery_id, delivery_id=delivery_id, archive_key=archive_key, deletions=deletions
         )
-        self._notices.notify(parsed.notices)
+        self.observe(delivery.platform, "delivery", delivery.received_at)
+        self._notify(parsed.notices)
         if parsed.ignored:
             count(SERVICE, "EventsIgnored", parsed.ignored)
         get_logger(SERVICE).info(
@@ -227,7 +250,15 @@ class IngestService:
             )
         try:
             return connector.parse(delivery)
-        except HarkError:
+        except HarkError as refused:
+            self.observe(
+                delivery.platform,
+                "delivery",
+                delivery.received_at,
+                ok=False,
+                code="invalid_body",
+                message=refused.detail,
+            )
             raise
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
             # A shape the parser did not foresee is still the sender's malformed body, not a failure of ours.
@@ -235,6 +266,56 @@ class IngestService:
                 "unparsed delivery", extra={"platform": delivery.platform, "error": type(exc).__name__}
             )
             raise InvalidBody(f"the body is not a {delivery.platform} delivery Hark can read") from exc
+
+    def observe(
+        self,
+        platform: str,
+        activity: SourceActivity,
+        at: datetime,
+        *,
+        ok: bool = True,
+        code: str | None = None,
+        message: str | None = None,
+        count: int = 1,
+        source: str | None = None,
+        account_id: str | None = None,
+    ) -> None:
+        """Tell respond what was seen of a source (a delivery, a poll, a notice); pollers call it after each poll.
+        Never raises: the observation is not worth a delivery."""
+        if platform not in self._connectors and activity != "poll":
+            return
+        try:
+            seen = SourceObservation(
+                source=source or platform,
+                platform=cast(PlatformId, platform),
+                activity=activity,
+                at=at,
+                count=count,
+                ok=ok,
+                code=code[:64] if code else None,
+                message=message[:500] if message else None,
+                account_id=account_id,
+            )
+            self._observer.observe(seen)
+        except (HarkError, ValueError) as error:
+            get_logger(SERVICE).warning("source not observed", extra={"platform": platform, "error": str(error)})
+
+    def _notify(self, notices: Sequence[Notice]) -> None:
+        self._notices.notify(notices)
+        for notice in notices:
+            if notice.kind in ENDING_NOTICES:
+                said = ", ".join(f"{k}: {v}" for k, v in notice.detail.items())
+                self.observe(
+                    notice.platform,
+                    "notice",
+                    notice.at,
+                    ok=False,
+                    code=notice.kind,
+                    message=f"{notice.ref}" + (f" ({said})" if said else ""),
+                    account_id=notice.account_id,
+                )
+            elif notice.kind == "subscription.verified":
+                self.observe(notice.platform, "notice", notice.at, account_id=notice.account_id)
 
     def submit(
         self,

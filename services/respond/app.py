@@ -56,6 +56,7 @@ from shared.api.models import (
     SendBody,
     SnoozeBody,
     SnsNotification,
+    SourcePage,
     Suggestions,
     SweepResult,
     TaskPage,
@@ -163,12 +164,12 @@ def reject_draft(call: Call[None, RejectBody]) -> Task:
 
 @edge.operation(ops.SEND_REPLY)
 def send_reply(call: Call[None, SendBody]) -> Task:
-    return _service().send(call.caller, _task(call), call.body.tag)
+    return _service().send(call.caller, _task(call), call.body.tag, public=call.body.public)
 
 
 @edge.operation(ops.RETRY_SEND)
 def retry_send(call: Call[None, SendBody]) -> Task:
-    return _service().send(call.caller, _task(call), call.body.tag, retry=True)
+    return _service().send(call.caller, _task(call), call.body.tag, retry=True, public=call.body.public)
 
 
 @edge.operation(ops.CLOSE_TASK)
@@ -206,6 +207,11 @@ def list_notifications(call: Call[Paging, None]) -> NotificationPage:
 @edge.operation(ops.GET_CONFIG)
 def get_config(call: Call[None, None]) -> ConfigView:
     return _service().config_view(call.caller)
+
+
+@edge.operation(ops.LIST_SOURCES)
+def list_sources(call: Call[None, None]) -> SourcePage:
+    return SourcePage(items=_service().list_sources(call.caller))
 
 
 @edge.operation(ops.CONFIG_AUDIT)

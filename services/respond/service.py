@@ -3,10 +3,10 @@ API's reads, as typed queries; the SLA sweep. HTTP views, the SQS consumer, the 
 call these methods.
 
 Events in (respond queue): `mention.classified` (every new mention), `mention.updated` (an edit, classified again),
-`mention.deleted`, `author.erased`. A customer mention that needs a human opens its thread's task or joins it; a
-mention from the brand's own account is its answer (the clock stops); every mention is kept in the inbox with its
-task. Every change to a task is written together with its audit entry, conditionally, so a repeated event or a
-concurrent command changes nothing twice.
+`mention.deleted`, `author.erased`, and ingest's `source.observed` (a source's health). A customer mention that
+needs a human opens its thread's task or joins it; a mention from the brand's own account is its answer (the clock
+stops); every mention is kept in the inbox with its task. Every change to a task is written together with its
+audit entry, conditionally, so a repeated event or a concurrent command changes nothing twice.
 """
 
 from __future__ import annotations
@@ -19,14 +19,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from services.respond import privacy, sla, stats, voice, workflow
+from services.respond import privacy, sla, sources, stats, voice, workflow
 from services.respond.audit import CONFIG_STREAM, Content, entry_for, hold_apart, seal, verify
 from services.respond.drafting import Drafter, NoDrafter, render, suggested, variables_for
 from services.respond.facts import fact_of
 from services.respond.governance import CaseStore, ConversationStore, ErasureStore, Governance, SafetyAlerts
 from services.respond.outbound import Delivered, Outbound, Sender
 from services.respond.outbound.once import Once
+from services.respond.outbound.refusals import name as platform_name
 from services.respond.routing import Load, pick_assignee
+from services.respond.sources import SourceState
 from services.respond.tasks import (
     Attached,
     ConcurrentUpdate,
@@ -48,14 +50,25 @@ from shared.api.models import (
     Note,
     Notification,
     Overview,
+    Source,
     Suggestion,
     SweepResult,
     TaskQuery,
 )
 from shared.auth import Principal
 from shared.config import ConfigSource, HarkConfig, LoadedConfig
-from shared.errors import Conflict, HarkError, InvalidBody, NotConfigured, NotFound, PlatformRefused
+from shared.credentials import Credential
+from shared.errors import (
+    Conflict,
+    CredentialRevoked,
+    HarkError,
+    InvalidBody,
+    NotConfigured,
+    NotFound,
+    PlatformRefused,
+)
 from shared.events import (
+    PLATFORMS,
     Annotation,
     Author,
     AuthorErased,
@@ -69,6 +82,8 @@ from shared.events import (
     MentionUpdated,
     SendError,
     SentReply,
+    SourceObservation,
+    SourceObserved,
     StoredMention,
     Task,
     TaskWarning,
@@ -84,12 +99,19 @@ SAVE_ATTEMPTS = 5
 # How far the live feed stays behind the clock: longer than a write takes to become readable (the time between
 # stamping a mention's feed position and its write landing, plus the feed index's propagation).
 FEED_SETTLE = timedelta(seconds=2)
-ACCEPTS: tuple[type[Envelope[Any]], ...] = (MentionClassified, MentionUpdated, MentionDeleted, AuthorErased)
+ACCEPTS: tuple[type[Envelope[Any]], ...] = (
+    MentionClassified,
+    MentionUpdated,
+    MentionDeleted,
+    AuthorErased,
+    SourceObserved,
+)
 HARK = Principal("hark", frozenset(), "system")
 ACTIVE = ("open", "assigned", "drafting", "pending_approval", "approved", "send_failed", "escalated", "sent", "snoozed")
 # Held tasks that count against an agent's capacity.
 LOADED = frozenset({"assigned", "drafting", "pending_approval", "approved", "send_failed", "escalated"})
 WINDOW_WARNING = timedelta(hours=2)
+UNHEALTHY_TTL = timedelta(seconds=30)
 SWEEP_PAGE = 200
 SWEEP_MAX_TASKS = 20_000
 MENTION = re.compile(r"(?<![\w@])@([a-z0-9][a-z0-9_.-]{0,63})", re.IGNORECASE)
@@ -192,12 +214,28 @@ class NotificationStore(Protocol):
     def list(self, user: str, *, cursor: str | None = None, limit: int = 50) -> Page[Notification]: ...
 
 
+class SourceStore(Protocol):
+    def get(self, source_id: str) -> tuple[SourceState, int] | None: ...
+    def save(self, state: SourceState, version: int | None) -> None: ...
+    def all(self) -> list[SourceState]: ...
+
+
+class CredentialSource(Protocol):
+    """The outbound credentials (shared/tokens.py `Credentials`)."""
+
+    def current(self, platform: str) -> Credential: ...
+    def get(self, platform: str) -> Credential: ...
+    def refresh(self, platform: str, stale: Credential) -> Credential: ...
+    def refreshable(self, credential: Credential) -> bool: ...
+    def configured(self) -> list[str]: ...
+
+
 @dataclass
 class Outbox:
     """Where replies go: a sender per platform, the credentials, the once-only guard."""
 
     senders: Mapping[str, Sender]
-    token: Callable[[str], str]
+    credentials: CredentialSource
     once: Once
 
 
@@ -211,6 +249,7 @@ class Stores:
     cases: CaseStore
     erasures: ErasureStore
     conversations: ConversationStore
+    sources: SourceStore
     stats: StatsStore | None = None
 
 
@@ -242,6 +281,7 @@ class RespondService:
         self._audit = stores.audit
         self._notes = stores.notes
         self._notifications = stores.notifications
+        self._sources = stores.sources
         self._stats = stores.stats
         self._config_source = config
         self._outbox = outbox
@@ -256,6 +296,7 @@ class RespondService:
             clock,
             alerts,
         )
+        self._unhealthy_cache: tuple[datetime, dict[str, str]] | None = None
 
     # Configuration, with its changes on record
     def _config(self) -> HarkConfig:
@@ -305,6 +346,8 @@ class RespondService:
             self.forget(envelope.data)
         elif isinstance(envelope, AuthorErased):
             self.governance.erase(envelope.data)
+        elif isinstance(envelope, SourceObserved):
+            self.observe(envelope.data)
         return []
 
     def take(self, classified: ClassifiedMention, *, correlation_id: str = "") -> Task | None:
@@ -553,6 +596,9 @@ class RespondService:
         ]
         if answered and task.status in ("drafting", "pending_approval", "approved", "send_failed"):
             warnings.append(TaskWarning(code="already_answered", message=answered[-1].text, words=()))
+        paused = self._unhealthy(now).get(task.platform) if task.source == "platform" else None
+        if paused and task.status not in ("closed", "sent"):
+            warnings.append(TaskWarning(code="source_unhealthy", message=paused, words=(task.platform,)))
         return task.model_copy(update={"actions": workflow.actions(task.status), "warnings": tuple(warnings)})
 
     def _notify(self, user: str, kind: str, task_id: str | None, by: str | None, text: str, now: datetime) -> None:
@@ -795,7 +841,15 @@ class RespondService:
             )
         return task
 
-    def send(self, principal: Principal, task_id: str, tag: str | None = None, *, retry: bool = False) -> Task:
+    def send(
+        self,
+        principal: Principal,
+        task_id: str,
+        tag: str | None = None,
+        *,
+        retry: bool = False,
+        public: bool = True,
+    ) -> Task:
         """Send the draft back where the conversation is, once: a repeated request returns what was sent."""
         task = self._load(task_id)
         now = self._clock()
@@ -803,16 +857,27 @@ class RespondService:
         sent = workflow.already_sent(task)
         if sent is not None and task.status == "sent":
             return self._present(task)
+        if not public and task.platform != "zendesk":
+            raise InvalidBody("only Zendesk has internal notes: send without public=false")
         plan = workflow.plan_send(task, principal, now, config, tag, retry=retry)
         assert task.draft is not None
         draft = task.draft
         # The draft may predate the case, or the approved acknowledgements may have changed since it was written.
         self._scripted_only(task, draft.template, draft.variables, config)
+        error = task.send_error
+        if retry and error and error.retry_at and now < error.retry_at and error.draft_revision == draft.revision:
+            raise Conflict(
+                f"{platform_name(task.platform)} asked Hark to wait until {error.retry_at:%Y-%m-%d %H:%M:%S} UTC "
+                "before replying again; retry then",
+                reason="retry_too_early",
+                retry_at=error.retry_at.isoformat(),
+                retry_after_s=max(1, int((error.retry_at - now).total_seconds() + 0.999)),
+            )
         target = self._inbox.get(task.reply_to) if task.reply_to else None
         if task.source != "platform":
             reply = self._hand_to_partner(task, principal, now)
         else:
-            reply = self._deliver(task, principal, plan, target, config, now, retry=retry)
+            reply = self._deliver(task, principal, plan, target, config, now, retry=retry, public=public)
         saved = self._change(
             principal,
             task_id,
@@ -834,6 +899,7 @@ class RespondService:
         now: datetime,
         *,
         retry: bool,
+        public: bool = True,
     ) -> SentReply:
         assert task.draft is not None
         draft = task.draft
@@ -844,6 +910,8 @@ class RespondService:
                 "the task",
                 platform=task.platform,
             )
+        credentials = self._outbox.credentials
+        self._refuse_if_unhealthy(task.platform, credentials)
         template = next((t for t in config.templates if t.id == draft.template), None) if plan.template else None
         outbound = Outbound(
             platform=task.platform,
@@ -858,14 +926,32 @@ class RespondService:
             template=template.whatsapp.name if template and template.whatsapp else None,
             template_language=template.whatsapp.language if template and template.whatsapp else "en_US",
             template_parameters=tuple(v for v in draft.variables.values()) if template else (),
+            recipient_handle=task.author.handle if task.author else None,
+            context=dict(target.reply_context) if target else {},
+            reply_to_at=target.created_at if target else None,
+            parent_id=target.parent_id if target else None,
+            public=public,
+            key=f"{task.id}:{draft.revision}",
         )
 
         def post() -> Delivered:
-            return sender.send(outbound, self._outbox.token(task.platform))
+            credential = credentials.get(task.platform)
+            try:
+                return sender.send(outbound, credential)
+            except PlatformRefused as refused:
+                if refused.extra.get("code") != "bad_credentials":
+                    raise
+                # A token the platform refused: refreshed once and tried again (a 401 posted nothing); one that
+                # cannot be refreshed raises CredentialRevoked.
+                return sender.send(outbound, credentials.refresh(task.platform, credential))
 
         try:
             delivered = self._outbox.once.run(f"{task.id}:{draft.revision}", post)
+        except CredentialRevoked as revoked:
+            self._source_revoked(task.platform, revoked)
+            raise
         except PlatformRefused as refused:
+            retry_at = refused.extra.get("retry_at")
             error = SendError(
                 platform=task.platform,
                 code=str(refused.extra.get("code", "refused")),
@@ -874,6 +960,8 @@ class RespondService:
                 status=refused.extra.get("status"),
                 at=now,
                 draft_revision=draft.revision,
+                reason=refused.detail,
+                retry_at=datetime.fromisoformat(retry_at) if isinstance(retry_at, str) else None,
             )
             self._change(
                 principal,
@@ -882,8 +970,13 @@ class RespondService:
                 lambda t, at, _c: workflow.mark_failed(t, error, at),
                 {"draft_revision": draft.revision, "code": error.code, "message": error.message, "retry": retry},
             )
+            self._update_source(task.platform, lambda s: sources.send_failed(s, now, error.code, error.message))
             count(SERVICE, "RepliesRefused")
-            raise PlatformRefused(refused.detail, **refused.extra, task_status="send_failed") from refused
+            extra = dict(refused.extra)
+            if error.retry_at is not None:
+                extra["retry_after_s"] = max(1, int((error.retry_at - now).total_seconds() + 0.999))
+            raise PlatformRefused(refused.detail, **extra, task_status="send_failed") from refused
+        self._update_source(task.platform, lambda s: sources.sent(s, now))
         return SentReply(
             draft_revision=draft.revision,
             text=draft.text,
@@ -892,9 +985,102 @@ class RespondService:
             via="platform",
             platform_id=delivered.platform_id,
             url=delivered.url,
-            tag=plan.tag,
+            tag="internal" if not public else plan.tag,
             mention_id=mention_id(task.platform, delivered.platform_id),
         )
+
+    # Sources: their health, from ingest's observations and our own sends
+    def _update_source(self, platform: str, change: Callable[[SourceState], SourceState]) -> None:
+        """Best effort: a source's record lost is not worth failing the send or the event that changed it."""
+        try:
+            for _attempt in range(SAVE_ATTEMPTS):
+                found = self._sources.get(platform)
+                state, version = found if found else (SourceState(id=platform, platform=platform), None)
+                try:
+                    self._sources.save(change(state), version)
+                    self._unhealthy_cache = None
+                    return
+                except ConcurrentUpdate:
+                    continue
+        except HarkError as error:
+            get_logger(SERVICE).warning(
+                "could not record the source", extra={"platform": platform, "error": error.detail}
+            )
+
+    def _refuse_if_unhealthy(self, platform: str, credentials: CredentialSource) -> None:
+        found = self._sources.get(platform)
+        try:
+            current: Credential | None = credentials.current(platform)
+        except NotConfigured:
+            current = None
+        problem = sources.blocks(found[0] if found else None, current)
+        if problem is not None:
+            raise NotConfigured(
+                f"replies to {platform_name(platform)} are paused: {problem.reason} (since "
+                f"{problem.since:%Y-%m-%d %H:%M} UTC; GET /v1/sources)",
+                platform=platform,
+                reason="source_unhealthy",
+                since=problem.since.isoformat(),
+            )
+
+    def _unhealthy(self, now: datetime) -> dict[str, str]:
+        """Platforms whose replies are paused, and why (read at most every `UNHEALTHY_TTL` per process)."""
+        cached = self._unhealthy_cache
+        if cached is not None and now - cached[0] < UNHEALTHY_TTL:
+            return cached[1]
+        paused: dict[str, str] = {}
+        try:
+            for state in self._sources.all():
+                if state.unhealthy is None:
+                    continue
+                try:
+                    current: Credential | None = self._outbox.credentials.current(state.platform)
+                except NotConfigured:
+                    current = None
+                problem = sources.blocks(state, current)
+                if problem is not None:
+                    paused[state.platform] = f"Replies to {platform_name(state.platform)} are paused: {problem.reason}"
+        except HarkError as error:
+            get_logger(SERVICE).warning("could not read the sources", extra={"error": error.detail})
+        self._unhealthy_cache = (now, paused)
+        return paused
+
+    def _source_revoked(self, platform: str, revoked: CredentialRevoked) -> None:
+        now = self._clock()
+        found = self._sources.get(platform)
+        already = found is not None and found[0].unhealthy is not None
+        fingerprint = revoked.extra.get("fingerprint")
+        code = str(revoked.extra.get("reason", "token_revoked"))
+        self._update_source(
+            platform,
+            lambda s: sources.revoked(s, now, code, revoked.detail, str(fingerprint) if fingerprint else None),
+        )
+        count(SERVICE, "SourcesUnhealthy")
+        get_logger(SERVICE).error("source unhealthy", extra={"platform": platform, "reason": code})
+        if not already:
+            config = self._config()
+            for user, spec in config.users.items():
+                if "admin" in spec.roles:
+                    self._notify(user, "source_unhealthy", None, None, revoked.detail, now)
+
+    def observe(self, seen: SourceObservation) -> None:
+        self._update_source(seen.source, lambda s: sources.observed(s, seen))
+
+    def list_sources(self, _principal: Principal) -> list[Source]:
+        credentials = self._outbox.credentials
+        states = {s.id: s for s in self._sources.all()}
+        ids = sorted({*credentials.configured(), *states}, key=lambda p: (p not in PLATFORMS, p))
+        out = []
+        for source_id in ids:
+            state = states.get(source_id)
+            platform = state.platform if state else source_id
+            try:
+                credential: Credential | None = credentials.current(platform)
+            except NotConfigured:
+                credential = None
+            refreshable = credential is not None and credentials.refreshable(credential)
+            out.append(sources.view(platform, state, credential, refreshable))
+        return out
 
     def _hand_to_partner(self, task: Task, principal: Principal, now: datetime) -> SentReply:
         """A partner's conversation is not on a platform Hark posts to: the reply is handed back to the partner tool,

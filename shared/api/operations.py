@@ -52,6 +52,7 @@ from shared.api.models import (
     SendBody,
     SnoozeBody,
     SnsNotification,
+    SourcePage,
     Submission,
     SubmissionResult,
     Suggestions,
@@ -391,6 +392,19 @@ CONFIG_AUDIT = Operation(
     response=AuditPage,
     roles=ADMINS,
 )
+LIST_SOURCES = Operation(
+    id="listSources",
+    method="GET",
+    path="/v1/sources",
+    service="respond",
+    tag="sources",
+    summary="Every source Hark hears and answers on, with its health",
+    description="Each configured platform with its last webhook delivery, last poll, last reply sent and last "
+    "error, and whether its credential works: `unhealthy` when the platform refused a token Hark cannot refresh "
+    "(replies to it answer 503 until a new one is stored) or ended the subscription.",
+    response=SourcePage,
+    roles=READERS,
+)
 GET_OVERVIEW = Operation(
     id="getOverview",
     method="GET",
@@ -726,6 +740,7 @@ OPERATIONS: tuple[Operation, ...] = (
     LIST_NOTIFICATIONS,
     GET_CONFIG,
     CONFIG_AUDIT,
+    LIST_SOURCES,
     GET_OVERVIEW,
     WHOAMI,
     OPENAPI,
