@@ -37,6 +37,7 @@ class Resources:
     tables: dict[str, str]
     queues: dict[str, str]
     dead_letter_queues: dict[str, str]
+    failure_queues: dict[str, str]
     topics: dict[str, str]
     topic_key: str
     buckets: dict[str, str]
@@ -67,6 +68,9 @@ def statements(spec: FunctionSpec, resources: Resources) -> list[iam.PolicyState
     if spec.sqs_source is not None:
         # A record that cannot succeed is parked in the source queue's dead-letter queue with its reason.
         send.append(resources.dead_letter_queues[spec.sqs_source.queue.key])
+    if spec.on_failure is not None:
+        # Lambda delivers an asynchronous event that kept failing to the on-failure destination as the function.
+        send.append(resources.failure_queues[spec.on_failure.key])
     if send:
         out.append(iam.PolicyStatement(actions=["sqs:SendMessage"], resources=send))
     if spec.reads_secret:

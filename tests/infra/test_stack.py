@@ -29,6 +29,7 @@ from shared.resources import (  # noqa: E402
     AUDIT_EXPORT,
     BUCKETS,
     CONFIG,
+    FAILURE_QUEUES,
     FUNCTIONS,
     QUEUES,
     TABLES,
@@ -169,6 +170,72 @@ def test_the_alarm_topic_invokes_respond(resources: dict[str, dict[str, Any]]) -
         assert any(s["Protocol"] == "lambda" and s["Endpoint"] == arn for s in subscriptions)
 
 
+def _granted(resources: Mapping[str, dict[str, Any]], spec: FunctionSpec) -> list[dict[str, Any]]:
+    """The statements of the policies attached to `spec`'s role."""
+    role = resources[function_logical_id(resources, spec)]["Properties"]["Role"]["Fn::GetAtt"][0]
+    return [
+        s
+        for logical, s in _policy_statements(resources)
+        if resources[logical]["Type"] == "AWS::IAM::Policy"
+        and {"Ref": role} in resources[logical]["Properties"]["Roles"]
+    ]
+
+
+def test_every_asynchronous_function_parks_what_fails_in_an_alarmed_failure_queue(
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    invoked_async = [f for f in FUNCTIONS if f.invoked_async]
+    assert {f.key for f in invoked_async} >= {"respond-alarms", "respond-sla", "respond-watch"}
+    configs = [c["Properties"] for c in of_type(resources, "AWS::Lambda::EventInvokeConfig").values()]
+    assert len(configs) == len(invoked_async)
+    queues = of_type(resources, "AWS::SQS::Queue")
+    alarms = _alarms(resources)
+    for spec in invoked_async:
+        assert spec.on_failure is not None
+        function = function_logical_id(resources, spec)
+        [config] = [c for c in configs if c["FunctionName"] == {"Ref": function}]
+        assert config["Qualifier"] == "$LATEST"
+        assert config["MaximumRetryAttempts"] == spec.async_retries
+        assert config["MaximumEventAgeInSeconds"] == spec.max_event_age_s
+        [queue, attribute] = config["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"]
+        assert attribute == "Arn"
+        props = queues[queue]["Properties"]
+        assert props["QueueName"] == spec.on_failure.physical_name(STAGE)
+        assert props["SqsManagedSseEnabled"] is True
+        assert props["MessageRetentionPeriod"] == spec.on_failure.retention_s
+        assert "RedrivePolicy" not in props  # it is the last stop: people read it
+        # Lambda delivers to the destination as the function: its role may send there, and only send.
+        sends = [s for s in _granted(resources, spec) if queue in json.dumps(s["Resource"])]
+        assert sends and all(_listed(s["Action"]) == ["sqs:SendMessage"] for s in sends)
+        alarm = alarms[f"hark-{STAGE}-dlq-{spec.on_failure.key}"]
+        assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}]
+        assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
+        assert (
+            alarm["AlarmDescription"].startswith("[critical]")
+            and "Runbook: failed-invocations" in (alarm["AlarmDescription"])
+        )
+        if spec.schedule:
+            # What EventBridge itself cannot deliver to the function goes to the same queue.
+            arn = {"Fn::GetAtt": [function, "Arn"]}
+            [rule] = [
+                r["Properties"]
+                for r in of_type(resources, "AWS::Events::Rule").values()
+                if r["Properties"]["Targets"][0]["Arn"] == arn
+            ]
+            assert rule["Targets"][0]["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [queue, "Arn"]}}
+            policies = [
+                p["Properties"]
+                for p in of_type(resources, "AWS::SQS::QueuePolicy").values()
+                if {"Ref": queue} in p["Properties"]["Queues"]
+            ]
+            assert any(
+                s.get("Principal") == {"Service": "events.amazonaws.com"} and s["Action"] == "sqs:SendMessage"
+                for p in policies
+                for s in p["PolicyDocument"]["Statement"]
+            )
+
+
 def test_queue_visibility_is_six_times_its_consumers_timeout(resources: dict[str, dict[str, Any]]) -> None:
     for spec in (f for f in FUNCTIONS if f.sqs_source):
         assert spec.sqs_source is not None
@@ -294,7 +361,7 @@ def test_append_only_tables_cannot_be_updated_or_deleted_by_any_role(resources: 
     # The rule itself, on an audit table as the care workflow declares it.
     audit = TableSpec("audit", "HARK_TABLE_AUDIT", "respond", KeyAttr("id"), append_only=True)
     spec = FunctionSpec("w", "respond", "x.y", 10, 128, reads=(audit,), writes=(audit,))
-    arns = Resources({"audit": "arn:table/audit"}, {}, {}, {}, "k", {}, "s", "c", "r", "a")
+    arns = Resources({"audit": "arn:table/audit"}, {}, {}, {}, {}, "k", {}, "s", "c", "r", "a")
     granted = {a for s in statements(spec, arns) for a in _listed(s.to_statement_json()["Action"])}
     assert "dynamodb:PutItem" in granted and not granted & forbidden
     assert append_only(TableSpec("audit", "HARK_TABLE_AUDIT", "respond", KeyAttr("id")))
@@ -403,7 +470,8 @@ def _alarms(resources: Mapping[str, dict[str, Any]]) -> dict[str, dict[str, Any]
 def test_alarms_that_mean_something(resources: dict[str, dict[str, Any]]) -> None:
     alarms = _alarms(resources)
     names = set(alarms)
-    expected = {f"hark-{STAGE}-dlq-{q.key}" for q in QUEUES} | {f"hark-{STAGE}-backlog-{q.key}" for q in QUEUES}
+    expected = {f"hark-{STAGE}-dlq-{q.key}" for q in (*QUEUES, *FAILURE_QUEUES)}
+    expected |= {f"hark-{STAGE}-backlog-{q.key}" for q in QUEUES}
     expected |= {f"hark-{STAGE}-{kind}-{f.key}" for f in FUNCTIONS for kind in ("errors", "throttles")}
     expected |= {
         f"hark-{STAGE}-{n}"
