@@ -32,6 +32,8 @@ from shared.resources import (
 _TYPES = {"S": dynamodb.AttributeType.STRING, "N": dynamodb.AttributeType.NUMBER}
 _PROJECTIONS = {"ALL": dynamodb.ProjectionType.ALL, "KEYS_ONLY": dynamodb.ProjectionType.KEYS_ONLY}
 ACCESS_LOG_DAYS = 90
+# Over API Gateway's 20-character minimum for an API key (`hark keys sync` registers it there).
+BOOTSTRAP_KEY_CHARS = 40
 
 
 def _attribute(key: KeyAttr) -> dynamodb.Attribute:
@@ -94,6 +96,14 @@ class Storage(Construct):
             "Secrets",
             secret_name=SECRETS.physical_name(stage),
             description="Hark platform signing secrets and partner API keys (JSON; see docs/configuration.md)",
+            # A JSON document from the start, holding one random admin key (`api_key`): a fresh deployment answers
+            # `hark smoke` and the dashboard; platform secrets and named keys are added next to it.
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template="{}",  # noqa: S106 - an empty JSON object, not a password
+                generate_string_key="api_key",
+                exclude_punctuation=True,
+                password_length=BOOTSTRAP_KEY_CHARS,
+            ),
             removal_policy=removal,
         )
         suppress(

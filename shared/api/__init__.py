@@ -51,6 +51,8 @@ class Operation:
     # The body may be left out (an empty body is read as `{}`): commands whose body only has optional fields.
     optional_body: bool = False
     path_patterns: dict[str, str] = field(default_factory=dict)
+    # The content types a JSON body may be labelled with (SNS posts its JSON notifications as text/plain).
+    body_types: tuple[str, ...] = ("application/json",)
 
     @property
     def path_params(self) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ aws_cdk = pytest.importorskip("aws_cdk")
 
 from aws_cdk.assertions import Match, Template  # noqa: E402
 
+from devstack.gateway_keys import MIN_GATEWAY_KEY_CHARS, PLANS, plan_name  # noqa: E402
 from infra.iam import Resources, append_only, statements  # noqa: E402
 from infra.package import Packages  # noqa: E402
 from services.classify import store as classify_store  # noqa: E402
@@ -37,6 +38,7 @@ from shared.resources import (  # noqa: E402
     KeyAttr,
     TableSpec,
 )
+from shared.secrets import values_from_json  # noqa: E402
 from shared.settings import Settings  # noqa: E402
 
 STAGE = "test"
@@ -271,13 +273,54 @@ def test_api_stage_throttles_logs_and_is_behind_waf(template: Template, resource
     assert settings["LoggingLevel"] == "ERROR" and settings["DataTraceEnabled"] is False
     assert "DestinationArn" in stage["AccessLogSetting"] and '"status"' in stage["AccessLogSetting"]["Format"]
     plans = [p["Properties"] for p in of_type(resources, "AWS::ApiGateway::UsagePlan").values()]
-    assert {p["UsagePlanName"] for p in plans} == {f"hark-{STAGE}-partner", f"hark-{STAGE}-staff"}
+    # The plans `hark keys sync` looks for, by name.
+    assert {p["UsagePlanName"] for p in plans} == {plan_name(STAGE, plan) for plan in PLANS}
     assert all(p["Throttle"]["RateLimit"] > 0 and p["Quota"]["Period"] == "DAY" for p in plans)
     [acl] = [a["Properties"] for a in of_type(resources, "AWS::WAFv2::WebACL").values()]
     rules = {r["Name"]: r for r in acl["Rules"]}
     assert rules["partner-api-body-size"]["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 413
     assert "RateBasedStatement" in rules["partner-api-rate"]["Statement"]
     template.resource_count_is("AWS::WAFv2::WebACLAssociation", 1)
+
+
+def test_what_api_gateway_and_the_waf_answer_themselves_is_problem_json(
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    responses = {
+        r["Properties"]["ResponseType"]: r["Properties"]
+        for r in of_type(resources, "AWS::ApiGateway::GatewayResponse").values()
+    }
+    expected = {
+        "INVALID_API_KEY": "401",
+        "BAD_REQUEST_PARAMETERS": "401",
+        "THROTTLED": "429",
+        "QUOTA_EXCEEDED": "429",
+        "REQUEST_TOO_LARGE": "413",
+        "MISSING_AUTHENTICATION_TOKEN": "404",
+        "DEFAULT_4XX": None,
+        "DEFAULT_5XX": None,
+    }
+    assert set(responses) == set(expected)
+    for kind, status in expected.items():
+        props = responses[kind]
+        assert props.get("StatusCode") == status, kind
+        assert props["ResponseParameters"]["gatewayresponse.header.Content-Type"] == "'application/problem+json'"
+        body = props["ResponseTemplates"]["application/json"]
+        if status is None:
+            body = body.replace("$context.error.messageString", '"from API Gateway"')
+        document = json.loads(body)
+        assert set(document) == {"type", "title", "status", "detail"}, kind
+        assert document["type"].startswith("urn:hark:problem:")
+        if status is not None:
+            assert str(document["status"]) == status
+    assert responses["THROTTLED"]["ResponseParameters"]["gatewayresponse.header.Retry-After"] == "'1'"
+    [acl] = [a["Properties"] for a in of_type(resources, "AWS::WAFv2::WebACL").values()]
+    bodies = acl["CustomResponseBodies"]
+    rules = {r["Name"]: r["Action"]["Block"]["CustomResponse"] for r in acl["Rules"]}
+    assert rules["partner-api-rate"]["ResponseCode"] == 429
+    for custom in rules.values():
+        document = json.loads(bodies[custom["CustomResponseBodyKey"]]["Content"])
+        assert document["status"] == custom["ResponseCode"] and document["type"].startswith("urn:hark:problem:")
 
 
 @pytest.mark.parametrize(
@@ -446,6 +489,23 @@ def test_buckets_are_private_encrypted_tls_only_with_lifecycle_and_the_audit_exp
 
 def test_secret_config_and_alarm_email_parameters(template: Template, synthesised: dict[str, Any]) -> None:
     template.resource_count_is("AWS::SecretsManager::Secret", 1)
+    # A JSON document from the first deploy, with one random admin key long enough for API Gateway, so a fresh
+    # stack answers `hark smoke` instead of failing on a secret that is not JSON.
+    template.has_resource_properties(
+        "AWS::SecretsManager::Secret",
+        {
+            "Name": f"hark/{STAGE}/secrets",
+            "GenerateSecretString": {
+                "SecretStringTemplate": "{}",
+                "GenerateStringKey": "api_key",
+                "ExcludePunctuation": True,
+                "PasswordLength": Match.any_value(),
+            },
+        },
+    )
+    [secret] = of_type(synthesised["template"]["Resources"], "AWS::SecretsManager::Secret").values()
+    assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] >= MIN_GATEWAY_KEY_CHARS
+    assert values_from_json({"api_key": "k" * MIN_GATEWAY_KEY_CHARS}).api_keys  # the bootstrap key is a key
     template.has_resource_properties("AWS::SSM::Parameter", {"Name": f"/hark/{STAGE}/config", "Value": "{}"})
     parameters = synthesised["template"]["Parameters"]
     assert {"AlarmEmail", "OnCallEmail", "SafetyEmail", "ComprehendDailyBudgetUsd"} <= set(parameters)
