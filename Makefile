@@ -27,7 +27,15 @@ CDK_ENV := PATH="$(abspath infra/node_modules/.bin):$$PATH" CDK_DISABLE_CLI_TELE
 DATA ?= ../shared/data
 
 .PHONY: run test lint typecheck unit functional contract e2e infra bench train eval package synth diff deploy destroy \
-	sizes clean help mutate keys smoke
+	sizes clean help mutate keys smoke web browser screenshots
+
+# The command center (web/): built with Vite from npm packages pinned in web/package-lock.json into
+# services/respond/static, which respond serves. The browser tests drive Debian's Chromium (never a downloaded one).
+WEB_BUILT := services/respond/static/index.html
+WEB_DEPS := web/node_modules/.package-lock.json
+WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/wall.html web/vite.config.ts web/tsconfig.json
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 help:
 	@echo "make run    install what is needed and start the local stack (hark up)"
@@ -43,6 +51,8 @@ help:
 	@echo "make keys   register the secret's API keys with API Gateway's usage plans (STAGE=..., DRY_RUN=1)"
 	@echo "make smoke URL=<ApiUrl>  send a signed test delivery and follow it to its task (docs/deployment.md)"
 	@echo "make sizes  measure the run and test environments"
+	@echo "make web    build the command center (web/) into services/respond/static"
+	@echo "make browser  run only the browser tests (headless Chromium); make screenshots refreshes docs/images/"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -58,17 +68,38 @@ $(RUN_STAMP): pyproject.toml uv.lock | $(UV)
 		--python $(PYTHON)
 	@touch $@
 
-run: $(RUN_STAMP)
+run: $(RUN_STAMP) $(WEB_BUILT)
 	$(RUN_VENV)/bin/hark up
+
+$(WEB_DEPS): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+$(WEB_BUILT): $(WEB_DEPS) $(WEB_SOURCES)
+	cd web && npx tsc --noEmit -p . && npx vite build --logLevel warn
+
+web: $(WEB_BUILT)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core
+
+browser: $(STAMP) $(WEB_BUILT) $(CHROMIUM)
+	$(VENV)/bin/pytest tests/browser
+
+# The README's tour: screenshots of the main views on a local stack with the demo stream (not part of make test).
+screenshots: $(STAMP) $(WEB_BUILT) $(CHROMIUM)
+	$(VENV)/bin/python -m tests.browser.screenshots docs/images
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-typecheck: $(STAMP)
+typecheck: $(STAMP) $(WEB_DEPS)
 	$(VENV)/bin/mypy
+	cd web && npx tsc --noEmit -p .
 
-test: lint typecheck
+test: lint typecheck $(WEB_BUILT) $(CHROMIUM)
 	$(VENV)/bin/pytest
 
 unit functional contract e2e infra: $(STAMP)
@@ -80,7 +111,7 @@ $(CDK): infra/package.json infra/package-lock.json
 
 # Lambda packages: the locked runtime dependencies as manylinux wheels for the functions' architecture (no
 # Docker), cached by the lock's hash; the code of each service on its own.
-package: $(STAMP)
+package: $(STAMP) $(WEB_BUILT)
 	$(VENV)/bin/python -m infra.package --uv $(UV)
 
 ALARM_EMAIL ?=
@@ -134,4 +165,5 @@ eval: $(STAMP)
 	$(UV) run --frozen --extra local --group ml python -m ml.evaluate --data $(DATA)
 
 clean:
-	rm -rf $(VENV) $(RUN_VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache .hark cdk.out build infra/node_modules
+	rm -rf $(VENV) $(RUN_VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache .hark cdk.out build infra/node_modules \
+		web/node_modules services/respond/static

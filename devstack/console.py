@@ -106,8 +106,11 @@ def delivery_line(delivery: Delivery, status: int, body: str) -> str:
 
 def banner(console: Console, base_url: str, aws_url: str, api_key: str, env: dict[str, str], demo: bool) -> None:
     table = Table(show_header=False, box=None, padding=(0, 2))
-    table.add_row("Dashboard", f"{base_url}/#key={api_key}")
-    table.add_row("Webhooks", f"{base_url}/webhooks/{{platform}}  (github, meta)")
+    table.add_row("Command center", f"{base_url}/  (sign in with the API key {api_key})")
+    table.add_row("Wall screen", f"{base_url}/wall")
+    from services.ingest.platforms import CONNECTORS  # noqa: PLC0415 - only the banner needs the list
+
+    table.add_row("Webhooks", f"{base_url}/webhooks/{{platform}}  ({', '.join(sorted(CONNECTORS))})")
     table.add_row("Partner API", f"{base_url}/v1/mentions · {base_url}/v1/tasks  (header x-api-key: {api_key})")
     table.add_row("OpenAPI", f"{base_url}/openapi.json")
     table.add_row("Health", f"{base_url}/health")

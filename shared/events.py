@@ -219,6 +219,7 @@ class TaskPreview(Contract):
     author: str | None
     text: str
     url: str | None
+    pii: tuple[PiiSpan, ...] = Field(default=(), description="Personal data in `text` (character spans).")
 
 
 class TaskWarning(Contract):

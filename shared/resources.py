@@ -286,6 +286,16 @@ SIGNALS = TableSpec(
     description="Mention counts per brand per minute and hour (total, negative): the spike detector's history.",
 )
 
+STATS = TableSpec(
+    key="stats",
+    env_var="HARK_TABLE_STATS",
+    owner="respond",
+    partition_key=KeyAttr("day"),
+    sort_key=KeyAttr("slot"),
+    ttl_attribute="expires",
+    description="The overview's hourly counters: mentions by network, sentiment and intent; SLA clocks stopped.",
+)
+
 TABLES: tuple[TableSpec, ...] = (
     MENTIONS,
     INBOX,
@@ -296,6 +306,7 @@ TABLES: tuple[TableSpec, ...] = (
     AUDIT,
     NOTES,
     NOTIFICATIONS,
+    STATS,
 )
 
 CLASSIFY_QUEUE = QueueSpec(
@@ -389,8 +400,8 @@ RESPOND_API = FunctionSpec(
     memory_mb=256,
     http=True,
     # Commands write the task with its audit entry; a send writes its idempotency record and the reply's inbox item.
-    reads=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS),
-    writes=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS),
+    reads=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS, STATS),
+    writes=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS, STATS),
     publishes_to=(ONCALL_TOPIC,),
     reads_secret=True,
     reads_config=True,
@@ -404,7 +415,7 @@ RESPOND = FunctionSpec(
     memory_mb=256,
     sqs_source=SqsSource(RESPOND_QUEUE, batch_size=10, max_batching_window_s=0),
     reads=(INBOX, TASKS, AUDIT),
-    writes=(INBOX, TASKS, AUDIT, NOTIFICATIONS),
+    writes=(INBOX, TASKS, AUDIT, NOTIFICATIONS, STATS),
     reads_config=True,
 )
 
@@ -417,7 +428,7 @@ RESPOND_SLA = FunctionSpec(
     # Marks near-breach and breach, wakes snoozed tasks, closes sent ones the customer never answered.
     schedule="rate(1 minute)",
     reads=(TASKS, AUDIT),
-    writes=(TASKS, AUDIT, NOTIFICATIONS),
+    writes=(TASKS, AUDIT, NOTIFICATIONS, STATS),
     reads_config=True,
 )
 

@@ -1,11 +1,10 @@
-"""Lambda entry points of respond (Chalice): the partner API, the dashboard, the OpenAPI document, and the consumer
+"""Lambda entry points of respond (Chalice): the partner API, the web app, the OpenAPI document, and the consumer
 of the respond queue. Each view adapts what the edge validated, makes one call to the respond core, and maps the
 result. Nothing here reads the environment or builds a client."""
 
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -13,6 +12,7 @@ from chalice.app import Chalice, CloudWatchEvent, SNSEvent, SQSEvent
 from pydantic import ValidationError
 
 from services.respond import bootstrap, incident_bootstrap
+from services.respond.edge.site import site
 from services.respond.service import RespondService
 from shared.api import operations as ops
 from shared.api.models import (
@@ -27,12 +27,15 @@ from shared.api.models import (
     IncidentAction,
     IncidentPage,
     IncidentQuery,
+    Me,
     MentionPage,
     MentionQuery,
     Note,
     NoteBody,
     NotePage,
     NotificationPage,
+    Overview,
+    OverviewQuery,
     Paging,
     RejectBody,
     SendBody,
@@ -50,7 +53,6 @@ from shared.resources import RESPOND, RESPOND_ALARMS, RESPOND_SLA, RESPOND_WATCH
 from shared.web import Call, Edge, Raw
 
 SERVICE = "respond"
-STATIC = Path(__file__).parent / "static"
 
 assert RESPOND.sqs_source is not None
 _source = RESPOND.sqs_source
@@ -67,8 +69,8 @@ def _service() -> RespondService:
 
 @edge.operation(ops.LIST_MENTIONS)
 def list_mentions(call: Call[MentionQuery, None]) -> MentionPage:
-    page = _service().list_mentions(call.caller, call.query)
-    return MentionPage(items=page.items, next_cursor=page.next_cursor)
+    feed = _service().read_feed(call.caller, call.query)
+    return MentionPage(items=feed.items, next_cursor=feed.next_cursor, feed_cursor=feed.feed_cursor)
 
 
 @edge.operation(ops.GET_MENTION)
@@ -206,13 +208,30 @@ def openapi_document(_call: Call[None, None]) -> Raw:
     return Raw(_openapi(), "application/json")
 
 
+@edge.operation(ops.GET_OVERVIEW)
+def get_overview(call: Call[OverviewQuery, None]) -> Overview:
+    return _service().overview(call.caller, call.query.hours)
+
+
+@edge.operation(ops.WHOAMI)
+def whoami(call: Call[None, None]) -> Me:
+    caller = call.caller
+    return Me(user=caller.user, roles=sorted(caller.roles), key_id=caller.key_id)
+
+
 @edge.operation(ops.DASHBOARD)
 def dashboard(_call: Call[None, None]) -> Raw:
-    return Raw(
-        (STATIC / "index.html").read_text(encoding="utf-8"),
-        "text/html; charset=utf-8",
-        headers={"Cache-Control": "no-cache"},
-    )
+    return site.page("app")
+
+
+@edge.operation(ops.WALL)
+def wall(_call: Call[None, None]) -> Raw:
+    return site.page("wall")
+
+
+@edge.operation(ops.WEB_ASSET)
+def web_asset(call: Call[None, None]) -> Raw:
+    return site.asset(call.path["name"])
 
 
 # The queue named here is nominal: the CDK app points the event source at the real queue's ARN and turns on

@@ -11,6 +11,7 @@ from services.respond.outbound.github import GitHubSender
 from services.respond.outbound.meta import MetaSender
 from services.respond.outbound.once import PowertoolsOnce
 from services.respond.service import Outbox, RespondService, Stores
+from services.respond.stats_store import DynamoStats
 from services.respond.store import AuditLog, Inbox, Notes, Notifications, TaskStore
 from shared.bootstrap import LazyRoot
 from shared.config import ConfiguredSecrets, config_source
@@ -40,7 +41,14 @@ def build(env: Mapping[str, str]) -> RespondRoot:
     settings = Settings.from_env(env)
     config = config_source(settings)
     platform_secrets = secret_source(settings)
-    stores = Stores(TaskStore(settings), Inbox(settings), AuditLog(settings), Notes(settings), Notifications(settings))
+    stores = Stores(
+        TaskStore(settings),
+        Inbox(settings),
+        AuditLog(settings),
+        Notes(settings),
+        Notifications(settings),
+        DynamoStats(settings),
+    )
     outbox = Outbox(senders(settings), lambda p: platform_secrets.get().platform_token(p), PowertoolsOnce(settings))
     service = RespondService(stores, config, outbox)
     consumer = Consumer(

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from services.respond import sla, voice, workflow
+from services.respond import privacy, sla, stats, voice, workflow
 from services.respond.audit import CONFIG_STREAM, entry_for, seal, verify
 from services.respond.drafting import Drafter, NoDrafter, render, suggested, variables_for
 from services.respond.outbound import Delivered, Outbound, Sender
@@ -33,6 +33,7 @@ from shared.api.models import (
     MentionQuery,
     Note,
     Notification,
+    Overview,
     Suggestion,
     SweepResult,
     TaskQuery,
@@ -62,10 +63,13 @@ from shared.events import (
 )
 from shared.ids import mention_id
 from shared.observability import count, get_logger
-from shared.store.paging import Page, time_key
+from shared.store.paging import Page, encode_cursor, time_key
 
 SERVICE = "respond"
 SAVE_ATTEMPTS = 5
+# How far the live feed stays behind the clock: longer than a write takes to become readable (the time between
+# stamping a mention's feed position and its write landing, plus the feed index's propagation).
+FEED_SETTLE = timedelta(seconds=2)
 ACCEPTS: tuple[type[Envelope[Any]], ...] = (MentionClassified, MentionUpdated, MentionDeleted, AuthorErased)
 HARK = Principal("hark", frozenset(), "system")
 ACTIVE = ("open", "assigned", "drafting", "pending_approval", "approved", "send_failed", "escalated", "sent", "snoozed")
@@ -75,6 +79,13 @@ WINDOW_WARNING = timedelta(hours=2)
 SWEEP_PAGE = 200
 SWEEP_MAX_TASKS = 20_000
 MENTION = re.compile(r"(?<![\w@])@([a-z0-9][a-z0-9_.-]{0,63})", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Feed:
+    items: list[StoredMention]
+    next_cursor: str | None
+    feed_cursor: str | None
 
 
 class Tasks(Protocol):
@@ -93,12 +104,27 @@ class Tasks(Protocol):
     ) -> Page[Task]: ...
 
 
+class StatsStore(Protocol):
+    def add(self, counts: Mapping[stats.Slot, int], now: datetime) -> None: ...
+    def rows(self, days: Iterable[str]) -> list[tuple[str, str, int]]: ...
+    def get(self, keys: Iterable[stats.Slot]) -> dict[stats.Slot, int]: ...
+
+
 class InboxStore(Protocol):
     def put(self, classified: ClassifiedMention, task_id: str | None, now: datetime) -> bool: ...
     def put_reply(self, mention: Mention, task_id: str, now: datetime) -> bool: ...
     def mark_deleted(self, deletion: MentionDeletion) -> bool: ...
     def erase_author(self, platform: str, author_id: str) -> list[tuple[str, str | None]]: ...
     def get(self, mention_id: str) -> StoredMention | None: ...
+    def newer(
+        self,
+        *,
+        after: str,
+        until: datetime,
+        platform: str | None = None,
+        needs_response: bool | None = None,
+        limit: int = 50,
+    ) -> Page[StoredMention]: ...
     def thread(
         self, platform: str, source: str, thread_id: str, *, cursor: str | None = None, limit: int = 50
     ) -> Page[StoredMention]: ...
@@ -146,6 +172,7 @@ class Stores:
     audit: AuditStore
     notes: NoteStore
     notifications: NotificationStore
+    stats: StatsStore | None = None
 
 
 @dataclass
@@ -175,6 +202,7 @@ class RespondService:
         self._audit = stores.audit
         self._notes = stores.notes
         self._notifications = stores.notifications
+        self._stats = stores.stats
         self._config_source = config
         self._outbox = outbox
         self._clock = clock
@@ -245,7 +273,10 @@ class RespondService:
             task = self.assign(classified)
         else:
             task = self._tasks.get(task_of(mention))
-        fresh = self._inbox.put(classified, task.id if task else None, self._clock())
+        stored_at = self._clock()
+        fresh = self._inbox.put(classified, task.id if task else None, stored_at)
+        if fresh and not mention.from_brand and mention.edited_at is None:
+            self._count(stats.mention_counts(classified, stored_at), stored_at)
         get_logger(SERVICE).info(
             "mention taken",
             extra={
@@ -355,7 +386,19 @@ class RespondService:
             update={"version": before.version if before else 0, "audit_hash": before.audit_hash if before else ""}
         )
         entry = entry_for(before, after, actor=actor.user, action=action, at=now, detail=detail)
-        return self._tasks.save(after, entry)
+        saved = self._tasks.save(after, entry)
+        self._count(stats.clock_counts(before, saved), now)
+        return saved
+
+    def _count(self, counts: Mapping[stats.Slot, int], now: datetime) -> None:
+        """The overview's counters: best effort, after the change they count was written. A failure loses that
+        count (logged), never the change; nothing is counted twice, since only a first write counts."""
+        if self._stats is None or not counts:
+            return
+        try:
+            self._stats.add(counts, now)
+        except HarkError as error:
+            get_logger(SERVICE).warning("could not count for the overview", extra={"error": error.detail})
 
     def _change_if(
         self,
@@ -786,13 +829,18 @@ class RespondService:
     def list_tasks(self, principal: Principal, query: TaskQuery) -> Page[Task]:
         holder = principal.user if query.holder == "me" else query.holder
         page = self._tasks.list(
-            status=query.status, queue=query.queue, holder=holder, cursor=query.cursor, limit=query.limit
+            status=query.status,
+            queue=query.queue,
+            holder=holder,
+            cursor=query.cursor,
+            limit=query.limit,
+            statuses=ACTIVE if query.active else None,
         )
         now = self._clock()
-        return Page([self._present(t, now) for t in page.items], page.next_cursor)
+        return Page([privacy.task_for(principal, self._present(t, now)) for t in page.items], page.next_cursor)
 
-    def get_task(self, _principal: Principal, task_id: str) -> Task:
-        return self._present(self._load(task_id))
+    def get_task(self, principal: Principal, task_id: str) -> Task:
+        return privacy.task_for(principal, self._present(self._load(task_id)))
 
     def audit_trail(self, _principal: Principal, task_id: str, cursor: str | None, limit: int) -> AuditPage:
         self._load(task_id)
@@ -815,9 +863,10 @@ class RespondService:
         loaded = self._config_source.get()
         return ConfigView(digest=loaded.digest, source=loaded.source, config=loaded.config.model_dump(mode="json"))
 
-    def thread(self, _principal: Principal, task_id: str, cursor: str | None, limit: int) -> Page[StoredMention]:
+    def thread(self, principal: Principal, task_id: str, cursor: str | None, limit: int) -> Page[StoredMention]:
         task = self._load(task_id)
-        return self._inbox.thread(task.platform, task.source, task.thread_id, cursor=cursor, limit=limit)
+        page = self._inbox.thread(task.platform, task.source, task.thread_id, cursor=cursor, limit=limit)
+        return Page([privacy.mention_for(principal, m) for m in page.items], page.next_cursor)
 
     def notes(self, _principal: Principal, task_id: str, cursor: str | None, limit: int) -> Page[Note]:
         self._load(task_id)
@@ -826,20 +875,50 @@ class RespondService:
     def notifications(self, principal: Principal, cursor: str | None, limit: int) -> Page[Notification]:
         return self._notifications.list(principal.user, cursor=cursor, limit=limit)
 
-    def list_mentions(self, _principal: Principal, query: MentionQuery) -> Page[StoredMention]:
-        return self._inbox.list(
+    def list_mentions(self, principal: Principal, query: MentionQuery) -> Page[StoredMention]:
+        page = self._inbox.list(
             platform=query.platform,
             needs_response=query.needs_response,
             since=query.since,
             cursor=query.cursor,
             limit=query.limit,
         )
+        return Page([privacy.mention_for(principal, m) for m in page.items], page.next_cursor)
 
-    def get_mention(self, _principal: Principal, mention_id: str) -> StoredMention:
+    def read_feed(self, principal: Principal, query: MentionQuery) -> Feed:
+        """The inbox as the command center reads it: a page newest first with the position to follow it from
+        (`feed_cursor`), or, given `after`, what was stored since, oldest first. The live edge stays `FEED_SETTLE`
+        behind the clock, so a mention stored a moment late (its write still in flight, or an index catching up)
+        is read on the next call instead of being passed over."""
+        horizon = self._clock() - FEED_SETTLE
+        if query.after is not None:
+            page = self._inbox.newer(
+                after=query.after,
+                until=horizon,
+                platform=query.platform,
+                needs_response=query.needs_response,
+                limit=query.limit,
+            )
+            items = [privacy.mention_for(principal, m) for m in page.items]
+            return Feed(items, page.next_cursor, page.next_cursor)
+        listing = self.list_mentions(principal, query)
+        return Feed(listing.items, listing.next_cursor, encode_cursor(time_key(horizon)))
+
+    def overview(self, _principal: Principal, hours: int) -> Overview:
+        """The overview of the last `hours`: what was heard, hour by hour, and how fast it was answered."""
+        if self._stats is None:
+            raise NotConfigured("the overview's counters are not configured")
+        now = self._clock()
+        top = stats.top_of_hour(now)
+        rows = self._stats.rows(stats.days_between(top - timedelta(hours=hours - 1), now))
+        previous = self._stats.get(stats.usual_keys(top))
+        return stats.overview(rows, previous, now, hours)
+
+    def get_mention(self, principal: Principal, mention_id: str) -> StoredMention:
         mention = self._inbox.get(mention_id)
         if mention is None:
             raise NotFound(f"there is no mention {mention_id}")
-        return mention
+        return privacy.mention_for(principal, mention)
 
     # The SLA sweep (schedule, `hark up` timer, `hark sla sweep`)
     def sweep(self, at: datetime | None = None) -> SweepResult:

@@ -543,6 +543,48 @@ class Inbox:
         page = merge_pages((shard(n) for n in range(FEED_SHARDS)), lambda r: r.feed_key, limit, descending=True)
         return Page([_to_stored(r) for r in page.items], page.next_cursor)
 
+    def newer(
+        self,
+        *,
+        after: str,
+        until: datetime,
+        platform: str | None = None,
+        needs_response: bool | None = None,
+        limit: int = 50,
+    ) -> Page[StoredMention]:
+        """What was stored after the feed position `after` and before `until`, oldest first. The next position
+        is the last item's, or `until` itself once everything before it has been read."""
+        after_key = decode_cursor(after)
+        assert after_key is not None
+        horizon = time_key(until)
+        if after_key >= horizon:
+            return Page([], after)
+        filters = []
+        if platform is not None:
+            filters.append(InboxRecord.platform == platform)
+        if needs_response is not None:
+            filters.append(InboxRecord.needs_response == needs_response)
+        filter_condition = None
+        for condition in filters:
+            filter_condition = condition if filter_condition is None else filter_condition & condition
+
+        def shard(n: int) -> Iterator[InboxRecord]:
+            with translate_errors("read the mention feed"):
+                for record in InboxRecord.feed.query(
+                    str(n),
+                    # BETWEEN is inclusive: the position itself was already read. A key at exactly `until` sorts
+                    # after it ("T#id" > "T") and is read next time.
+                    range_key_condition=InboxRecord.feed_key.between(after_key, horizon),
+                    filter_condition=filter_condition,
+                    scan_index_forward=True,
+                    page_size=limit + 1,
+                ):
+                    if record.feed_key != after_key:
+                        yield record
+
+        page = merge_pages((shard(n) for n in range(FEED_SHARDS)), lambda r: r.feed_key, limit, descending=False)
+        return Page([_to_stored(r) for r in page.items], page.next_cursor or encode_cursor(horizon))
+
 
 def _to_stored(record: InboxRecord) -> StoredMention:
     return StoredMention.model_validate({**record.doc, "task_id": record.task_id, "deleted_at": record.deleted_at})

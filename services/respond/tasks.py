@@ -35,9 +35,17 @@ def task_of(mention: Mention) -> str:
     return task_id(mention.platform, mention.thread_id, mention.source)
 
 
-def _preview(mention: Mention) -> TaskPreview:
+def _preview(mention: Mention, classification: Classification) -> TaskPreview:
     author = mention.author.handle or mention.author.name or mention.author.id
-    return TaskPreview(author=author, text=mention.text[:PREVIEW_CHARS], url=mention.url)
+    text = mention.text[:PREVIEW_CHARS]
+    # The spans of personal data that fall in the preview, cut where the preview is: roles that may not read it
+    # are shown the task with them masked.
+    pii = tuple(
+        span.model_copy(update={"end": min(span.end, len(text))})
+        for span in classification.pii
+        if span.start < len(text)
+    )
+    return TaskPreview(author=author, text=text, url=mention.url, pii=pii)
 
 
 def _author(mention: Mention) -> TaskAuthor:
@@ -64,7 +72,7 @@ def open_task(mention: Mention, classification: Classification, now: datetime, c
         platform=mention.platform,
         thread_id=mention.thread_id,
         reasons=classification.reasons,
-        preview=_preview(mention),
+        preview=_preview(mention, classification),
         preview_mention_id=mention.id,
         created_at=now,
         updated_at=now,
@@ -117,7 +125,7 @@ def absorb(
             "route_rule": rule,
             "approval_tiers": tiers,
             "reasons": classification.reasons if more_urgent else task.reasons,
-            "preview": _preview(mention) if more_urgent else task.preview,
+            "preview": _preview(mention, classification) if more_urgent else task.preview,
             "preview_mention_id": mention.id if more_urgent else task.preview_mention_id,
             "mention_ids": (*task.mention_ids, mention.id)[-MAX_TASK_MENTIONS:],
             "mention_count": task.mention_count + 1,
@@ -193,7 +201,7 @@ def edited(task: Task, mention: Mention, classification: Classification, now: da
         "updated_at": now,
     }
     if task.preview_mention_id == mention.id:
-        update["preview"] = _preview(mention)
+        update["preview"] = _preview(mention, classification)
     if classification.priority > task.priority:
         update["priority"] = classification.priority
         update["reasons"] = classification.reasons

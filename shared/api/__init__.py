@@ -43,6 +43,8 @@ class Operation:
     status: int = 200
     # Non-JSON answers (the dashboard's HTML, a handshake's challenge) name their content type instead of a model.
     content_type: str | None = None
+    # Other content types the answer may have (the web app's assets: scripts, styles, images).
+    more_content_types: tuple[str, ...] = ()
     # None: no key needed (health, webhooks, the dashboard). Empty: any valid key. Otherwise one of these roles.
     roles: frozenset[Role] | None = ANY_ROLE
     errors: tuple[type[HarkError], ...] = ()

@@ -130,6 +130,12 @@ class Paging(_Strict):
 
 
 class MentionQuery(Paging):
+    after: Cursor | None = Field(
+        default=None,
+        description="The live feed: only mentions stored after this position (`feed_cursor` of a listing, or "
+        "`next_cursor` of the previous `after` answer), oldest first. Never repeats or skips one; what was stored "
+        "in the last few seconds waits for the next call, so that one stored late is not passed over.",
+    )
     platform: PlatformId | None = Field(default=None, description="Only this platform.")
     needs_response: bool | None = Field(default=None, description="Only mentions that need (or not) a human.")
     since: AwareDatetime | None = Field(default=None, description="Received at or after (RFC 3339, with offset).")
@@ -150,6 +156,12 @@ class MentionQuery(Paging):
         except OverflowError as exc:
             raise ValueError("the time is out of range") from exc
 
+    @model_validator(mode="after")
+    def _one_direction(self) -> MentionQuery:
+        if self.after is not None and (self.cursor is not None or self.since is not None):
+            raise ValueError("`after` reads forwards; it cannot be combined with `cursor` or `since`")
+        return self
+
 
 class TaskQuery(Paging):
     status: TaskStatus | None = Field(default=None, description="Only this status.")
@@ -157,6 +169,7 @@ class TaskQuery(Paging):
     holder: str | None = Field(
         default=None, min_length=1, max_length=128, description="Only tasks this user holds (`me`: the caller)."
     )
+    active: bool = Field(default=False, description="Only tasks still being worked: every status but `closed`.")
 
 
 class ClaimQuery(_Strict):
@@ -305,6 +318,19 @@ class ConfigView(BaseModel):
 class MentionPage(BaseModel):
     items: list[StoredMention]
     next_cursor: str | None
+    feed_cursor: str | None = Field(
+        default=None,
+        description="Pass as `after` to receive what is stored from now on (mentions of the last few seconds may "
+        "come again: they are the same ids).",
+    )
+
+
+class Me(BaseModel):
+    """Who the key acts as: its user, roles and the key's id (a hash, never the key)."""
+
+    user: str
+    roles: list[str]
+    key_id: str
 
 
 class TaskPage(BaseModel):
@@ -436,3 +462,44 @@ class IncidentAction(_Strict):
 class AlarmReceipt(BaseModel):
     incident: Incident | None = Field(description="The incident the alarm opened or updated; null if ignored.")
     outcome: Literal["opened", "updated", "resolved", "duplicate", "ignored"]
+
+
+# The overview (respond): hourly counts kept as mentions are stored and SLA clocks stop.
+class OverviewQuery(_Strict):
+    hours: int = Field(default=24, ge=1, le=168, description="How many hours back, up to a week.")
+
+
+class OverviewHour(BaseModel):
+    start: AwareDatetime
+    mentions: int
+    needs_response: int
+    by_network: dict[str, int] = Field(
+        description="Facebook, Instagram, Messenger and WhatsApp apart; else the platform."
+    )
+    by_sentiment: dict[str, int]
+    by_intent: dict[str, int]
+
+
+class ClockStats(BaseModel):
+    """One SLA clock (first response, next response, resolution) over the period: how many stopped, how many in
+    time, and their median and 90th percentile durations (estimated from duration buckets)."""
+
+    stopped: int
+    within_sla: int
+    median_s: float | None
+    p90_s: float | None
+
+
+class Overview(BaseModel):
+    """What was heard, hour by hour (oldest first, every hour of the period), and how fast it was answered."""
+
+    generated_at: AwareDatetime
+    hours: int
+    buckets: list[OverviewHour]
+    this_hour: int = Field(description="Mentions stored since the top of the current hour.")
+    usual_this_hour: float | None = Field(
+        description="The mean of the same hour on the previous seven days that were counted; null without history."
+    )
+    first_response: ClockStats
+    next_response: ClockStats
+    resolution: ClockStats

@@ -61,7 +61,8 @@ def _responses(
             "content": {"application/json": {"schema": refs[(op.response, "serialization")]}},
         }
     else:
-        content = {op.content_type: {"schema": {"type": "string"}}} if op.content_type else {}
+        types = (op.content_type, *op.more_content_types) if op.content_type else ()
+        content = {t: {"schema": {"type": "string"}} for t in types}
         responses[str(op.status)] = {"description": "OK", **({"content": content} if content else {})}
     problem = {"content": {PROBLEM_JSON: {"schema": refs[(Problem, "serialization")]}}}
     for error in op.all_errors:

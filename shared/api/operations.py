@@ -19,12 +19,15 @@ from shared.api.models import (
     IncidentAction,
     IncidentPage,
     IncidentQuery,
+    Me,
     MentionPage,
     MentionQuery,
     Note,
     NoteBody,
     NotePage,
     NotificationPage,
+    Overview,
+    OverviewQuery,
     Paging,
     RejectBody,
     SendBody,
@@ -129,7 +132,7 @@ LIST_MENTIONS = Operation(
     method="GET",
     path="/v1/mentions",
     service="respond",
-    summary="Mentions, newest first",
+    summary="Mentions, newest first; or, with `after`, the live feed of what was stored since",
     query=MentionQuery,
     response=MentionPage,
     roles=READERS,
@@ -357,6 +360,30 @@ CONFIG_AUDIT = Operation(
     response=AuditPage,
     roles=ADMINS,
 )
+GET_OVERVIEW = Operation(
+    id="getOverview",
+    method="GET",
+    path="/v1/overview",
+    service="respond",
+    tag="overview",
+    summary="What was heard, hour by hour, and how fast it was answered (the overview and the wall screen)",
+    description="Counted as mentions are stored (by network, sentiment and intent; needing a reply or not) and as "
+    "SLA clocks stop (duration and whether in time); `usual_this_hour` is the mean of the same hour on the "
+    "previous seven days Hark counted. Percentiles are estimated from duration buckets.",
+    query=OverviewQuery,
+    response=Overview,
+    roles=READERS,
+    errors=(NotConfigured,),
+)
+WHOAMI = Operation(
+    id="whoami",
+    method="GET",
+    path="/v1/me",
+    service="respond",
+    tag="meta",
+    summary="Who the key acts as, and with which roles",
+    response=Me,
+)
 OPENAPI = Operation(
     id="openapi",
     method="GET",
@@ -376,6 +403,29 @@ DASHBOARD = Operation(
     summary="The command-center web app",
     content_type="text/html",
     roles=PUBLIC,
+)
+WALL = Operation(
+    id="wallScreen",
+    method="GET",
+    path="/wall",
+    service="respond",
+    tag="meta",
+    summary="The wall screen for the command-center room (read-only, large type, refreshes itself)",
+    content_type="text/html",
+    roles=PUBLIC,
+)
+WEB_ASSET = Operation(
+    id="webAsset",
+    method="GET",
+    path="/assets/{name}",
+    service="respond",
+    tag="meta",
+    summary="A script, style sheet or image of the web app (content-hashed names, cached for a year)",
+    content_type="text/javascript",
+    more_content_types=("text/css", "image/svg+xml"),
+    roles=PUBLIC,
+    errors=(NotFound,),
+    path_patterns={"name": r"^[A-Za-z0-9_-]{1,100}\.(js|css|svg)$"},
 )
 
 INCIDENT_ID = r"^i_[a-z2-7]{26}$"
@@ -478,8 +528,12 @@ OPERATIONS: tuple[Operation, ...] = (
     LIST_NOTIFICATIONS,
     GET_CONFIG,
     CONFIG_AUDIT,
+    GET_OVERVIEW,
+    WHOAMI,
     OPENAPI,
     DASHBOARD,
+    WALL,
+    WEB_ASSET,
     RECEIVE_ALARM,
     LIST_INCIDENTS,
     GET_INCIDENT,
@@ -496,6 +550,6 @@ def openapi() -> dict[str, Any]:
         title="Hark API",
         version="1",
         description="Webhooks from platforms; the partner API for mentions, classifications and tasks. Every route "
-        "but /health, /openapi.json, / and the webhooks needs an `x-api-key`. Errors are application/problem+json "
-        "(RFC 9457).",
+        "but /health, /openapi.json, the web app (/, /wall, /assets) and the webhooks needs an `x-api-key`. Errors "
+        "are application/problem+json (RFC 9457).",
     )

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from services.classify import store as classify_store
 from services.classify.app import app as classify_app
 from services.ingest.app import app as ingest_app
-from services.respond import incident_store
+from services.respond import incident_store, stats_store
 from services.respond import store as respond_store
 from services.respond.app import app as respond_app
 from shared.api.operations import OPERATIONS, openapi
@@ -197,7 +197,7 @@ def test_openapi_schema_references_resolve_and_keyed_routes_say_so() -> None:
     for path, item in document["paths"].items():
         for method, operation in item.items():
             keyed = "security" in operation
-            public = path in ("/health", "/openapi.json", "/") or path.startswith("/webhooks/")
+            public = path in ("/health", "/openapi.json", "/", "/wall") or path.startswith(("/webhooks/", "/assets/"))
             assert keyed != public, (method, path)
             if keyed:
                 assert {"401"} <= set(operation["responses"]), (method, path)
@@ -205,12 +205,15 @@ def test_openapi_schema_references_resolve_and_keyed_routes_say_so() -> None:
 
 def test_query_parameters_come_from_the_query_models() -> None:
     parameters = {p["name"]: p for p in openapi()["paths"]["/v1/tasks"]["get"]["parameters"]}
-    assert set(parameters) == {"cursor", "limit", "status", "queue", "holder"}
+    assert set(parameters) == {"cursor", "limit", "status", "queue", "holder", "active"}
     assert parameters["limit"]["schema"]["maximum"] == 200
     assert "open" in json.dumps(parameters["status"]["schema"])
 
 
-OWNED_MODELS = {"classify": classify_store.MODELS, "respond": {**respond_store.MODELS, **incident_store.MODELS}}
+OWNED_MODELS = {
+    "classify": classify_store.MODELS,
+    "respond": {**respond_store.MODELS, **incident_store.MODELS, **stats_store.MODELS},
+}
 
 
 @pytest.mark.parametrize(

@@ -184,7 +184,8 @@ def test_health_openapi_and_dashboard(pipeline: Pipeline) -> None:
     page = pipeline.http.get("/")
     assert page.status_code == 200
     assert page.headers["Content-Type"].startswith("text/html")
-    assert b"/v1/tasks" in page.data
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+    assert b'src="/assets/' in page.data  # the built app (make web), not a placeholder
 
 
 def test_a_redelivered_webhook_becomes_one_mention_and_one_task(pipeline: Pipeline) -> None:
