@@ -27,7 +27,7 @@ CDK_ENV := PATH="$(abspath infra/node_modules/.bin):$$PATH" CDK_DISABLE_CLI_TELE
 DATA ?= ../shared/data
 
 .PHONY: run test lint typecheck unit functional contract e2e infra bench train eval package synth diff deploy destroy \
-	sizes clean help mutate keys smoke web browser screenshots
+	sizes clean help mutate keys smoke bootstrap web browser screenshots
 
 # The command center (web/): built with Vite from npm packages pinned in web/package-lock.json into
 # services/respond/static, which respond serves. The browser tests drive Debian's Chromium (never a downloaded one).
@@ -48,6 +48,7 @@ help:
 	@echo "make synth  synthesise the CloudFormation template (STAGE=dev), cfn-lint it"
 	@echo "make diff / deploy / destroy  compare with, deploy to, or delete the stack in your AWS account"
 	@echo "             (STAGE=dev, ALARM_EMAIL=you@example.com; credentials from the usual AWS variables or profile)"
+	@echo "make bootstrap  once per AWS account and region, before the first deploy"
 	@echo "make keys   register the secret's API keys with API Gateway's usage plans (STAGE=..., DRY_RUN=1)"
 	@echo "make smoke URL=<ApiUrl>  send a signed test delivery and follow it to its task (docs/deployment.md)"
 	@echo "make sizes  measure the run and test environments"
@@ -120,6 +121,10 @@ CDK_ARGS := --no-notices -c stage=$(STAGE) $(if $(ALARM_EMAIL),--parameters Alar
 synth: package $(CDK)
 	$(CDK_ENV) cdk synth --no-notices --quiet -c stage=$(STAGE) --output cdk.out
 	$(VENV)/bin/cfn-lint cdk.out/Hark-$(STAGE).template.json
+
+# Once per account and region: the staging bucket and roles `cdk deploy` uses.
+bootstrap: $(STAMP) $(CDK)
+	$(CDK_ENV) cdk bootstrap --no-notices
 
 diff: package $(CDK)
 	$(CDK_ENV) cdk diff --no-notices -c stage=$(STAGE)

@@ -20,6 +20,7 @@ aws_cdk = pytest.importorskip("aws_cdk")
 from aws_cdk.assertions import Match, Template  # noqa: E402
 
 from devstack.gateway_keys import MIN_GATEWAY_KEY_CHARS, PLANS, plan_name  # noqa: E402
+from infra import cost  # noqa: E402
 from infra.iam import Resources, append_only, statements  # noqa: E402
 from infra.package import Packages  # noqa: E402
 from services.classify import store as classify_store  # noqa: E402
@@ -34,6 +35,7 @@ from shared.resources import (  # noqa: E402
     FUNCTIONS,
     QUEUES,
     TABLES,
+    TOPICS,
     FunctionSpec,
     KeyAttr,
     TableSpec,
@@ -264,6 +266,8 @@ def test_one_method_per_operation_keyed_where_the_operation_has_roles(resources:
         assert method["HttpMethod"] == op.method
         assert method["ApiKeyRequired"] is (op.roles is not None), op.id
         assert method["Integration"]["Type"] == "AWS_PROXY"
+        [spec] = [f for f in FUNCTIONS if f.http and f.service == op.service]
+        assert _refs(method["Integration"]["Uri"]) == {function_logical_id(resources, spec)}, op.id
 
 
 def test_api_stage_throttles_logs_and_is_behind_waf(template: Template, resources: dict[str, dict[str, Any]]) -> None:
@@ -410,6 +414,61 @@ def test_append_only_tables_cannot_be_updated_or_deleted_by_any_role(resources: 
     assert append_only(TableSpec("audit", "HARK_TABLE_AUDIT", "respond", KeyAttr("id")))
 
 
+def _refs(value: Any) -> set[str]:
+    """The logical ids a template value points at (Ref, Fn::GetAtt), pseudo parameters left out."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        if isinstance(value.get("Ref"), str) and not value["Ref"].startswith("AWS::"):
+            found.add(value["Ref"])
+        if isinstance(value.get("Fn::GetAtt"), list):
+            found.add(value["Fn::GetAtt"][0])
+        for inner in value.values():
+            found |= _refs(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            found |= _refs(inner)
+    return found
+
+
+def _logical(resources: Mapping[str, dict[str, Any]], kind: str, **properties: Any) -> str:
+    [found] = [
+        k
+        for k, v in of_type(resources, kind).items()
+        if all(v["Properties"].get(p) == x for p, x in properties.items())
+    ]
+    return found
+
+
+@pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda f: f.key)
+def test_each_role_reaches_exactly_what_its_intents_name(
+    spec: FunctionSpec, resources: dict[str, dict[str, Any]]
+) -> None:
+    queue = lambda name: _logical(resources, "AWS::SQS::Queue", QueueName=name)  # noqa: E731
+    expected = {table_logical_id(resources, t) for t in (*spec.reads, *spec.writes)}
+    expected |= {queue(q.physical_name(STAGE)) for q in spec.sends_to}
+    if spec.sqs_source is not None:
+        expected |= {queue(spec.sqs_source.queue.physical_name(STAGE)), queue(spec.sqs_source.queue.dlq_name(STAGE))}
+    if spec.on_failure is not None:
+        expected.add(queue(spec.on_failure.physical_name(STAGE)))
+    if spec.reads_secret:
+        expected.add(_logical(resources, "AWS::SecretsManager::Secret", Name=f"hark/{STAGE}/secrets"))
+    if spec.publishes_to:
+        expected |= {
+            _logical(resources, "AWS::SNS::Topic", TopicName=t.physical_name(STAGE)) for t in spec.publishes_to
+        }
+        expected |= set(of_type(resources, "AWS::KMS::Key"))
+    if spec.reads_config:
+        expected.add(_logical(resources, "AWS::SSM::Parameter", Name=CONFIG.physical_name(STAGE)))
+    bucket_refs = {b.key for b in (*spec.reads_buckets, *spec.writes_buckets)}
+    expected.add(_logical(resources, "AWS::Logs::LogGroup", LogGroupName=f"/aws/lambda/hark-{STAGE}-{spec.key}"))
+    reached = set().union(*(_refs(s.get("Resource", [])) for s in _granted(resources, spec)))
+    buckets = {r for r in reached if resources[r]["Type"] == "AWS::S3::Bucket"}
+    assert len(buckets) == len(bucket_refs), spec.key
+    assert reached - buckets == expected, spec.key
+    stars = [s for s in _granted(resources, spec) if "*" in _listed(s.get("Resource", []))]
+    assert bool(stars) == spec.uses_comprehend, spec.key
+
+
 def test_no_managed_policies_on_function_roles(resources: dict[str, dict[str, Any]]) -> None:
     for spec in FUNCTIONS:
         role = resources[function_logical_id(resources, spec)]["Properties"]["Role"]["Fn::GetAtt"][0]
@@ -487,6 +546,114 @@ def test_buckets_are_private_encrypted_tls_only_with_lifecycle_and_the_audit_exp
     assert retention == {"Mode": "COMPLIANCE", "Days": AUDIT_EXPORT.object_lock_days}
 
 
+def test_every_table_has_exactly_its_specs_indexes(resources: dict[str, dict[str, Any]]) -> None:
+    for spec in TABLES:
+        props = resources[table_logical_id(resources, spec)]["Properties"]
+        created = {g["IndexName"]: (g["KeySchema"], g["Projection"]) for g in props.get("GlobalSecondaryIndexes", [])}
+        wanted = {
+            i.name: (
+                [{"AttributeName": i.partition_key.name, "KeyType": "HASH"}]
+                + ([{"AttributeName": i.sort_key.name, "KeyType": "RANGE"}] if i.sort_key else []),
+                {"ProjectionType": i.projection},
+            )
+            for i in spec.indexes
+        }
+        assert created == wanted, spec.key
+
+
+def test_queues_are_tls_only_and_dead_letters_outlive_their_source(resources: dict[str, dict[str, Any]]) -> None:
+    queues = of_type(resources, "AWS::SQS::Queue")
+    assert len(queues) == 2 * len(QUEUES) + len(FAILURE_QUEUES)
+    policies = [p["Properties"] for p in of_type(resources, "AWS::SQS::QueuePolicy").values()]
+    for logical, queue in queues.items():
+        assert queue["Properties"]["SqsManagedSseEnabled"] is True
+        statements = [s for p in policies if {"Ref": logical} in p["Queues"] for s in p["PolicyDocument"]["Statement"]]
+        assert any(
+            s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements
+        ), logical
+    for spec in QUEUES:
+        source = queues[_logical(resources, "AWS::SQS::Queue", QueueName=spec.physical_name(STAGE))]["Properties"]
+        dead = _logical(resources, "AWS::SQS::Queue", QueueName=spec.dlq_name(STAGE))
+        assert source["RedrivePolicy"] == {
+            "deadLetterTargetArn": {"Fn::GetAtt": [dead, "Arn"]},
+            "maxReceiveCount": spec.max_receive_count,
+        }
+        assert source["MessageRetentionPeriod"] == spec.retention_s
+        # Standard queues keep the first enqueue time: a DLQ that keeps less would lose what it was given.
+        assert queues[dead]["Properties"]["MessageRetentionPeriod"] > spec.retention_s
+
+
+def test_function_logs_are_kept_a_month_in_their_own_group(resources: dict[str, dict[str, Any]]) -> None:
+    for spec in FUNCTIONS:
+        props = resources[function_logical_id(resources, spec)]["Properties"]
+        group = resources[props["LoggingConfig"]["LogGroup"]["Ref"]]["Properties"]
+        assert group == {"LogGroupName": f"/aws/lambda/hark-{STAGE}-{spec.key}", "RetentionInDays": 30}
+
+
+def test_topics_are_encrypted_with_a_rotated_key_cloudwatch_may_use(resources: dict[str, dict[str, Any]]) -> None:
+    [key] = of_type(resources, "AWS::KMS::Key")
+    props = resources[key]["Properties"]
+    assert props["EnableKeyRotation"] is True
+    assert any(
+        s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+        and set(s["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+        for s in props["KeyPolicy"]["Statement"]
+    )
+    topics = of_type(resources, "AWS::SNS::Topic")
+    assert {t["Properties"]["TopicName"] for t in topics.values()} == {t.physical_name(STAGE) for t in TOPICS}
+    policies = [p["Properties"] for p in of_type(resources, "AWS::SNS::TopicPolicy").values()]
+    for logical, topic in topics.items():
+        assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key, "Arn"]}
+        assert any(
+            {"Ref": logical} in p["Topics"]
+            and any(
+                s["Effect"] == "Deny" and "aws:SecureTransport" in json.dumps(s)
+                for s in p["PolicyDocument"]["Statement"]
+            )
+            for p in policies
+        )
+
+
+def test_the_local_stack_builds_the_same_tables_and_queues(resources: dict[str, dict[str, Any]], moto_url: str) -> None:
+    """`hark up` provisions from the same specs: what it creates in the emulator matches what CDK declares."""
+    import boto3
+    import requests
+
+    from devstack.provision import provision
+
+    requests.post(f"{moto_url}/moto-api/reset", timeout=10).raise_for_status()
+    session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1")
+    clients = {n: session.client(n, endpoint_url=moto_url) for n in ("dynamodb", "sqs", "secretsmanager")}
+    provisioned = provision(clients, STAGE, {})
+
+    def keys(schema: list[dict[str, str]]) -> list[tuple[str, str]]:
+        return [(k["AttributeName"], k["KeyType"]) for k in schema]
+
+    for spec in TABLES:
+        local = clients["dynamodb"].describe_table(TableName=spec.physical_name(STAGE))["Table"]
+        cloud = resources[table_logical_id(resources, spec)]["Properties"]
+        assert keys(local["KeySchema"]) == keys(cloud["KeySchema"]), spec.key
+        assert sorted(map(tuple, (d.values() for d in local["AttributeDefinitions"]))) == sorted(
+            map(tuple, (d.values() for d in cloud["AttributeDefinitions"]))
+        )
+        assert {
+            g["IndexName"]: (keys(g["KeySchema"]), g["Projection"]) for g in local.get("GlobalSecondaryIndexes", [])
+        } == {
+            g["IndexName"]: (keys(g["KeySchema"]), g["Projection"]) for g in cloud.get("GlobalSecondaryIndexes", [])
+        }, spec.key
+    sqs = clients["sqs"]
+    for logical, queue in of_type(resources, "AWS::SQS::Queue").items():
+        props = queue["Properties"]
+        url = sqs.get_queue_url(QueueName=props["QueueName"])["QueueUrl"]
+        local = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        assert int(local["MessageRetentionPeriod"]) == props["MessageRetentionPeriod"], logical
+        if "VisibilityTimeout" in props:
+            assert int(local["VisibilityTimeout"]) == props["VisibilityTimeout"], logical
+        if "RedrivePolicy" in props:
+            assert json.loads(local["RedrivePolicy"])["maxReceiveCount"] == props["RedrivePolicy"]["maxReceiveCount"]
+    assert set(provisioned.failure_queue_urls) == {f.key for f in FAILURE_QUEUES}
+
+
 def test_secret_config_and_alarm_email_parameters(template: Template, synthesised: dict[str, Any]) -> None:
     template.resource_count_is("AWS::SecretsManager::Secret", 1)
     # A JSON document from the first deploy, with one random admin key long enough for API Gateway, so a fresh
@@ -547,8 +714,17 @@ def test_alarms_that_mean_something(resources: dict[str, dict[str, Any]]) -> Non
         )
     }
     assert expected <= names
+    topic = {"Ref": _logical(resources, "AWS::SNS::Topic", TopicName=f"hark-{STAGE}-alarms")}
+    standard, anomaly, composite = cost.alarm_counts()  # what the cost estimate pays for
+    assert len(alarms) == standard + anomaly
+    assert len(of_type(resources, "AWS::CloudWatch::CompositeAlarm")) == composite
     for name, alarm in alarms.items():
         assert re.match(r"^\[(critical|warning|info)\]", alarm["AlarmDescription"]), name
+        assert alarm["TreatMissingData"] == "notBreaching", name
+        if alarm.get("ActionsEnabled") is False:
+            continue  # the anomaly alarms speak only through the composite
+        # Every alarm tells the alarm topic (e-mail and respond's incidents) when it fires and when it recovers.
+        assert topic in alarm["AlarmActions"] and alarm["OKActions"] == [topic], name
     assert alarms[f"hark-{STAGE}-comprehend-budget"]["Threshold"] == {"Ref": "ComprehendDailyBudgetUsd"}
     safety = alarms[f"hark-{STAGE}-adverse-events"]["AlarmActions"]
     assert len(safety) == 2  # the alarm topic and the safety team's
