@@ -734,6 +734,27 @@ def test_alarms_that_mean_something(resources: dict[str, dict[str, Any]]) -> Non
         assert any("ANOMALY_DETECTION_BAND" in m.get("Expression", "") for m in alarm["Metrics"])
 
 
+def test_every_alarm_names_a_runbook_that_exists(resources: dict[str, dict[str, Any]]) -> None:
+    runbooks = (Path(__file__).parents[2] / "docs" / "operations.md").read_text()
+    described = [a["AlarmDescription"] for a in _alarms(resources).values() if a.get("ActionsEnabled") is not False]
+    described += [
+        c["Properties"]["AlarmDescription"] for c in of_type(resources, "AWS::CloudWatch::CompositeAlarm").values()
+    ]
+    for description in described:
+        [name] = re.findall(r"Runbook: ([a-z0-9-]+)\.", description)
+        assert f"- **{name}**" in runbooks, name
+
+
+def test_every_metric_an_alarm_watches_is_emitted_by_its_service() -> None:
+    from infra.monitoring import METRICS
+
+    root = Path(__file__).parents[2] / "services"
+    for metric, service in METRICS.items():
+        code = "\n".join(p.read_text() for p in (root / service).rglob("*.py"))
+        # `count(SERVICE, "Name")`, `count("classify", "Name")`, or a name chosen just before the call.
+        assert re.search(rf'count\((SERVICE|"{service}"),[^)]*"{metric}"', code), (service, metric)
+
+
 def test_crisis_is_a_composite_of_both_anomalies_that_pages_on_call(resources: dict[str, dict[str, Any]]) -> None:
     [composite] = [c["Properties"] for c in of_type(resources, "AWS::CloudWatch::CompositeAlarm").values()]
     rule = json.dumps(composite["AlarmRule"])
