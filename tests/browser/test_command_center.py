@@ -4,6 +4,7 @@ and the pages' security headers."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
@@ -217,3 +218,36 @@ def test_a_viewer_sees_the_work_but_is_offered_no_action_and_no_personal_data(pa
     page.goto(f"{stack.url}/#/inbox/{mention_id}")
     card(page, token).wait_for(timeout=15_000)
     assert f"jo.{token}@example.com" in card(page, token).inner_text()
+
+
+def test_an_edit_replaces_the_mention_shown_instead_of_adding_one(page: Any, stack: Stack) -> None:
+    from devstack.signing import github_headers
+    from shared.settings import dev_platform_secret
+    from tests.conftest import webhook_fixture
+
+    token = uuid.uuid4().hex[:10]
+
+    def deliver(name: str, body_text: str) -> str:
+        payload = json.loads(webhook_fixture("github", name))
+        payload["comment"]["id"] = int(token[:8], 16)  # a comment of its own, edited once
+        payload["comment"]["body"] = body_text
+        body = json.dumps(payload).encode()
+        response = requests.post(
+            stack.url + "/webhooks/github",
+            data=body,
+            headers=github_headers(body, dev_platform_secret("github"), "issue_comment"),
+            timeout=10,
+        )
+        assert response.status_code == 200, response.text
+        return str(response.json()["mention_ids"][0])
+
+    sign_in(page, stack.url)
+    page.goto(stack.url + "/#/inbox")
+    page.locator("#inbox-title").wait_for()
+    first = deliver("issue_comment__created.payload.json", f"Export {token} crashes every time, please fix it")
+    card(page, token).wait_for(timeout=15_000)
+    again = deliver("issue_comment__edited.payload.json", f"Export {token} crashes every time since Monday, please fix")
+    assert again == first  # an edit is the same mention
+    card(page, token).filter(has_text="since Monday").wait_for(timeout=15_000)
+    time.sleep(2.5)
+    assert card(page, token).count() == 1
