@@ -1,7 +1,8 @@
 """The `hark` command: `hark up` starts the local stack; `hark classify` classifies JSONL from stdin; `hark config
 check FILE`, `hark config reference`, `hark keys id KEY` and `hark sla sweep [--at TIME]` serve the care workflow;
 `hark dlq inspect|redrive` and `hark replay` are the operator's tools, for the local stack or, with AWS
-credentials and HARK_STAGE, a deployment."""
+credentials and HARK_STAGE, a deployment; `hark keys sync` and `hark smoke --url URL` serve a deployed stack
+(docs/deployment.md)."""
 
 from __future__ import annotations
 
@@ -212,26 +213,58 @@ def config_command(args: argparse.Namespace) -> int:
 
 
 def keys_command(args: argparse.Namespace) -> int:
+    if args.action == "sync":
+        from devstack import gateway_keys  # noqa: PLC0415
+
+        return gateway_keys.run(_env(), args.stage, args.secret_name, args.dry_run, sys.stdout, sys.stderr)
     from services.respond import cli  # noqa: PLC0415
 
     return cli.key_id_of(args.key, sys.stdout)
 
 
+def _use_local_emulator() -> None:
+    """Point the AWS SDK at the local stack's emulator, with the throwaway credentials `hark up` gives its
+    functions, unless AWS_ENDPOINT_URL already says where to go."""
+    env = os.environ  # noqa: TID251 - the command line is an edge; the AWS SDK reads credentials from here
+    if env.get("AWS_ENDPOINT_URL"):
+        return
+    env["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{env.get('HARK_AWS_PORT') or 5000}"
+    for name, value in (
+        ("AWS_ACCESS_KEY_ID", "hark-local"),
+        ("AWS_SECRET_ACCESS_KEY", "hark-local"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+    ):
+        env.setdefault(name, value)
+
+
 def sla_command(args: argparse.Namespace) -> int:
     from services.respond import cli  # noqa: PLC0415
 
-    env = os.environ  # noqa: TID251 - the command line is an edge; the AWS SDK reads credentials from here
-    if not env.get("AWS_ENDPOINT_URL") and env.get("HARK_STAGE", "local") == "local":
-        # The local stack's emulator, with the throwaway credentials `hark up` gives its functions.
-        env["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{env.get('HARK_AWS_PORT') or 5000}"
-        for name, value in (
-            ("AWS_ACCESS_KEY_ID", "hark-local"),
-            ("AWS_SECRET_ACCESS_KEY", "hark-local"),
-            ("AWS_REGION", "us-east-1"),
-            ("AWS_DEFAULT_REGION", "us-east-1"),
-        ):
-            env.setdefault(name, value)
+    if _env().get("HARK_STAGE", "local") == "local":
+        _use_local_emulator()
     return cli.sweep(_env(), args.at, sys.stdout, sys.stderr)
+
+
+def smoke_command(args: argparse.Namespace) -> int:
+    from devstack import smoke  # noqa: PLC0415
+
+    if not (args.key and args.secret) and smoke.stage_and_region(args.url, args.stage, _env())[0] == "local":
+        _use_local_emulator()  # the local stack's secret is in its emulator
+    return smoke.run(
+        _env(),
+        args.url,
+        key=args.key,
+        secret=args.secret,
+        platform=args.platform,
+        stage=args.stage,
+        secret_name=args.secret_name,
+        timeout=args.timeout,
+        keep=args.keep,
+        as_json=args.json,
+        out=sys.stdout,
+        err=sys.stderr,
+    )
 
 
 def classify(args: argparse.Namespace) -> int:
@@ -247,23 +280,8 @@ def _positive(raw: str) -> int:
     return value
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="hark", description="Hark: a serverless community command center.")
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    up_parser = commands.add_parser("up", help="start the local stack (AWS emulator, services, dashboard)")
-    up_parser.add_argument("--port", type=int, default=_port("HARK_PORT", 8000), help="HTTP port (HARK_PORT, 8000)")
-    up_parser.add_argument(
-        "--aws-port",
-        type=int,
-        default=_port("HARK_AWS_PORT", 5000),
-        help="emulator port (HARK_AWS_PORT, 5000)",
-    )
-    up_parser.add_argument("--endpoint", help="use this AWS endpoint (e.g. LocalStack) instead of the embedded one")
-    up_parser.add_argument("--no-demo", action="store_true", help="start empty, without the demo stream")
-    up_parser.add_argument("--verbose", action="store_true", help="show every request, batch and service log")
-    up_parser.set_defaults(func=up)
-
+def _operator_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The operator's tools: what is in the dead-letter queues, and the raw archive replayed."""
     from shared.resources import QUEUES  # noqa: PLC0415 - plain data, no AWS
 
     dlq_parser = commands.add_parser("dlq", help="see why messages are in the dead-letter queues, and send them back")
@@ -285,6 +303,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     replay_parser.set_defaults(func=replay)
 
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="hark", description="Hark: a serverless community command center.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    up_parser = commands.add_parser("up", help="start the local stack (AWS emulator, services, dashboard)")
+    up_parser.add_argument("--port", type=int, default=_port("HARK_PORT", 8000), help="HTTP port (HARK_PORT, 8000)")
+    up_parser.add_argument(
+        "--aws-port",
+        type=int,
+        default=_port("HARK_AWS_PORT", 5000),
+        help="emulator port (HARK_AWS_PORT, 5000)",
+    )
+    up_parser.add_argument("--endpoint", help="use this AWS endpoint (e.g. LocalStack) instead of the embedded one")
+    up_parser.add_argument("--no-demo", action="store_true", help="start empty, without the demo stream")
+    up_parser.add_argument("--verbose", action="store_true", help="show every request, batch and service log")
+    up_parser.set_defaults(func=up)
+
+    _operator_commands(commands)
+
     classify_parser = commands.add_parser(
         "classify", help='classify JSONL from stdin: {"id", "text", "lang"?, "platform"?} per line'
     )
@@ -303,6 +341,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     keys_actions = keys_parser.add_subparsers(dest="action", required=True)
     id_parser = keys_actions.add_parser("id", help="print a key's id, which the config names it by")
     id_parser.add_argument("key")
+    sync_parser = keys_actions.add_parser(
+        "sync",
+        help="register the deployed secret's API keys with API Gateway on their usage plans, remove revoked ones",
+    )
+    sync_parser.add_argument("--stage", default=_env().get("HARK_STAGE") or "dev", help="the deployed stage (dev)")
+    sync_parser.add_argument("--secret-name", help="the secret (default hark/<stage>/secrets)")
+    sync_parser.add_argument("--dry-run", action="store_true", help="say what would change, change nothing")
     keys_parser.set_defaults(func=keys_command)
 
     sla_parser = commands.add_parser("sla", help="SLA clocks")
@@ -310,6 +355,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     sweep_parser = sla_actions.add_parser("sweep", help="mark near-breach and breach now (or --at TIME)")
     sweep_parser.add_argument("--at", help="sweep as if it were this time (ISO 8601)")
     sla_parser.set_defaults(func=sla_command)
+
+    smoke_parser = commands.add_parser(
+        "smoke", help="send a signed test delivery to a deployed stack (or hark up) and follow it to its task"
+    )
+    smoke_parser.add_argument("--url", required=True, help="the API's URL (the stack output ApiUrl)")
+    smoke_parser.add_argument("--key", help="an API key that may read mentions and tasks (default: from the secret)")
+    smoke_parser.add_argument("--secret", help="the platform's signing secret (default: from the secret)")
+    smoke_parser.add_argument("--platform", choices=("generic", "github"), default="generic")
+    smoke_parser.add_argument("--stage", help="the stage whose secret to read (default: from the URL)")
+    smoke_parser.add_argument("--secret-name", help="the secret (default hark/<stage>/secrets)")
+    smoke_parser.add_argument("--timeout", type=float, default=60, help="seconds to wait for the task (60)")
+    smoke_parser.add_argument("--keep", action="store_true", help="leave the test task open (default: close it)")
+    smoke_parser.add_argument("--json", action="store_true", help="one JSON document instead of lines")
+    smoke_parser.set_defaults(func=smoke_command)
 
     args = parser.parse_args(argv)
     return int(args.func(args))

@@ -1,11 +1,12 @@
-"""Create Hark's tables, queues, buckets and secret in an AWS endpoint (the emulator, LocalStack) from
+"""Create Hark's tables, queues (with their dead-letter queues, and the failure queues of asynchronous invocations),
+topics, buckets, the configuration parameter and the secret in an AWS endpoint (the emulator, LocalStack) from
 `shared.resources`, the same specs the CDK app builds the cloud stack from. Idempotent."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -13,11 +14,13 @@ from botocore.exceptions import ClientError
 from shared.resources import (
     BUCKETS,
     CONFIG,
+    FAILURE_QUEUES,
     QUEUES,
     SECRETS,
     TABLES,
     TOPICS,
     BucketSpec,
+    FailureQueueSpec,
     QueueSpec,
     TableSpec,
     TopicSpec,
@@ -29,6 +32,8 @@ class Provisioned:
     env: dict[str, str]
     queue_urls: dict[str, str]
     queue_arns: dict[str, str]
+    # On-failure destinations of asynchronous invocations (the scheduler puts Lambda's destination records there).
+    failure_queue_urls: dict[str, str] = field(default_factory=dict)
 
 
 def table_request(spec: TableSpec, stage: str) -> dict[str, Any]:
@@ -84,6 +89,13 @@ def create_queue(sqs: Any, spec: QueueSpec, stage: str) -> tuple[str, str, str]:
     )["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     return str(url), str(arn), str(dlq_url)
+
+
+def create_failure_queue(sqs: Any, spec: FailureQueueSpec, stage: str) -> str:
+    url = sqs.create_queue(
+        QueueName=spec.physical_name(stage), Attributes={"MessageRetentionPeriod": str(spec.retention_s)}
+    )["QueueUrl"]
+    return str(url)
 
 
 def create_topic(sns: Any, spec: TopicSpec, stage: str) -> str:
@@ -162,6 +174,7 @@ def provision(
     topics: Iterable[TopicSpec] = TOPICS,
     buckets: Iterable[BucketSpec] = BUCKETS,
     expire_after_days: Mapping[str, int] | None = None,
+    failure_queues: Iterable[FailureQueueSpec] = FAILURE_QUEUES,
 ) -> Provisioned:
     """Everything Hark needs; `expire_after_days` overrides a bucket's retention (by key) as configuration does.
     Buckets are made only when an `s3` client is given."""
@@ -175,6 +188,7 @@ def provision(
         urls[queue.key], arns[queue.key], dlq_url = create_queue(clients["sqs"], queue, stage)
         env[queue.env_var] = urls[queue.key]
         env[queue.dlq_env_var] = dlq_url
+    failures = {spec.key: create_failure_queue(clients["sqs"], spec, stage) for spec in failure_queues}
     if "sns" in clients:
         for topic in topics:
             env[topic.env_var] = create_topic(clients["sns"], topic, stage)
@@ -188,4 +202,4 @@ def provision(
     secret_name = SECRETS.physical_name(stage)
     put_secret(clients["secretsmanager"], secret_name, secret_document)
     env[SECRETS.env_var] = secret_name
-    return Provisioned(env, urls, arns)
+    return Provisioned(env, urls, arns, failures)

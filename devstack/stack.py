@@ -1,11 +1,13 @@
 """`hark up`: the whole Hark flow on one machine, the way it runs in AWS.
 
 AWS emulator (moto server) → resources from `shared.resources` → Chalice apps behind the HTTP front → SQS
-event-source mappings feeding the consumers → demo stream and console feed. Stops cleanly, in reverse order.
+event-source mappings feeding the consumers → schedules (invoked asynchronously: retried, then parked in the failure
+queue) → demo stream and console feed. Stops cleanly, in reverse order.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -125,9 +127,15 @@ class LocalStack:
             self.sources.append(event_source)
         for function in functions.values():
             if function.spec.schedule:
-                schedule = Schedule(function)
+                schedule = Schedule(function, on_failure=self._failure_sender(clients["sqs"], function))
                 schedule.start()
                 self.schedules.append(schedule)
+
+    def _failure_sender(self, sqs: Any, function: Function) -> Callable[[dict[str, Any]], None] | None:
+        spec = function.spec.on_failure
+        if spec is None or self.provisioned is None:
+            return None
+        return failure_sender(sqs, self.provisioned.failure_queue_urls[spec.key])
 
     def stop(self) -> None:
         if self._stopped.is_set():
@@ -141,6 +149,15 @@ class LocalStack:
             self.front.stop()
         if self._moto is not None:
             self._moto.stop()
+
+
+def failure_sender(sqs: Any, queue_url: str) -> Callable[[dict[str, Any]], None]:
+    """Puts a destination record in a failure queue, as Lambda does once an asynchronous event's retries failed."""
+
+    def send(record: dict[str, Any]) -> None:
+        sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(record, default=str))
+
+    return send
 
 
 def _client(service: str, settings: Settings) -> Any:

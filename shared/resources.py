@@ -78,6 +78,20 @@ class QueueSpec:
 
 
 @dataclass(frozen=True)
+class FailureQueueSpec:
+    """Lambda's on-failure destination for asynchronously invoked functions (SNS, EventBridge): an event whose
+    invocation still failed after Lambda's retries is put here as Lambda's destination record (the event, the
+    error, the function), instead of being dropped. Alarmed like a dead-letter queue; nothing reads it but people."""
+
+    key: str
+    retention_s: int = 14 * DAY
+    description: str = ""
+
+    def physical_name(self, stage: str) -> str:
+        return f"hark-{stage}-{self.key}"
+
+
+@dataclass(frozen=True)
 class SqsSource:
     """What Lambda's SQS event-source mapping is configured with."""
 
@@ -151,10 +165,26 @@ class FunctionSpec:
     # Invoked by this SNS topic (respond's alarm handler on the alarm topic).
     sns_source: TopicSpec | None = None
     reads_buckets: tuple[BucketSpec, ...] = ()
-    writes_buckets: tuple[BucketSpec, ...] = ()  # PutObject only: nothing deletes or overwrites through a role
+    writes_buckets: tuple[BucketSpec, ...] = ()  # PutObject only: nothing overwrites through a role
+    # DeleteObject: only a person's erasure deletes what a bucket holds (ingest's raw archive).
+    erases_buckets: tuple[BucketSpec, ...] = ()
     publishes_to: tuple[TopicSpec, ...] = ()
     reads_config: bool = False
     description: str = ""
+    # Lambda's retries of an asynchronous invocation (0-2) and how old an event may get before it is given up.
+    async_retries: int = 2
+    max_event_age_s: int = 6 * 3600
+
+    @property
+    def invoked_async(self) -> bool:
+        """SNS and EventBridge invoke asynchronously: Lambda retries, then drops the event unless told where."""
+        return self.sns_source is not None or self.schedule is not None
+
+    @property
+    def on_failure(self) -> FailureQueueSpec | None:
+        """Where an asynchronous event goes once its retries failed; None for SQS- and HTTP-invoked functions
+        (their queue's DLQ, or the caller, sees the failure)."""
+        return FAILED_INVOCATIONS if self.invoked_async else None
 
 
 MENTIONS = TableSpec(
@@ -384,6 +414,12 @@ RESPOND_QUEUE = QueueSpec(
 
 QUEUES: tuple[QueueSpec, ...] = (CLASSIFY_QUEUE, RESPOND_QUEUE)
 
+FAILED_INVOCATIONS = FailureQueueSpec(
+    key="failed-invocations",
+    description="Alarm notifications and schedule ticks whose function still failed after Lambda's retries.",
+)
+FAILURE_QUEUES: tuple[FailureQueueSpec, ...] = (FAILED_INVOCATIONS,)
+
 ALARMS_TOPIC = TopicSpec(
     key="alarms",
     env_var="HARK_TOPIC_ALARMS_ARN",
@@ -441,6 +477,7 @@ INGEST_API = FunctionSpec(
     # The Google review fetch refreshes its hourly OAuth token and stores it back.
     writes_secret=True,
     writes_buckets=(RAW_ARCHIVE,),
+    erases_buckets=(RAW_ARCHIVE,),  # DELETE /v1/authors/{platform}/{id} erases a person's archived deliveries
 )
 
 CLASSIFY = FunctionSpec(

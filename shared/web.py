@@ -212,9 +212,9 @@ def _body(op: Operation, info: RequestInfo, limit: int) -> BaseModel | None:
         raise TooLarge(f"the body is {len(info.body)} bytes; the limit is {limit}", limit=limit)
     if op.optional_body and not info.body.strip():
         return op.body.model_validate({})
-    if info.content_type != "application/json":
+    if info.content_type not in op.body_types:
         raise UnsupportedContentType(
-            f"content type {info.content_type or '(none)'} is not accepted here", accepted=["application/json"]
+            f"content type {info.content_type or '(none)'} is not accepted here", accepted=list(op.body_types)
         )
     if not info.body.strip():
         raise InvalidBody("the request body is empty")

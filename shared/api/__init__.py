@@ -55,6 +55,8 @@ class Operation:
     path_patterns: dict[str, str] = field(default_factory=dict)
     # Other content types the success answer may have (`?format=csv` → text/csv), besides the response model's JSON.
     formats: tuple[str, ...] = ()
+    # The content types a JSON body may be labelled with (SNS posts its JSON notifications as text/plain).
+    body_types: tuple[str, ...] = ("application/json",)
 
     @property
     def path_params(self) -> tuple[str, ...]:

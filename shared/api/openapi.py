@@ -95,7 +95,7 @@ def build(operations: Iterable[Operation], *, title: str, version: str, descript
         if op.body is not None:
             item["requestBody"] = {
                 "required": not op.optional_body,
-                "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
+                "content": {t: {"schema": refs[(op.body, "validation")]} for t in op.body_types},
             }
         elif op.raw_body:
             item["requestBody"] = {

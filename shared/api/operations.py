@@ -488,6 +488,8 @@ RECEIVE_ALARM = Operation(
     "ALARM opens an incident (or adds an occurrence to the open one); going to OK resolves it. A redelivered "
     "message (same MessageId) changes nothing.",
     body=SnsNotification,
+    # SNS labels the JSON it posts to HTTP(S) subscribers text/plain.
+    body_types=("application/json", "text/plain"),
     response=AlarmReceipt,
     roles=frozenset({"admin"}),
     errors=(InvalidBody,),
