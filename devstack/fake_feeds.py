@@ -1,7 +1,9 @@
 """The polled platforms' side of the local fake (`devstack/fakes.py` serves them on the same port): Reddit, WordPress,
 YouTube, Bluesky, Discord and TikTok, each with the listing its poller reads, answered the way the real API
 answers (order, page size, page tokens, error shapes, rate-limit headers), and a token or session endpoint where the
-platform has one. Tests and `hark up` seed them with Python calls (`fake.feeds.reddit.comment(...)`); the
+platform has one. Credentials are the fake server's, one registry for replies and polls (`FakePlatforms`: the
+tokens it issued from its token endpoints and sessions, `expire`, `revoke`); each listing checks the header its
+platform signs with against it. Tests and `hark up` seed them with Python calls (`fake.feeds.reddit.comment(...)`); the
 platform's own rate limits can be made small (`fake.feeds.discord.limit(2, 5.0)`), and any request can be refused
 ahead of time through `FakePlatforms.refuse`.
 """
@@ -10,8 +12,6 @@ from __future__ import annotations
 
 import base64
 import itertools
-import json
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +25,9 @@ POLLED = ("reddit", "wordpress", "youtube", "bluesky", "discord", "tiktok")
 DISCORD_EPOCH_MS = 1_420_070_400_000
 
 Answer = tuple[int, Any, dict[str, str]]
+Valid = Callable[[str], bool]
+# The YouTube Data API key the fake accepts (read-only: polls, never replies).
+DEV_YOUTUBE_KEY = dev_platform_token("youtube") + "-key"
 
 
 def _iso(moment: datetime) -> str:
@@ -59,11 +62,10 @@ class Window:
 
 
 class FakeReddit:
-    """`oauth.reddit.com` listings (newest first, `after`/`limit`) and `www.reddit.com/api/v1/access_token`."""
+    """`oauth.reddit.com` listings (newest first, `after`/`limit`)."""
 
-    def __init__(self, token: str) -> None:
-        self.tokens = {token}
-        self.clients = {"hark-dev": "hark-dev-reddit-secret"}
+    def __init__(self, valid: Valid) -> None:
+        self.valid = valid
         self.window = Window(limit=None, seconds=600)
         self._things: dict[str, list[dict[str, Any]]] = {"inbox": [], "mentions": []}
         self._ids = itertools.count(1_000_000)
@@ -140,9 +142,7 @@ class FakeReddit:
         return name
 
     def answer(self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes) -> Answer:
-        if method == "POST" and path == "/api/v1/access_token":
-            return self._token(headers, body)
-        if headers.get("authorization", "").removeprefix("Bearer ") not in self.tokens:
+        if not self.valid(headers.get("authorization", "").removeprefix("Bearer ")):
             return 401, {"message": "Unauthorized", "error": 401}, {}
         allowed, left, reset = self.window.take()
         limits = (
@@ -181,28 +181,14 @@ class FakeReddit:
             return things
         return None
 
-    def _token(self, headers: dict[str, str], body: bytes) -> Answer:
-        try:
-            client_id, _, secret = (
-                base64.b64decode(headers.get("authorization", "").removeprefix("Basic ")).decode().partition(":")
-            )
-        except ValueError:
-            client_id, secret = "", ""
-        form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
-        if self.clients.get(client_id) != secret or form.get("grant_type") not in ("refresh_token", "password"):
-            return 401, {"message": "Unauthorized", "error": 401}, {}
-        token = f"reddit-access-{len(self.tokens)}"
-        self.tokens.add(token)
-        return 200, {"access_token": token, "token_type": "bearer", "expires_in": 86400, "scope": "read"}, {}
-
 
 class FakeWordPress:
     """A site's `/wp-json/wp/v2/comments`: newest first by `date_gmt`, `page`/`per_page`, `Link: rel="next"`,
     `X-WP-Total(Pages)`; comments awaiting moderation only with Basic auth."""
 
-    def __init__(self, user: str = "hark", password: str | None = None) -> None:
-        secret = password or dev_platform_token("wordpress")
-        self.basic = "Basic " + base64.b64encode(f"{user}:{secret}".encode()).decode()
+    def __init__(self, valid: Valid, user: str = "hark") -> None:
+        self.valid = valid
+        self.user = user
         self._comments: list[dict[str, Any]] = []
         self._ids = itertools.count(100)
 
@@ -236,11 +222,21 @@ class FakeWordPress:
         )
         return number
 
+    def _signed_in(self, authorization: str) -> bool:
+        """Basic with the user and an application password (or a bearer token) the server accepts."""
+        if authorization.lower().startswith("bearer "):
+            return self.valid(authorization[7:])
+        try:
+            user, _, password = base64.b64decode(authorization.removeprefix("Basic ")).decode().partition(":")
+        except ValueError:
+            return False
+        return user == self.user and self.valid(password)
+
     def answer(self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes) -> Answer:
         if not path.endswith("/wp/v2/comments") or method != "GET":
             return 404, {"code": "rest_no_route", "message": "No route was found", "data": {"status": 404}}, {}
         status = query.get("status") or "approve"
-        if status != "approve" and headers.get("authorization") != self.basic:
+        if status != "approve" and not self._signed_in(headers.get("authorization", "")):
             return (
                 401,
                 {
@@ -278,7 +274,8 @@ class FakeYouTube:
     """`/youtube/v3/commentThreads`: threads newest first (`order=time`), `pageToken`, up to five replies each;
     an API key (`key=`) or a bearer token; a daily quota that answers 403 `quotaExceeded` when spent."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, valid: Valid, key: str) -> None:
+        self.valid = valid
         self.keys = {key}
         self.quota: int | None = None  # units left today; None: unlimited
         self._threads: list[dict[str, Any]] = []
@@ -333,12 +330,10 @@ class FakeYouTube:
         return comment_id
 
     def answer(self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes) -> Answer:
-        if path == "/token" and method == "POST":
-            return 200, {"access_token": next(iter(self.keys)), "expires_in": 3599, "token_type": "Bearer"}, {}
         if path != "/youtube/v3/commentThreads":
             return 404, _google_error(404, "notFound", "Not Found"), {}
         bearer = headers.get("authorization", "").removeprefix("Bearer ")
-        if query.get("key") not in self.keys and bearer not in self.keys:
+        if query.get("key") not in self.keys and not self.valid(bearer):
             return 400, _google_error(400, "keyInvalid", "API key not valid. Please pass a valid API key."), {}
         if self.quota is not None:
             if self.quota <= 0:
@@ -387,14 +382,13 @@ def _google_error(code: int, reason: str, message: str) -> dict[str, Any]:
 
 
 class FakeBluesky:
-    """A PDS: `com.atproto.server.createSession` and `app.bsky.notification.listNotifications` (newest first,
-    `cursor`, `reasons`), with `RateLimit-*` headers when a limit is set."""
+    """A PDS's `app.bsky.notification.listNotifications` (newest first, `cursor`, `reasons`), with `RateLimit-*`
+    headers when a limit is set (its sessions are the fake server's `createSession` and `refreshSession`)."""
 
-    def __init__(self, password: str, handle: str = "brand.example") -> None:
-        self.passwords = {password}
+    def __init__(self, valid: Valid, handle: str = "brand.example") -> None:
+        self.valid = valid
         self.handle = handle
         self.window = Window(limit=None, seconds=300)
-        self._sessions: set[str] = set()
         self._notifications: list[dict[str, Any]] = []
         self._ids = itertools.count(1)
 
@@ -439,22 +433,11 @@ class FakeBluesky:
         body: bytes,
         lists: dict[str, list[str]],
     ) -> Answer:
-        if path == "/xrpc/com.atproto.server.createSession" and method == "POST":
-            login = json.loads(body or b"{}")
-            if login.get("password") not in self.passwords:
-                return 401, {"error": "AuthenticationRequired", "message": "Invalid identifier or password"}, {}
-            token = f"bsky-access-{len(self._sessions) + 1}"
-            self._sessions.add(token)
-            return (
-                200,
-                {"accessJwt": token, "refreshJwt": token + "-refresh", "did": "did:plc:brand", "handle": self.handle},
-                {},
-            )
         if path != "/xrpc/app.bsky.notification.listNotifications":
             return 404, {"error": "MethodNotImplemented", "message": "Method Not Implemented"}, {}
         token = headers.get("authorization", "").removeprefix("Bearer ")
-        if token not in self._sessions and token not in self.passwords:
-            return 401, {"error": "AuthenticationRequired", "message": "Authentication Required"}, {}
+        if not self.valid(token):
+            return 400, {"error": "ExpiredToken", "message": "Token has expired"}, {}
         allowed, left, reset = self.window.take()
         limits = (
             {}
@@ -489,8 +472,8 @@ class FakeDiscord:
     """`/api/v10/channels/{id}/messages` (`after`, `before`, `limit`; answered newest first), bot tokens, and a
     per-route bucket answering `X-RateLimit-*` and a 429 with `retry_after` when spent."""
 
-    def __init__(self, token: str) -> None:
-        self.tokens = {token}
+    def __init__(self, valid: Valid) -> None:
+        self.valid = valid
         self.window = Window(limit=5, seconds=5.0)  # Discord's usual bucket for this route
         self._messages: dict[str, list[dict[str, Any]]] = {}
         self._sequence = itertools.count(1)
@@ -538,7 +521,7 @@ class FakeDiscord:
         parts = path.strip("/").split("/")
         if len(parts) != 5 or parts[:3] != ["api", "v10", "channels"] or parts[4] != "messages":
             return 404, {"message": "404: Not Found", "code": 0}, {}
-        if headers.get("authorization", "").removeprefix("Bot ") not in self.tokens:
+        if not self.valid(headers.get("authorization", "").removeprefix("Bot ")):
             return 401, {"message": "401: Unauthorized", "code": 0}, {}
         allowed, left, reset = self.window.take()
         limits = (
@@ -575,8 +558,8 @@ class FakeTikTok:
     """The API for Business: `business/video/list/` and `business/comment/list/` (newest first, `cursor`,
     `has_more`, 30 at most), an `Access-Token`, and errors as HTTP 200 with a non-zero `code`."""
 
-    def __init__(self, token: str) -> None:
-        self.tokens = {token}
+    def __init__(self, valid: Valid) -> None:
+        self.valid = valid
         self._videos: dict[str, list[dict[str, Any]]] = {}
         self._comments: dict[str, list[dict[str, Any]]] = {}
         self._ids = itertools.count(7_300_000_000_000_000_000)
@@ -615,7 +598,7 @@ class FakeTikTok:
         return comment_id
 
     def answer(self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes) -> Answer:
-        if headers.get("access-token") not in self.tokens:
+        if not self.valid(headers.get("access-token", "")):
             return 200, _tiktok(40105, "Access token is invalid or has expired."), {}
         if path == "/open_api/v1.3/business/video/list/":
             videos = sorted(
@@ -671,14 +654,20 @@ def _b36(number: int) -> str:
 class FeedFakes:
     """Every polled platform's fake, sharing the lock of the server that serves them."""
 
-    def __init__(self, lock: threading.Lock, token: Callable[[str], str] = dev_platform_token) -> None:
+    def __init__(self, lock: Any, valid: Callable[[str, str], bool]) -> None:
+        """`valid(platform, token)`: the fake server's word on a token (it issued it, or it is the development
+        token, and it was not expired)."""
         self._lock = lock
-        self.reddit = FakeReddit(token("reddit"))
-        self.wordpress = FakeWordPress(password=token("wordpress"))
-        self.youtube = FakeYouTube(token("youtube"))
-        self.bluesky = FakeBluesky(token("bluesky"))
-        self.discord = FakeDiscord(token("discord"))
-        self.tiktok = FakeTikTok(token("tiktok"))
+
+        def of(platform: str) -> Valid:
+            return lambda token: bool(token) and valid(platform, token)
+
+        self.reddit = FakeReddit(of("reddit"))
+        self.wordpress = FakeWordPress(of("wordpress"))
+        self.youtube = FakeYouTube(of("youtube"), DEV_YOUTUBE_KEY)
+        self.bluesky = FakeBluesky(of("bluesky"))
+        self.discord = FakeDiscord(of("discord"))
+        self.tiktok = FakeTikTok(of("tiktok"))
 
     def answer(self, platform: str, method: str, target: str, headers: dict[str, str], body: bytes) -> Answer:
         path, _, raw_query = target.partition("?")

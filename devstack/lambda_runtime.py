@@ -1,13 +1,17 @@
-"""Just enough of the Lambda runtime: a context object, handlers loaded by their dotted path, and one execution
-environment per function (invocations of a function are serialised, as in one Lambda environment)."""
+"""Just enough of the Lambda runtime: a context object, handlers loaded by their dotted path, one execution
+environment per function (invocations of a function are serialised, as in one Lambda environment), and
+asynchronous invocation as SNS and EventBridge get it: retried, then handed to the on-failure destination."""
 
 from __future__ import annotations
 
 import importlib
 import threading
 import time
+import traceback
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from shared.resources import FunctionSpec
@@ -58,3 +62,41 @@ class Function:
         with self._lock:
             context = LambdaContext(self.name, self.spec.memory_mb, self.spec.timeout_s)
             return self.handler(event, context)
+
+    def invoke_async(self, event: Any, on_failure: Callable[[dict[str, Any]], None] | None) -> bool:
+        """Lambda's asynchronous invocation: the first attempt and `async_retries` more (Lambda waits 1 and 2
+        minutes between them; here they follow at once), then the destination record goes to `on_failure`.
+        True when an attempt succeeded."""
+        attempts = 1 + self.spec.async_retries
+        error: BaseException | None = None
+        for _ in range(attempts):
+            try:
+                self.invoke(event)
+            except Exception as exc:  # any escaped exception is a failed invocation in Lambda
+                error = exc
+            else:
+                return True
+        if on_failure is not None and error is not None:
+            on_failure(destination_record(self.name, event, error, attempts))
+        return False
+
+
+def destination_record(function_name: str, event: Any, error: BaseException, attempts: int) -> dict[str, Any]:
+    """What Lambda sends to an on-failure destination once the retries are exhausted (its documented shape)."""
+    return {
+        "version": "1.0",
+        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "functionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function_name}:$LATEST",
+            "condition": "RetriesExhausted",
+            "approximateInvokeCount": attempts,
+        },
+        "requestPayload": event,
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "responsePayload": {
+            "errorMessage": str(error),
+            "errorType": type(error).__name__,
+            "stackTrace": traceback.format_exception(error)[-5:],
+        },
+    }

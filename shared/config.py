@@ -4,11 +4,13 @@ Sections today: `users` (who, roles, the ids of their keys, languages, capacity,
 is assigned, business hours, holidays, time zone), `queues` (the team that works each, its SLA policy, approval
 tiers, who may work it, where a breach escalates), `routing` (ordered rules: the first that matches a mention
 picks its queue), `sla` (first response, next response and resolution targets per priority and channel),
-`templates` (suggested replies per intent and language), `workflow` (lease, reopen window, auto-close) and
-`voice` (the brand's own stock phrases), and `sources` (the brand's accounts on each platform: what the pollers
-poll, with the name of their credentials in the secret and, where a platform has one host per account, its base
-URL; one model per polled platform, one for the push platforms). A section another concern needs is added as one
-more optional field of `HarkConfig`, with its own model, so every file written before it stays valid.
+`templates` (suggested replies per intent and language), `workflow` (lease, reopen window, auto-close),
+`voice` (the brand's own stock phrases), `safety` (the safety queue, the reporting clock, the scripted
+acknowledgements), `retention` (how long each kind of record is kept) and `sources` (the brand's accounts on each
+platform: what the pollers poll and the replies go out from, with the name of their credential in the secret's
+`tokens` and, where a platform has one host per account, its base URL; one model per polled platform, one for the
+push platforms). A section another concern needs is added as one more optional field of `HarkConfig`, with its own
+model, so every file written before it stays valid.
 
 Where it comes from: `HARK_CONFIG` names a file (YAML or JSON), or `ssm:<parameter name>`; unset, the stack's
 SSM parameter (`HARK_CONFIG_PARAMETER`, `/hark/<stage>/config`, which the CDK app and `hark up` create), read
@@ -269,8 +271,8 @@ class SourceBase(Section):
     credentials: str | None = Field(
         default=None,
         pattern=ID,
-        description="The entry of the secret's `credentials` (locally `HARK_CREDENTIALS`) this source signs in "
-        "with; unset: the entry named like the source, else the platform's token (`tokens.<platform>`, "
+        description="The entry of the secret's `tokens` (locally `HARK_TOKENS`) this source polls and replies "
+        "with; unset: the entry named like the source, else the platform's own (`tokens.<platform>`, "
         "`HARK_TOKEN_<PLATFORM>`).",
     )
     enabled: bool = Field(default=True, description="A disabled source is neither polled nor answered from.")
@@ -285,8 +287,8 @@ class PolledSource(SourceBase):
 
 class RedditSource(PolledSource):
     """Reddit: the brand account's inbox (replies to it, private messages), its username mentions, and the
-    comments and posts of the subreddits it watches. Credentials: `client_id`, `client_secret` and `refresh_token`
-    (or `username`/`password` for a script app), or an access `token`."""
+    comments and posts of the subreddits it watches. Credential: `client_id`, `client_secret` and `refresh_token`
+    (or `username`/`password` for a script app), or an `access_token`."""
 
     platform: Literal["reddit"]
     username: str = Field(pattern=r"^[A-Za-z0-9_-]{3,20}$", description="The brand's Reddit account, without u/.")
@@ -301,8 +303,8 @@ class RedditSource(PolledSource):
 
 
 class WordPressSource(PolledSource):
-    """A WordPress site's comments (REST API `/wp/v2/comments`). Credentials: `username` and an application
-    `password` (needed for comments awaiting moderation); none for approved comments only."""
+    """A WordPress site's comments (REST API `/wp/v2/comments`). Credential: `username` and an
+    `application_password` (needed for comments awaiting moderation, and to reply); none to hear approved comments."""
 
     platform: Literal["wordpress"]
     base_url: BaseUrl = Field(description="The site, e.g. `https://blog.example.com`.")
@@ -322,9 +324,9 @@ class WordPressSource(PolledSource):
 
 
 class YouTubeSource(PolledSource):
-    """A YouTube channel's comment threads (Data API v3 `commentThreads`). Credentials: an `api_key`, or an OAuth
-    `client_id`/`client_secret`/`refresh_token`, or an access `token`. WebSub notices of new videos (the `youtube`
-    webhook) add each video to the poll for `watch_for`."""
+    """A YouTube channel's comment threads (Data API v3 `commentThreads`). Credential: an `api_key` (polls only),
+    or an OAuth `client_id`/`client_secret`/`refresh_token` (polls and replies), or an `access_token`. WebSub
+    notices of new videos (the `youtube` webhook) add each video to the poll for `watch_for`."""
 
     platform: Literal["youtube"]
     every: Duration = Field(default=timedelta(minutes=5), description="Poll at most this often (quota: 1 unit a page).")
@@ -341,8 +343,8 @@ class YouTubeSource(PolledSource):
 
 
 class BlueskySource(PolledSource):
-    """A Bluesky account's mentions, replies and quotes (`app.bsky.notification.listNotifications`). Credentials:
-    an app `password` (the handle signs in), or an access `token`."""
+    """A Bluesky account's mentions, replies and quotes (`app.bsky.notification.listNotifications`). Credential:
+    an `app_password` (the handle signs in; the session is refreshed), or a `refresh_token`/`access_token`."""
 
     platform: Literal["bluesky"]
     handle: str = Field(pattern=r"^[A-Za-z0-9.-]{3,253}$", description="The brand's handle, e.g. `acme.com`.")
@@ -353,8 +355,8 @@ class BlueskySource(PolledSource):
 
 
 class DiscordSource(PolledSource):
-    """Discord channel messages (REST `GET /channels/{id}/messages`; the Gateway is not used). Credentials: the
-    bot's `token`; the bot needs View Channel and Read Message History in each channel."""
+    """Discord channel messages (REST `GET /channels/{id}/messages`; the Gateway is not used). Credential: the
+    bot token (`access_token`); the bot needs View Channel and Read Message History in each channel."""
 
     platform: Literal["discord"]
     guild: Snowflake = Field(description="The server (guild) id.")
@@ -366,7 +368,8 @@ class DiscordSource(PolledSource):
 
 class TikTokSource(PolledSource):
     """TikTok comments on the brand's own videos (API for Business `business/comment/list`; TikTok has no API
-    for comments elsewhere). Credentials: the Business account's access `token`."""
+    for comments elsewhere). Credential: the Business account's `access_token` (with its
+    `refresh_token`, `client_id` and `client_secret` to be refreshed)."""
 
     platform: Literal["tiktok"]
     every: Duration = Field(default=timedelta(minutes=5), description="Poll at most this often.")
@@ -408,6 +411,68 @@ Source = Annotated[
 ]
 
 
+class Safety(Section):
+    """Suspected adverse events (pharmacovigilance). A thread with one goes to `queue` whatever the routing rules
+    say, opens a safety case with a reporting clock, and notifies `notify_roles`; public replies on it are limited to
+    the `acknowledgements`."""
+
+    queue: str = Field(
+        default="safety",
+        description="Where a thread with a suspected adverse event goes, before any routing rule. Hark adds this "
+        "queue when the document does not define it (the `safety` team's, or the default queue's team; the `urgent` "
+        "SLA policy if there is one).",
+    )
+    reporting_days: int = Field(
+        default=15, ge=1, le=90, description="Calendar days from day 0 (first receipt) to the regulatory report."
+    )
+    notify_roles: tuple[Role, ...] = Field(
+        default=("safety",), min_length=1, description="Users with these roles are notified of every new case."
+    )
+    acknowledgements: tuple[str, ...] = Field(
+        default=(),
+        description="Template ids of the approved scripted acknowledgements: on a thread with a safety case, the "
+        "only public replies the voice check lets through. None: no public reply on such a thread.",
+    )
+
+
+# Not one of a template's variables: an acknowledgement must not repeat what the reporter wrote.
+ACKNOWLEDGEMENT_VARIABLES = frozenset({"first_name", "name", "handle", "agent_name", "brand"})
+
+
+class Retention(Section):
+    """How long each kind of record is kept (DynamoDB TTL, set by the table's owner when it writes; the raw archive by
+    ingest). Unset (null): kept until erased. A person's erasure request removes their records sooner."""
+
+    mentions: Duration | None = Field(
+        default=timedelta(days=365), description="classify's record of every message heard, from its receipt."
+    )
+    inbox: Duration | None = Field(
+        default=timedelta(days=365), description="Mentions as the command center shows them, from their receipt."
+    )
+    tasks: Duration | None = Field(default=timedelta(days=365), description="Tasks, from their last change.")
+    notes: Duration | None = Field(default=timedelta(days=365), description="Private notes, from when written.")
+    notifications: Duration | None = Field(default=timedelta(days=30), description="What people were told.")
+    conversations: Duration | None = Field(
+        default=timedelta(days=730),
+        description="The facts reports are computed from (times, queues, agents; no text), from the start.",
+    )
+    audit_content: Duration | None = Field(
+        default=None,
+        description="The personal content of audit entries (texts, names). The entries themselves (who did what, "
+        "when, in a hash chain) are never deleted.",
+    )
+    safety_cases: Duration | None = Field(
+        default=None,
+        description="Safety cases. Pharmacovigilance law keeps them for the life of the product and years after "
+        "(EU GVP Module VI: at least 10 years after the marketing authorisation ends): leave unset unless told.",
+    )
+    archive: Duration | None = Field(
+        default=timedelta(days=30),
+        description="Raw webhook deliveries (the replay archive), from their arrival; at most the archive bucket's "
+        "lifecycle rule.",
+    )
+
+
 class HarkConfig(Section):
     version: Literal[1] = 1
     users: dict[Ident, User] = Field(default_factory=dict)
@@ -424,6 +489,38 @@ class HarkConfig(Section):
         description="The brand's accounts, by an id of your choosing: what the pollers poll, and the credentials and "
         "host the connectors and senders use.",
     )
+    safety: Safety = Field(default_factory=Safety)
+    retention: Retention = Field(default_factory=Retention)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _with_safety_queue(cls, data: Any) -> Any:
+        """A suspected adverse event must never wait in a care queue: the safety queue exists even when the
+        document leaves it out."""
+        if not isinstance(data, dict) or not isinstance(data.get("queues"), dict) or not data["queues"]:
+            return data
+        safety = data.get("safety")
+        name = safety.get("queue", "safety") if isinstance(safety, dict) else getattr(safety, "queue", "safety")
+        queues = data["queues"]
+        if not isinstance(name, str) or name in queues:
+            return data
+        default = queues.get(data.get("default_queue")) or next(iter(queues.values()))
+
+        def field(model: Any, key: str) -> Any:
+            return model.get(key) if isinstance(model, dict) else getattr(model, key, None)
+
+        teams, policies = data.get("teams") or {}, data.get("sla") or {}
+
+        def pick(preferred: str, fallback: Any, defined: Any) -> Any:
+            # What exists, so a mistake elsewhere in the document is reported once, where it was made.
+            if preferred in defined:
+                return preferred
+            return fallback if fallback in defined or not defined else next(iter(defined))
+
+        team = pick("safety", field(default, "team"), teams)
+        policy = pick("urgent", field(default, "sla") or "default", policies)
+        added = {"team": team, "sla": policy, "workers": ["safety", "agent", "admin"]}
+        return {**data, "queues": {**queues, name: added}}
 
     def user(self, user_id: str) -> User | None:
         return self.users.get(user_id)
@@ -484,10 +581,13 @@ def _people(config: HarkConfig) -> list[ConfigError]:
 
 def _queues(config: HarkConfig) -> list[ConfigError]:
     errors: list[ConfigError] = []
+    fallback = config.queues.get(config.default_queue)
     for name, queue in config.queues.items():
-        if queue.team not in config.teams:
+        # The safety queue Hark adds borrows the default queue's team and policy: a mistake there is reported once.
+        borrowed = name == config.safety.queue and name != config.default_queue and fallback is not None
+        if queue.team not in config.teams and not (borrowed and fallback and queue.team == fallback.team):
             errors.append(ConfigError(f"queues.{name}.team", f"no team {queue.team!r}"))
-        if queue.sla not in config.sla:
+        if queue.sla not in config.sla and not (borrowed and fallback and queue.sla == fallback.sla):
             errors.append(ConfigError(f"queues.{name}.sla", f"no SLA policy {queue.sla!r}"))
         if queue.escalate_to is not None and queue.escalate_to not in config.queues:
             errors.append(ConfigError(f"queues.{name}.escalate_to", f"no queue {queue.escalate_to!r}"))
@@ -501,6 +601,21 @@ def _queues(config: HarkConfig) -> list[ConfigError]:
         if template.id in ids:
             errors.append(ConfigError(f"templates[{n}].id", f"template {template.id!r} is defined twice"))
         ids.add(template.id)
+    templates = {t.id: t for t in config.templates}
+    for n, ack in enumerate(config.safety.acknowledgements):
+        found = templates.get(ack)
+        if found is None:
+            errors.append(ConfigError(f"safety.acknowledgements[{n}]", f"no template {ack!r}"))
+            continue
+        extra = set(re.findall(r"\{(\w+)\}", found.text)) - ACKNOWLEDGEMENT_VARIABLES
+        if extra:
+            errors.append(
+                ConfigError(
+                    f"safety.acknowledgements[{n}]",
+                    f"template {ack!r} uses {', '.join(sorted(extra))}: an acknowledgement may name only "
+                    f"{', '.join(sorted(ACKNOWLEDGEMENT_VARIABLES))}",
+                )
+            )
     return errors
 
 

@@ -7,23 +7,25 @@ apply only on the `local` stage. Partner API keys come from `HARK_API_KEYS` (JSO
 "roles": [...]}}`) and `HARK_API_KEY` (one key for the user `dev`, roles agent, admin and viewer); both may be set.
 
 Secret JSON: {"github": "...", "meta": "...", "meta_verify_token": "...", "discord_public_key": "...",
-"api_keys": {"<key>": {"user": "...", "roles": ["agent"]}}, "tokens": {"github": "...", "meta": "..."},
-"credentials": {"<name>": {"client_id": "...", "refresh_token": "..."}}}; `tokens` are the outbound API
-credentials replies are sent with (`HARK_TOKEN_<PLATFORM>` locally); `credentials` are the configured sources'
-named sign-in fields (`HARK_CREDENTIALS` locally, the same JSON), resolved by `shared.sources`. A list of bare
-keys is read as partner tools' keys (roles partner and viewer).
+"api_keys": {"<key>": {"user": "...", "roles": ["agent"]}}, "tokens": {"github": "...", "meta": "..."}}; `tokens`
+are the outbound API credentials Hark replies and polls with (`HARK_TOKEN_<PLATFORM>` locally, and `HARK_TOKENS`: the
+same object as JSON): each a bare token, or an object with `access_token`, `refresh_token`, `expires_at`, client
+credentials and platform fields (shared/credentials.py). An entry named after a platform is that platform's
+credential; any other name is a source's own, named by `sources.<id>.credentials` in the config (two Reddit
+accounts, two WordPress sites). A list of bare keys is read as partner tools' keys (roles partner and viewer).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shared.auth import ROLES, ApiKeys, Grant, Role, key_id
 from shared.aws import client, translate_errors
+from shared.credentials import Credential, credential_from, dev_credential
 from shared.errors import NotConfigured, validation_errors
 from shared.events import PLATFORMS
 from shared.settings import (
@@ -44,16 +46,37 @@ class SecretValues:
     meta_verify_token: str | None = None
     discord_public_key: str | None = None
     api_keys: Mapping[str, Grant] = field(default_factory=dict)
-    # Outbound API credentials per platform (what a reply is sent with).
+    # Outbound API credentials per platform (what a reply is sent with): the access tokens, and the whole credential.
     tokens: Mapping[str, str] = field(default_factory=dict)
-    # Named credentials of the configured sources (`sources.<id>.credentials` in the config): name → fields.
-    credentials: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    credentials: Mapping[str, Credential] = field(default_factory=dict)
 
     def platform_token(self, platform: str) -> str:
         value = self.tokens.get(platform)
         if not value:
             raise NotConfigured(f"no API token is configured for sending to {platform}")
         return value
+
+    def credential(self, platform: str, name: str | None = None) -> Credential:
+        """The platform's credential (`tokens.<platform>`), or the entry `name` a source names for it; a named
+        entry that is missing is an error, never another account's token."""
+        if name and name != platform:
+            found = self.credentials.get(name)
+            if found is None:
+                raise NotConfigured(
+                    f"no credential named {name!r} in the secret's tokens (HARK_TOKENS locally)", platform=platform
+                )
+            found = replace(found, platform=platform, name=name)
+        else:
+            found = self.credentials.get(platform)
+            if found is None and self.tokens.get(platform):
+                found = Credential(platform, access_token=self.tokens[platform])
+        if found is None or not found.usable:
+            what = f"the credential {name!r}" if name and name != platform else "no API token"
+            raise NotConfigured(
+                f"{what} is configured for {platform}" if not name or name == platform else f"{what} holds no token",
+                platform=platform,
+            )
+        return found
 
     def platform_secret(self, platform: str) -> str:
         value = self.platform.get(platform)
@@ -77,21 +100,24 @@ def _with_dev_defaults(values: SecretValues, settings: Settings) -> SecretValues
         meta_verify_token=values.meta_verify_token or DEV_META_VERIFY_TOKEN,
         discord_public_key=values.discord_public_key or DEV_DISCORD_PUBLIC_KEY,
         api_keys=values.api_keys or {DEV_API_KEY: DEV_GRANT},
-        tokens={p: values.tokens.get(p) or dev_platform_token(p) for p in PLATFORMS},
-        credentials=values.credentials,
+        tokens={**dict(values.tokens), **{p: values.tokens.get(p) or dev_platform_token(p) for p in PLATFORMS}},
+        credentials={
+            **dict(values.credentials),
+            **{
+                p: dev_credential(p, values.tokens.get(p) or dev_platform_token(p), values.credentials.get(p))
+                for p in PLATFORMS
+            },
+        },
     )
 
 
-def credentials_from_json(document: Any, where: str) -> dict[str, dict[str, str]]:
-    """`{"<name>": {"<field>": "<value>", ...}}`: each source's sign-in fields (tokens, client ids, passwords)."""
+def _entries(document: Any, where: str) -> dict[str, Any]:
+    """The `tokens` object: entry name (a platform id, or a name a source gives) → a token or a credential."""
     if document is None:
         return {}
-    if not isinstance(document, dict) or not all(
-        isinstance(name, str) and isinstance(fields, dict) and all(isinstance(v, str) for v in fields.values())
-        for name, fields in document.items()
-    ):
-        raise NotConfigured(f"{where}: expected an object of name → {{field: string}}")
-    return {name: {str(k): v for k, v in fields.items()} for name, fields in document.items()}
+    if not isinstance(document, dict) or not all(isinstance(k, str) and k for k in document):
+        raise NotConfigured(f"{where}: expected an object of name → token or credential")
+    return {k: v for k, v in document.items() if v}
 
 
 DEV_GRANT = Grant("dev", frozenset({"agent", "admin", "viewer"}))
@@ -143,8 +169,18 @@ class EnvSecrets:
                 meta_verify_token=settings.meta_verify_token,
                 discord_public_key=settings.discord_public_key,
                 api_keys=grants,
-                tokens=dict(settings.platform_tokens),
-                credentials=credentials_from_json(settings.credentials, "HARK_CREDENTIALS"),
+                **_tokens(
+                    {
+                        **{
+                            k: _credential(k, v, "HARK_TOKENS")
+                            for k, v in _entries(settings.tokens, "HARK_TOKENS").items()
+                        },
+                        **{
+                            p: credential_from(p, v, f"HARK_TOKEN_{p.upper()}")
+                            for p, v in settings.platform_tokens.items()
+                        },
+                    }
+                ),
             ),
             settings,
         )
@@ -180,16 +216,27 @@ def values_from_json(document: Mapping[str, Any]) -> SecretValues:
     if checked.api_key:
         grants[checked.api_key] = DEV_GRANT
     tokens = document.get("tokens") or {}
-    if not isinstance(tokens, dict) or not all(isinstance(v, str) for v in tokens.values()):
-        raise NotConfigured("the secret's tokens must map platform ids to strings")
     return SecretValues(
         platform=platform,
         meta_verify_token=checked.meta_verify_token,
         discord_public_key=checked.discord_public_key,
         api_keys=grants,
-        tokens={str(k): str(v) for k, v in tokens.items() if k in PLATFORMS and v},
-        credentials=credentials_from_json(document.get("credentials"), "the secret's credentials"),
+        **_tokens(
+            {k: _credential(k, v, "the secret's tokens") for k, v in _entries(tokens, "the secret's tokens").items()}
+        ),
     )
+
+
+def _credential(entry: str, value: Any, where: str) -> Credential:
+    # A named entry's platform is the one of the source that names it (SecretValues.credential).
+    return credential_from(entry, value, where, name="" if entry in PLATFORMS else entry)
+
+
+def _tokens(credentials: Mapping[str, Credential]) -> dict[str, Any]:
+    return {
+        "tokens": {p: c.access_token for p, c in credentials.items() if c.access_token},
+        "credentials": dict(credentials),
+    }
 
 
 class SecretsManagerSecrets:
@@ -224,8 +271,8 @@ def to_document(values: SecretValues) -> dict[str, Any]:
     if values.discord_public_key:
         document["discord_public_key"] = values.discord_public_key
     document["api_keys"] = {key: {"user": g.user, "roles": sorted(g.roles)} for key, g in values.api_keys.items()}
-    if values.tokens:
-        document["tokens"] = dict(values.tokens)
-    if values.credentials:
-        document["credentials"] = {name: dict(fields) for name, fields in values.credentials.items()}
+    tokens: dict[str, Any] = dict(values.tokens)
+    tokens.update({p: c.document() for p, c in values.credentials.items()})
+    if tokens:
+        document["tokens"] = tokens
     return document

@@ -8,21 +8,28 @@ set (tests and `hark up` point it at a local fake). A platform with a host per a
 given), a Bluesky account's PDS (`https://bsky.social`, or `HARK_API_BASE_BLUESKY`, unless given). Bases carry no
 API version: each client adds its own path (`/api/v10`, `/youtube/v3`, `/xrpc`, `/wp-json/wp/v2`).
 
-Credentials. A source names an entry of the secret's `credentials` (`HARK_CREDENTIALS` locally, the same JSON):
-`{"<name>": {"<field>": "<value>"}}`, with the fields its platform signs in with (`token`; `client_id`,
-`client_secret`, `refresh_token`; `username`, `password`; `api_key`). A source that names none uses the entry
-named like the source, else the platform's token (`tokens.<platform>`, `HARK_TOKEN_<PLATFORM>`) as `token`, which
-on the local stage defaults to the development token the fakes accept. A named entry that is missing is an error:
-it never falls back to another account's token.
+Credentials. There is one store of what Hark signs in with, for replies and polls alike: the secret's `tokens`
+(shared/credentials.py; `HARK_TOKEN_<PLATFORM>` and `HARK_TOKENS` locally), read and refreshed through one port
+(shared/tokens.py `Credentials`). A source signs in with the entry it names (`credentials`), else the entry named
+like the source, else the platform's own (`tokens.<platform>`). A named entry that is missing is an error: it never
+falls back to another account's token. What the source says of its account's host (a WordPress site, a Bluesky PDS,
+a Zendesk subdomain) is laid over the credential's fields (`site`, `service`, `subdomain`), so the senders and the
+token refresh reach the account the config names.
+
+Which source a reply goes out from: the enabled source of the task's platform whose account is the one the mention
+was heard on (`account_of`: the id the poller or connector puts in `account_id`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import replace
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
+from shared.credentials import Credential
 from shared.errors import NotConfigured
+from shared.events import PLATFORMS
 
 API_HOSTS: dict[str, str] = {
     "reddit": "https://oauth.reddit.com",
@@ -59,43 +66,80 @@ def api_base(platform: str, api_bases: Mapping[str, str], source: Any = None) ->
     raise NotConfigured(f"a {platform} source names its host in base_url")
 
 
-@dataclass(frozen=True)
-class Credentials:
-    """A source's sign-in fields, and where they came from (never the values, in logs and errors)."""
+class CredentialPort(Protocol):
+    """shared/tokens.py `Credentials`."""
 
-    name: str
-    fields: Mapping[str, str] = field(default_factory=dict)
+    def fresh(self, credential: Credential) -> Credential: ...
 
-    def get(self, name: str) -> str | None:
-        value = self.fields.get(name)
-        return value or None
+    def current(self, platform: str, name: str | None = None) -> Credential: ...
 
-    def require(self, *names: str) -> tuple[str, ...]:
-        missing = [n for n in names if not self.get(n)]
-        if missing:
-            raise NotConfigured(f"the credentials {self.name!r} lack {', '.join(missing)}")
-        return tuple(self.fields[n] for n in names)
-
-    def __repr__(self) -> str:  # the values are secrets
-        return f"Credentials({self.name!r}, fields={sorted(self.fields)})"
+    def has(self, entry: str) -> bool: ...
 
 
-def credentials_of(
-    source_id: str, source: Any, credentials: Mapping[str, Mapping[str, str]], tokens: Mapping[str, str]
-) -> Credentials:
-    """What `source` signs in with: its named entry of `credentials`, else (when it names none) the entry named
-    like the source, else the platform's token."""
+def entry_of(port: CredentialPort, source_id: str, source: Any) -> str | None:
+    """The entry of the secret's `tokens` `source` signs in with; None: the platform's own."""
     named = getattr(source, "credentials", None)
     if named:
-        found = credentials.get(named)
-        if not found:
-            raise NotConfigured(f"source {source_id}: no credentials named {named!r} in the secret")
-        return Credentials(named, dict(found))
-    if source_id in credentials:
-        return Credentials(source_id, dict(credentials[source_id]))
-    token = tokens.get(source.platform)
-    if token:
-        return Credentials(f"tokens.{source.platform}", {"token": token})
-    raise NotConfigured(
-        f"source {source_id}: no credentials (name them in the config, or set tokens.{source.platform})"
-    )
+        return str(named)
+    if source_id not in PLATFORMS and port.has(source_id):
+        return source_id
+    return None
+
+
+def host_fields(source: Any) -> dict[str, str]:
+    """What the source says of its account's host, in the fields the senders and the token refresh read."""
+    platform = getattr(source, "platform", None)
+    own = getattr(source, "base_url", None)
+    if platform == "wordpress" and own:
+        return {"site": str(own).rstrip("/")}
+    if platform == "bluesky" and own:
+        return {"service": str(own).rstrip("/")}
+    if platform == "zendesk" and getattr(source, "account", None):
+        return {"subdomain": str(source.account)}
+    return {}
+
+
+def with_source(credential: Credential, source: Any) -> Credential:
+    """`credential` with the source's host over its fields (a Bluesky account also signs in as its handle unless
+    the credential names another identifier)."""
+    defaults = {"identifier": str(source.handle)} if getattr(source, "platform", None) == "bluesky" else {}
+    fields = {**defaults, **dict(credential.fields), **host_fields(source)}
+    return credential if fields == dict(credential.fields) else replace(credential, fields=fields)
+
+
+def credential_of(port: CredentialPort, source_id: str, source: Any, *, fresh: bool = True) -> Credential:
+    """The credential of `source`, with its account's host: refreshed first when it is about to expire (`fresh`),
+    else as configured."""
+    entry = entry_of(port, source_id, source)
+    found = with_source(port.current(source.platform, entry), source)
+    return port.fresh(found) if fresh else found
+
+
+def account_of(source: Any) -> str | None:
+    """The account id mentions heard on `source` carry (`Mention.account_id`)."""
+    platform = getattr(source, "platform", None)
+    if platform == "reddit":
+        return f"u/{source.username}"
+    if platform == "wordpress":
+        return urlsplit(str(source.base_url)).netloc
+    if platform == "youtube":
+        return str(source.channel)
+    if platform == "bluesky":
+        return str(source.handle)
+    if platform == "discord":
+        return str(source.guild)
+    if platform == "tiktok":
+        return str(source.business_id)
+    account = getattr(source, "account", None)
+    return str(account) if account else None
+
+
+def source_for(sources: Mapping[str, Any], platform: str, account_id: str | None) -> tuple[str, Any] | None:
+    """The enabled source a reply on `platform` to a mention heard on `account_id` goes out from: the one whose
+    account it is, else the platform's only source; None: the platform's own credential."""
+    mine = [(sid, s) for sid, s in sources.items() if s.platform == platform and s.enabled]
+    if account_id:
+        for sid, source in mine:
+            if account_of(source) == account_id:
+                return sid, source
+    return mine[0] if len(mine) == 1 else None

@@ -8,6 +8,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
+
+import orjson
 
 from services.ingest.platforms import CONNECTORS
 from services.ingest.pollers import POLLERS
@@ -16,9 +19,11 @@ from services.ingest.polling import Cursor, Limits, PollService, SourceState
 from services.ingest.service import IngestService
 from shared.config import StaticConfig, validate
 from shared.errors import Conflict, Unavailable
-from shared.events import Envelope
+from shared.events import Envelope, SourceObservation
+from shared.http import HttpAnswer, call
 from shared.secrets import EnvSecrets
 from shared.settings import Settings
+from shared.tokens import Credentials, MemoryTokens
 
 BASE_CONFIG: dict[str, Any] = {
     "queues": {"care": {"team": "care"}},
@@ -125,24 +130,59 @@ class Rig:
     queued: Queued
     clock: Clock
     ingest: IngestService
+    credentials: Credentials
+    observed: list[SourceObservation]
 
 
-def rig(sources: Mapping[str, Any], api_bases: Mapping[str, str], http: Any = None, clock: Clock | None = None) -> Rig:
-    settings = Settings.from_env({"HARK_STAGE": "local"})
+class Observations:
+    """The observer of the ingest core: what source health would be told."""
+
+    def __init__(self) -> None:
+        self.seen: list[SourceObservation] = []
+
+    def observe(self, seen: SourceObservation) -> None:
+        self.seen.append(seen)
+
+
+def rig(
+    sources: Mapping[str, Any],
+    api_bases: Mapping[str, str],
+    http: Any = None,
+    clock: Clock | None = None,
+    tokens: Mapping[str, Any] | None = None,
+    archive: Any = None,
+) -> Rig:
+    """The poll core over the ingest core, with the credentials port the senders use: `tokens` are more entries of
+    the secret's `tokens` (HARK_TOKENS); an `InProcess` http also carries the port's token calls."""
+    env = {"HARK_STAGE": "local"}
+    if tokens:
+        env["HARK_TOKENS"] = orjson.dumps(dict(tokens)).decode()
+    settings = Settings.from_env(env)
     secrets = EnvSecrets(settings)
     queued = Queued()
-    ingest = IngestService(settings, secrets, queued, CONNECTORS, polled=POLLERS)
+    observations = Observations()
+    ingest = IngestService(
+        settings, secrets, queued, CONNECTORS, polled=POLLERS, observer=observations, archive=archive
+    )
     cursors = MemoryCursors()
     clock = clock or Clock()
-    service = PollService(
-        dict(api_bases), config_with(sources), secrets, ingest, cursors, http or UrllibHttp(), POLLERS, clock
+    port = Credentials(
+        secrets,
+        MemoryTokens(dict(secrets.get().credentials)),
+        dict(api_bases),
+        clock=clock,
+        http=http.call if isinstance(http, InProcess) else call,
+        sleep=lambda _s: None,
     )
-    return Rig(service, cursors, queued, clock, ingest)
+    service = PollService(
+        dict(api_bases), config_with(sources), port, ingest, cursors, http or UrllibHttp(), POLLERS, clock
+    )
+    return Rig(service, cursors, queued, clock, ingest, port, observations.seen)
 
 
 class InProcess:
-    """The fake platforms' answers without a socket: what a poller gets over HTTP from `FakePlatforms`, for tests
-    that need no network. Base URLs are `http://fake/<platform>`."""
+    """The fake platforms' answers without a socket: what a poller (and the credentials port) gets over HTTP from
+    `FakePlatforms`, for tests that need no network. Base URLs are `http://fake/<platform>`."""
 
     BASE = "http://fake"
 
@@ -154,11 +194,41 @@ class InProcess:
         return f"{self.BASE}/{platform}"
 
     def send(self, request: Any) -> Any:
-        import orjson
-
         from services.ingest.pollers.base import Response
 
         self.sent.append(request)
-        target = "/" + request.url.split("//", 1)[1].split("/", 1)[1]
-        status, answer, headers = self.fake._polled(request.method, target, dict(request.headers), request.body or b"")
-        return Response(status, {k.lower(): v for k, v in headers.items()}, orjson.dumps(answer))
+        status, answer, headers = self.fake.handle(
+            request.method, _target(request.url), dict(request.headers), request.body or b""
+        )
+        return Response(
+            status, {k.lower(): v for k, v in headers.items()}, b"" if answer is None else orjson.dumps(answer)
+        )
+
+    def call(
+        self,
+        method: str,
+        url: str,
+        platform: str,
+        *,
+        json_body: Any = None,
+        form: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        **_: Any,
+    ) -> HttpAnswer:
+        """`shared.http.call`, answered by the fake in process (the credentials port's token calls)."""
+        from services.ingest.pollers.base import Request
+
+        sent = dict(headers or {})
+        if form is not None:
+            body = urlencode(dict(form)).encode()
+            sent.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        else:
+            body = orjson.dumps(json_body) if json_body is not None else b""
+            sent.setdefault("Content-Type", "application/json")
+        self.sent.append(Request(method, url, sent, body))
+        status, answer, got = self.fake.handle(method, _target(url), sent, body)
+        return HttpAnswer(status, {k.lower(): v for k, v in got.items()}, answer)
+
+
+def _target(url: str) -> str:
+    return "/" + url.split("//", 1)[1].split("/", 1)[1]

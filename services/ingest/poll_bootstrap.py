@@ -28,7 +28,7 @@ def build(env: Mapping[str, str]) -> PollRoot:
     service = PollService(
         ingest.settings.api_bases,
         ingest.config,
-        ingest.secrets,
+        ingest.credentials,
         ingest.service,
         cursors,
         UrllibHttp(),

@@ -53,11 +53,11 @@ from services.ingest.pollers.base import (
 )
 from services.ingest.pollers.http import Http
 from shared.config import ConfigSource
-from shared.errors import HarkError, NotConfigured, Unavailable
-from shared.events import utcnow
+from shared.credentials import Credential
+from shared.errors import CredentialRevoked, HarkError, NotConfigured, Unavailable
+from shared.events import SourceActivity, utcnow
 from shared.observability import count, get_logger
-from shared.secrets import SecretSource
-from shared.sources import api_base, credentials_of
+from shared.sources import CredentialPort, account_of, api_base, credential_of
 
 SERVICE = "ingest"
 MAX_PAGES = 10  # per feed and run; a longer walk is resumed by the next run
@@ -132,8 +132,26 @@ class CursorStore(Protocol):
 
 
 class Taker(Protocol):
+    """The ingest core."""
+
     def take(self, delivery: Delivery) -> Any:
-        """Queue a polled page's mentions (the ingest core); its receipt has `mentions`."""
+        """Archive a polled page and queue its mentions; its receipt has `mentions`."""
+
+    def observe(
+        self,
+        platform: str,
+        activity: SourceActivity,
+        at: datetime,
+        *,
+        ok: bool = True,
+        code: str | None = None,
+        message: str | None = None,
+        count: int = 1,
+        source: str | None = None,
+        account_id: str | None = None,
+        fingerprint: str | None = None,
+    ) -> None:
+        """Tell source health what was seen (never raises)."""
 
 
 @dataclass
@@ -200,22 +218,42 @@ class _Stop(HarkError):
 
 @dataclass
 class _Session:
-    """One source's requests in one run: signed, and retried once with a fresh token when the token was refused."""
+    """One source's requests in one run, signed with the credential the credentials port gives (refreshed before
+    it expires), and retried once with a refreshed one when the platform refused the token. A credential the
+    platform will not refresh raises `CredentialRevoked`: the source is unhealthy until a new one is stored."""
 
     http: Http
-    auth: Auth
-    clock: Callable[[], datetime]
+    port: Credentials
+    poller: Poller
+    source_id: str
+    source: Any
     requests: int = 0
+    credential: Credential | None = None
+    auth: Auth = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        try:
+            self.credential = credential_of(self.port, self.source_id, self.source)
+        except CredentialRevoked:
+            raise
+        except NotConfigured:
+            # A listing anyone can read needs no credential, unless the source names one that is missing.
+            if not self.poller.anonymous or getattr(self.source, "credentials", None):
+                raise
+        self.auth = self.poller.authenticator(self.source, self.credential)
 
     def send(self, request: Request) -> Response:
         response = self._send(request)
-        if _token_refused(response) and self.auth.refused():
+        if _token_refused(response) and self.credential is not None:
+            # Refreshed once and tried again, or CredentialRevoked when it cannot be (as a sender does after a 401).
+            self.credential = self.port.refresh(self.credential.platform, self.credential)
+            self.auth = self.poller.authenticator(self.source, self.credential)
             response = self._send(request)
         return response
 
     def _send(self, request: Request) -> Response:
         self.requests += 1
-        return self.http.send(self.auth.sign(request, self.http, self.clock()))
+        return self.http.send(self.auth.sign(request))
 
 
 def _token_refused(response: Response) -> bool:
@@ -227,12 +265,16 @@ def _token_refused(response: Response) -> bool:
     return False
 
 
+class Credentials(CredentialPort, Protocol):
+    def refresh(self, platform: str, stale: Credential) -> Credential: ...
+
+
 class PollService:
     def __init__(
         self,
         api_bases: Mapping[str, str],
         config: ConfigSource,
-        secrets: SecretSource,
+        credentials: Credentials,
         ingest: Taker,
         cursors: CursorStore,
         http: Http,
@@ -241,13 +283,12 @@ class PollService:
     ) -> None:
         self._api_bases = api_bases
         self._config = config
-        self._secrets = secrets
+        self._credentials = credentials
         self._ingest = ingest
         self._cursors = cursors
         self._http = http
         self._pollers = pollers
         self._clock = clock
-        self._auths: dict[tuple[str, str, int], Auth] = {}
 
     def poller(self, platform: str) -> Poller:
         poller = self._pollers.get(platform)
@@ -298,6 +339,7 @@ class PollService:
         report = SourceReport(source_id, "polled")
         recent = _Recent(limits.recent)
         outcome = Limits(polled_at=now)
+        failure: HarkError | None = None
         try:
             session, base = self._session(platform, source_id, source, poller)
             context = poller.context(source_id, source)
@@ -324,9 +366,34 @@ class PollService:
                     break
         except HarkError as error:
             outcome = _backing_off(error, limits, now, report)
+            failure = error
         finally:
             self._finish(source_id, replace(outcome, recent=recent.ids()), report)
+        self._observe(platform, source_id, source, report, now, failure)
         return report
+
+    def _observe(
+        self, platform: str, source_id: str, source: Any, report: SourceReport, at: datetime, error: HarkError | None
+    ) -> None:
+        """Tell source health how the poll went (`GET /v1/sources`): a credential the platform will not refresh
+        makes the source unhealthy until another is stored (its fingerprint names the refused one)."""
+        ok = report.outcome in ("polled", "paused")
+        code = None if ok else report.outcome
+        fingerprint = None
+        if isinstance(error, CredentialRevoked):
+            code = str(error.extra.get("reason") or "token_revoked")
+            fingerprint = error.extra.get("fingerprint")
+        self._ingest.observe(
+            platform,
+            "poll",
+            at,
+            ok=ok,
+            code=code,
+            message=None if ok else report.detail,
+            source=source_id,
+            account_id=account_of(source),
+            fingerprint=str(fingerprint) if fingerprint else None,
+        )
 
     def _finish(self, source_id: str, limits: Limits, report: SourceReport) -> None:
         level = "info" if report.outcome in ("polled", "paused") else "warning"
@@ -369,16 +436,7 @@ class PollService:
 
     def _session(self, platform: str, source_id: str, source: Any, poller: Poller) -> tuple[_Session, str]:
         base = api_base(platform, self._api_bases, source)
-        overridden = platform in self._api_bases and not getattr(source, "base_url", None)
-        values = self._secrets.get()
-        credentials = credentials_of(source_id, source, values.credentials, values.tokens)
-        # One authenticator per source and credentials, kept across runs of this environment (its tokens live
-        # in memory only); a change of credentials makes a new one.
-        key = (source_id, base, hash(tuple(sorted(credentials.fields.items()))))
-        auth = self._auths.get(key)
-        if auth is None:
-            auth = self._auths[key] = poller.authenticator(source, credentials, base, overridden)
-        return _Session(self._http, auth, self._clock), base
+        return _Session(self._http, self._credentials, poller, source_id, source), base
 
     def _walk(
         self,

@@ -3,7 +3,10 @@
 It takes typed inputs (a `Delivery`, a `Handshake`, a partner's submissions with its `Principal`) and returns
 domain results or raises domain errors; the Chalice edge, a poller, `hark replay` and the tests all call it the same
 way. Order of checks for a delivery: size, signature on the raw bytes, content type, body. Nothing is kept before all
-of them pass, and every mention is fitted to the contract's bounds, so whatever is acknowledged can be stored.
+of them pass, and every mention is fitted to the contract's bounds, so whatever is acknowledged can be stored. Then
+the raw delivery is archived (`archive.py`) and its mentions queued, each carrying its archive key; if either
+fails the delivery is refused (503) and the platform retries it. `replay` re-drives an archived delivery through
+the same parse and queue, without the signature check (the archive keeps no signatures, and only ingest writes it).
 
 Redeliveries are not looked up here. A mention's id is a hash of where it came from and the platform's id for it,
 so every copy of a message carries the same id, and its owner's conditional write (classify's mentions table,
@@ -18,10 +21,12 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from pydantic import ValidationError
 
+from services.ingest.archive import Archive, ArchivedDelivery, author_key
+from services.ingest.observations import ENDING_NOTICES, NoObserver, Observer
 from services.ingest.platforms.base import (
     Answer,
     Connector,
@@ -40,13 +45,28 @@ from shared.errors import (
     InvalidBody,
     InvalidSignature,
     NoHandshake,
+    NotConfigured,
     NotFound,
     NotPermitted,
+    StaleDelivery,
     TooLarge,
     Unavailable,
     UnsupportedContentType,
 )
-from shared.events import Arrival, Envelope, Mention, MentionDeleted, MentionDeletion, MentionReceived
+from shared.events import (
+    PLATFORMS,
+    Arrival,
+    AuthorErased,
+    AuthorErasure,
+    Envelope,
+    Mention,
+    MentionDeleted,
+    MentionDeletion,
+    MentionReceived,
+    PlatformId,
+    SourceActivity,
+    SourceObservation,
+)
 from shared.observability import count, get_logger
 from shared.secrets import SecretSource
 from shared.settings import Settings
@@ -93,12 +113,21 @@ class LoggedNotices:
 
 @dataclass(frozen=True)
 class Receipt:
-    """A delivery kept: its mentions are on their way to classification, its deletions to every owner of a copy;
-    `ignored` events carried no message."""
+    """A delivery kept: archived, its mentions on their way to classification, its deletions to every owner of a
+    copy; `ignored` events carried no message."""
 
     mentions: tuple[Mention, ...]
     ignored: int = 0
     deletions: tuple[MentionDeletion, ...] = ()
+    archive_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """An erasure under way: the raw archive is done, classify and respond have been told."""
+
+    event: AuthorErasure
+    archived_deliveries: int | None
 
 
 @dataclass(frozen=True)
@@ -115,14 +144,20 @@ class IngestService:
         publisher: Publisher,
         connectors: Mapping[str, Connector],
         notices: Notices | None = None,
+        observer: Observer | None = None,
+        *,
+        archive: Archive | None = None,
         polled: Mapping[str, PollParser] | None = None,
     ) -> None:
+        """`archive` None: deliveries are not archived (tests and tools that only parse)."""
         self._settings = settings
         self._secrets = secrets
         self._publisher = publisher
         self._connectors = connectors
         self._notices = notices or LoggedNotices()
         self._polled = polled or {}
+        self._archive = archive
+        self._observer = observer or NoObserver()
 
     def connector(self, platform: str) -> Connector:
         connector = self._connectors.get(platform)
@@ -130,12 +165,17 @@ class IngestService:
             raise NotFound(f"there is no webhook for platform {platform[:40]!r}", platforms=sorted(self._connectors))
         return connector
 
+    def replayable(self, platform: str) -> None:
+        """NotFound unless the archive can hold `platform`'s deliveries: a webhook's, or a poller's pages."""
+        if platform not in self._polled:
+            self.connector(platform)
+
     def handshake(self, handshake: Handshake) -> Answer:
         answer = self.connector(handshake.platform).handshake(handshake, self._secrets.get())
         if answer is None:
             raise NoHandshake(f"{handshake.platform} has no subscription handshake; its webhooks are delivered")
         count(SERVICE, "HandshakesAnswered")
-        self._notices.notify(answer.notices)
+        self._notify(answer.notices)
         return answer
 
     def receive(self, delivery: Delivery) -> Receipt | Answer:
@@ -146,29 +186,39 @@ class IngestService:
             raise TooLarge(f"the body is {len(delivery.body)} bytes; the limit is {limit}", limit=limit)
         try:
             connector.verify(delivery, self._secrets.get())
-        except InvalidSignature:
+        except InvalidSignature as refused:
             count(SERVICE, "SignaturesRejected")
-            raise
-        if delivery.content_type not in connector.content_types:
-            raise UnsupportedContentType(
-                f"content type {delivery.content_type[:64] or '(none)'} is not accepted here",
-                accepted=sorted(connector.content_types),
+            code = "stale_delivery" if isinstance(refused, StaleDelivery) else "invalid_signature"
+            self.observe(
+                delivery.platform, "delivery", delivery.received_at, ok=False, code=code, message=refused.detail
             )
-        try:
-            parsed = connector.parse(delivery)
-        except HarkError:
             raise
-        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
-            # A shape the parser did not foresee is still the sender's malformed body, not a failure of ours.
-            get_logger(SERVICE).warning(
-                "unparsed delivery", extra={"platform": delivery.platform, "error": type(exc).__name__}
+        except NotConfigured as missing:
+            self.observe(
+                delivery.platform,
+                "delivery",
+                delivery.received_at,
+                ok=False,
+                code="not_configured",
+                message=missing.detail,
             )
-            raise InvalidBody(f"the body is not a {delivery.platform} delivery Hark can read") from exc
+            raise
+        parsed = self._parse(connector, delivery)
         delivery_id = _token(connector.delivery_id(delivery)) or _token(delivery.request_id) or str(uuid.uuid4())
         mentions = _unique(parsed.mentions)
         deletions = list({d.id: d for d in parsed.deletions}.values())
-        self.admit(mentions, correlation_id=delivery_id, delivery_id=delivery_id, deletions=deletions)
-        self._notices.notify(parsed.notices)
+        archive_key = None
+        # Whatever the delivery carried is kept raw before it is acted on; a bare protocol exchange (a ping) is not.
+        if self._archive is not None and (mentions or deletions or parsed.notices or parsed.ignored):
+            archive_key = self._archive.keep(
+                delivery, delivery_id, {author_key(m.platform, m.author.id) for m in mentions}
+            )
+            count(SERVICE, "DeliveriesArchived")
+        self.admit(
+            mentions, correlation_id=delivery_id, delivery_id=delivery_id, archive_key=archive_key, deletions=deletions
+        )
+        self.observe(delivery.platform, "delivery", delivery.received_at)
+        self._notify(parsed.notices)
         if parsed.ignored:
             count(SERVICE, "EventsIgnored", parsed.ignored)
         get_logger(SERVICE).info(
@@ -176,6 +226,7 @@ class IngestService:
             extra={
                 "platform": delivery.platform,
                 "delivery_id": delivery_id,
+                "archive_key": archive_key,
                 "accepted": len(mentions),
                 "deleted": len(deletions),
                 "ignored": parsed.ignored,
@@ -183,28 +234,126 @@ class IngestService:
         )
         if parsed.answer is not None:
             return parsed.answer
-        return Receipt(tuple(mentions), parsed.ignored, tuple(deletions))
+        return Receipt(tuple(mentions), parsed.ignored, tuple(deletions), archive_key)
+
+    def replay(self, archived: ArchivedDelivery) -> Receipt:
+        """Re-drive an archived delivery: parse and queue it again as it first arrived (same arrival time, same
+        ids), trusting the archive instead of a signature. Its owners drop whatever they already hold, so a replay
+        adds only what was lost downstream."""
+        delivery = archived.delivery
+        if delivery.content_type == POLLED_TYPE:  # a page a poller fetched
+            parsed = self._parse_polled(delivery)
+        else:
+            parsed = self._parse(self.connector(delivery.platform), delivery)
+        mentions = _unique(parsed.mentions)
+        deletions = list({d.id: d for d in parsed.deletions}.values())
+        self.admit(
+            mentions,
+            correlation_id=archived.delivery_id,
+            delivery_id=archived.delivery_id,
+            archive_key=archived.key,
+            deletions=deletions,
+        )
+        # Notices are not sent again: they were acted on when the delivery arrived, and are no one's to drop.
+        count(SERVICE, "DeliveriesReplayed")
+        return Receipt(tuple(mentions), parsed.ignored, tuple(deletions), archived.key)
+
+    def _parse(self, connector: Connector, delivery: Delivery) -> Parsed:
+        if delivery.content_type not in connector.content_types:
+            raise UnsupportedContentType(
+                f"content type {delivery.content_type[:64] or '(none)'} is not accepted here",
+                accepted=sorted(connector.content_types),
+            )
+        try:
+            return connector.parse(delivery)
+        except HarkError as refused:
+            self.observe(
+                delivery.platform,
+                "delivery",
+                delivery.received_at,
+                ok=False,
+                code="invalid_body",
+                message=refused.detail,
+            )
+            raise
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+            # A shape the parser did not foresee is still the sender's malformed body, not a failure of ours.
+            get_logger(SERVICE).warning(
+                "unparsed delivery", extra={"platform": delivery.platform, "error": type(exc).__name__}
+            )
+            raise InvalidBody(f"the body is not a {delivery.platform} delivery Hark can read") from exc
+
+    def observe(
+        self,
+        platform: str,
+        activity: SourceActivity,
+        at: datetime,
+        *,
+        ok: bool = True,
+        code: str | None = None,
+        message: str | None = None,
+        count: int = 1,
+        source: str | None = None,
+        account_id: str | None = None,
+        fingerprint: str | None = None,
+    ) -> None:
+        """Tell respond what was seen of a source (a delivery, a poll, a notice); pollers call it after each poll.
+        Never raises: the observation is not worth a delivery."""
+        if platform not in self._connectors and activity != "poll":
+            return
+        try:
+            seen = SourceObservation(
+                source=source or platform,
+                platform=cast(PlatformId, platform),
+                activity=activity,
+                at=at,
+                count=count,
+                ok=ok,
+                code=code[:64] if code else None,
+                message=message[:500] if message else None,
+                account_id=account_id,
+                fingerprint=fingerprint,
+            )
+            self._observer.observe(seen)
+        except (HarkError, ValueError) as error:
+            get_logger(SERVICE).warning("source not observed", extra={"platform": platform, "error": str(error)})
+
+    def _notify(self, notices: Sequence[Notice]) -> None:
+        self._notices.notify(notices)
+        for notice in notices:
+            if notice.kind in ENDING_NOTICES:
+                said = ", ".join(f"{k}: {v}" for k, v in notice.detail.items())
+                self.observe(
+                    notice.platform,
+                    "notice",
+                    notice.at,
+                    ok=False,
+                    code=notice.kind,
+                    message=f"{notice.ref}" + (f" ({said})" if said else ""),
+                    account_id=notice.account_id,
+                )
+            elif notice.kind == "subscription.verified":
+                self.observe(notice.platform, "notice", notice.at, account_id=notice.account_id)
 
     def take(self, delivery: Delivery) -> Receipt:
         """A page a poller fetched from a platform's API with Hark's own credentials. Trusted as a replay is (there
         is no signature to check: only a poller builds one, and no webhook is accepted with its content type),
-        parsed by the platform's poll parser, and queued like a webhook's delivery, under the page's id."""
-        parser = self._polled.get(delivery.platform)
-        if parser is None:
-            raise NotFound(f"no poller for platform {delivery.platform[:40]!r}", platforms=sorted(self._polled))
-        if delivery.content_type != POLLED_TYPE:
-            raise UnsupportedContentType(f"a polled page is {POLLED_TYPE}", accepted=[POLLED_TYPE])
-        try:
-            parsed = parser.parse(delivery)
-        except HarkError:
-            raise
-        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
-            raise InvalidBody(f"the page is not a {delivery.platform} page Hark can read") from exc
+        parsed by the platform's poll parser, archived raw like a webhook's delivery (so `hark replay` re-drives it
+        and an erasure finds it), and queued under the page's id."""
+        parsed = self._parse_polled(delivery)
         delivery_id = _token(delivery.request_id) or str(uuid.uuid4())
         mentions = _unique(parsed.mentions)
         deletions = list({d.id: d for d in parsed.deletions}.values())
-        self.admit(mentions, correlation_id=delivery_id, delivery_id=delivery_id, deletions=deletions)
-        self._notices.notify(parsed.notices)
+        archive_key = None
+        if self._archive is not None and (mentions or deletions or parsed.ignored):
+            archive_key = self._archive.keep(
+                delivery, delivery_id, {author_key(m.platform, m.author.id) for m in mentions}
+            )
+            count(SERVICE, "PagesArchived")
+        self.admit(
+            mentions, correlation_id=delivery_id, delivery_id=delivery_id, archive_key=archive_key, deletions=deletions
+        )
+        self._notify(parsed.notices)
         if parsed.ignored:
             count(SERVICE, "EventsIgnored", parsed.ignored)
         get_logger(SERVICE).info(
@@ -212,6 +361,7 @@ class IngestService:
             extra={
                 "platform": delivery.platform,
                 "delivery_id": delivery_id,
+                "archive_key": archive_key,
                 "source": delivery.headers.get("x-hark-source"),
                 "feed": delivery.headers.get("x-hark-feed"),
                 "accepted": len(mentions),
@@ -219,7 +369,20 @@ class IngestService:
                 "ignored": parsed.ignored,
             },
         )
-        return Receipt(tuple(mentions), parsed.ignored, tuple(deletions))
+        return Receipt(tuple(mentions), parsed.ignored, tuple(deletions), archive_key)
+
+    def _parse_polled(self, delivery: Delivery) -> Parsed:
+        parser = self._polled.get(delivery.platform)
+        if parser is None:
+            raise NotFound(f"no poller for platform {delivery.platform[:40]!r}", platforms=sorted(self._polled))
+        if delivery.content_type != POLLED_TYPE:
+            raise UnsupportedContentType(f"a polled page is {POLLED_TYPE}", accepted=[POLLED_TYPE])
+        try:
+            return parser.parse(delivery)
+        except HarkError:
+            raise
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+            raise InvalidBody(f"the page is not a {delivery.platform} page Hark can read") from exc
 
     def submit(
         self,
@@ -252,12 +415,41 @@ class IngestService:
             seen.add(mention.id)
         return answered
 
+    def erase(
+        self, principal: Principal, platform: str, author_id: str, *, reference: str | None, requested_at: datetime
+    ) -> Erasure:
+        """A person's erasure enters here, at the front door: ingest erases its raw archive first (a failure answers
+        503 before anyone is told, and the request can simply be repeated), then tells classify, which erases its
+        mentions and tells respond. Repeating a request erases again; nothing is lost by it."""
+        if platform not in PLATFORMS:
+            raise NotFound(f"there is no platform {platform[:32]!r}", platforms=list(PLATFORMS))
+        archived = self._archive.erase_author(platform, author_id) if self._archive is not None else None
+        event = AuthorErasure(
+            erasure_id="er_" + uuid.uuid4().hex,
+            platform=platform,  # type: ignore[arg-type]
+            author_id=author_id,
+            requested_by=principal.user,
+            requested_at=requested_at,
+            reference=reference,
+            archived_deliveries=archived,
+        )
+        envelope = AuthorErased.wrap(event, correlation_id=event.erasure_id, producer=SERVICE, occurred_at=requested_at)
+        if self._publisher.publish([envelope]):
+            raise Unavailable("the erasure could not be queued; repeat the request")
+        count(SERVICE, "ErasuresRequested")
+        get_logger(SERVICE).info(
+            "erasure requested",
+            extra={"erasure_id": event.erasure_id, "platform": platform, "by": principal.user, "archived": archived},
+        )
+        return Erasure(event, archived)
+
     def admit(
         self,
         mentions: Sequence[Mention],
         *,
         correlation_id: str,
         delivery_id: str | None,
+        archive_key: str | None = None,
         deletions: Sequence[MentionDeletion] = (),
     ) -> None:
         """Queue every mention and deletion, or raise `Unavailable` so the sender retries the whole delivery (what
@@ -266,7 +458,7 @@ class IngestService:
             return
         envelopes: list[Envelope[Any]] = [
             MentionReceived.wrap(
-                Arrival(mention=m, delivery_id=delivery_id),
+                Arrival(mention=m, delivery_id=delivery_id, archive_key=archive_key),
                 correlation_id=correlation_id,
                 producer=SERVICE,
                 occurred_at=m.created_at,

@@ -235,11 +235,12 @@ def test_a_youtube_video_announced_by_websub_is_polled_on_its_own_until_its_watc
 def test_sources_that_cannot_sign_in_are_reported_and_left_for_a_quarter_hour(
     pipeline: Pipeline, fake: FakePlatforms, poll: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake.feeds.discord.tokens = {"the-real-bot-token"}
+    fake.expire("discord")  # the bot token stops working, and a bot token cannot be refreshed
     report = poll("discord")
-    assert report["outcome"] == "refused"
-    assert "401" in report["detail"]
-    monkeypatch.setenv("HARK_CREDENTIALS", json.dumps({"acme-discord": {"token": "the-real-bot-token"}}))
+    assert report["outcome"] == "not_configured"
+    assert "store a new one" in report["detail"]
+    fake.accept("discord", access_token="the-real-bot-token")
+    monkeypatch.setenv("HARK_TOKENS", json.dumps({"acme-discord": "the-real-bot-token"}))
     from services.ingest import bootstrap
 
     bootstrap.root.override(None)

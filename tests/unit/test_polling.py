@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from devstack.fakes import FakePlatforms
+from devstack.fake_feeds import DEV_YOUTUBE_KEY
+from devstack.fakes import FakePlatforms, dev_password, dev_refresh_token
 from services.ingest.pollers.base import Feed, Item, Response, Scan, judge, reset_at, retry_at
 from services.ingest.polling import MAX_PAGES, Cursor, advance, select_newest
 from tests.pollkit import Clock, InProcess, Rig, rig
@@ -207,12 +208,27 @@ def test_server_errors_back_off_exponentially_and_a_success_resets_it(fake: Fake
     assert r.cursors.limits["acme"].failures == 0
 
 
-def test_refused_credentials_back_off_a_quarter_hour_with_the_reason(fake: FakePlatforms) -> None:
+def test_a_refused_token_that_cannot_be_refreshed_makes_the_source_unhealthy(fake: FakePlatforms) -> None:
     r, _ = reddit_rig(fake)
-    fake.feeds.reddit.tokens = {"another"}
+    fake.expire("reddit")  # the development token (no refresh token) stops working
     report = poll(r)
-    assert (report.outcome, report.until) == ("refused", r.clock.now + timedelta(minutes=15))
-    assert "401" in report.detail
+    assert (report.outcome, report.until) == ("not_configured", r.clock.now + timedelta(minutes=15))
+    assert "store a new one" in report.detail
+    [seen] = r.observed
+    assert (seen.source, seen.activity, seen.ok, seen.code) == ("acme", "poll", False, "token_refused")
+    assert seen.fingerprint == r.credentials.current("reddit").fingerprint
+    assert seen.account_id == "u/acme_brand"
+
+
+def test_every_poll_tells_source_health_how_it_went(fake: FakePlatforms) -> None:
+    comments(fake, 2, START - timedelta(minutes=1))
+    r, _ = reddit_rig(fake)
+    poll(r)
+    fake.refuse("reddit", 503, {"message": "down"})
+    poll(r, minutes=2)
+    assert [(o.ok, o.code, o.activity) for o in r.observed] == [(True, None, "poll"), (False, "failed", "poll")]
+    poll(r, minutes=0.5)  # backing off: nothing asked, nothing to tell
+    assert len(r.observed) == 2
 
 
 def test_a_source_another_poll_holds_is_left_alone(fake: FakePlatforms) -> None:
@@ -298,26 +314,64 @@ def test_backfill_waits_out_a_rate_limit_and_goes_on(fake: FakePlatforms) -> Non
     assert sum(p.items for p in results) == 5
 
 
-def test_reddit_signs_in_with_its_oauth_client_once_and_again_when_the_token_is_refused(fake: FakePlatforms) -> None:
+def test_reddit_signs_in_through_the_refreshing_port_once_and_again_when_the_token_is_refused(
+    fake: FakePlatforms,
+) -> None:
     http = InProcess(fake)
-    r = rig(REDDIT, {"reddit": http.base("reddit")}, http, Clock(START))
-    secrets = r.service._secrets.get()  # type: ignore[attr-defined]
-    object.__setattr__(
-        secrets,
-        "credentials",
-        {"acme": {"client_id": "hark-dev", "client_secret": "hark-dev-reddit-secret", "refresh_token": "r1"}},
-    )
+    oauth = {"client_id": "hark-dev", "client_secret": "s", "refresh_token": dev_refresh_token("reddit")}
+    r = rig(REDDIT, {"reddit": http.base("reddit")}, http, Clock(START), tokens={"acme": oauth})
     comments(fake, 1, START - timedelta(minutes=1))
     poll(r)
     poll(r)
     tokens = [q for q in http.sent if q.url.endswith("/api/v1/access_token")]
     assert len(tokens) == 1
+    assert b"grant_type=refresh_token" in tokens[0].body
+    assert tokens[0].headers["Authorization"].startswith("Basic ")  # Reddit: the client in Basic
     assert all(
         q.headers.get("Authorization", "").startswith("Bearer reddit-access-") for q in http.sent if "/r/" in q.url
     )
-    fake.feeds.reddit.tokens.clear()  # every token revoked: the next request is refused, a new one obtained
+    fake.expire("reddit")  # every access token dies: the next request is refused, a new one obtained
     assert poll(r).outcome == "polled"
     assert len([q for q in http.sent if q.url.endswith("/api/v1/access_token")]) == 2
+    assert r.credentials.current("reddit", "acme").access_token.startswith("reddit-access-")  # stored back
+
+
+def test_a_reddit_script_app_signs_in_with_its_password(fake: FakePlatforms) -> None:
+    http = InProcess(fake)
+    script = {
+        "client_id": "hark-dev",
+        "client_secret": "s",
+        "username": "acme_brand",
+        "password": dev_password("reddit"),
+    }
+    r = rig(REDDIT, {"reddit": http.base("reddit")}, http, Clock(START), tokens={"acme": script})
+    comments(fake, 1, START - timedelta(minutes=1))
+    assert poll(r).outcome == "polled"
+    [token] = [q for q in http.sent if q.url.endswith("/api/v1/access_token")]
+    assert b"grant_type=password" in token.body and b"username=acme_brand" in token.body
+
+
+def test_a_source_naming_a_credential_the_secret_lacks_is_refused_not_given_another(fake: FakePlatforms) -> None:
+    sources = {"acme": {**REDDIT["acme"], "credentials": "acme-reddit"}}
+    r, http = reddit_rig(fake, sources)
+    report = poll(r)
+    assert report.outcome == "not_configured" and "acme-reddit" in report.detail
+    assert not http.sent
+
+
+def test_a_refresh_token_the_platform_revoked_makes_the_source_unhealthy(fake: FakePlatforms) -> None:
+    http = InProcess(fake)
+    oauth = {"client_id": "hark-dev", "client_secret": "s", "refresh_token": dev_refresh_token("reddit")}
+    r = rig(REDDIT, {"reddit": http.base("reddit")}, http, Clock(START), tokens={"acme": oauth})
+    fake.revoke("reddit")
+    report = poll(r)
+    assert report.outcome == "not_configured"
+    [seen] = r.observed
+    assert (seen.ok, seen.code, seen.fingerprint) == (
+        False,
+        "token_revoked",
+        r.credentials.current("reddit", "acme").fingerprint,
+    )
 
 
 # The pure parts
@@ -365,10 +419,9 @@ def test_judge_reads_exhausted_403s_as_rate_limits_and_other_refusals_as_refusal
     assert judge(Response(200, {"x-ratelimit-remaining": "12"}, b"[]"), START) == judge(Response(200, {}, b""), START)
 
 
-def credentials_rig(fake: FakePlatforms, sources: dict[str, Any], credentials: dict[str, Any]) -> tuple[Rig, InProcess]:
+def credentials_rig(fake: FakePlatforms, sources: dict[str, Any], tokens: dict[str, Any]) -> tuple[Rig, InProcess]:
     http = InProcess(fake)
-    r = rig(sources, {p: http.base(p) for p in ("youtube", "bluesky")}, http, Clock(START))
-    object.__setattr__(r.service._secrets.get(), "credentials", credentials)  # type: ignore[attr-defined]
+    r = rig(sources, {p: http.base(p) for p in ("youtube", "bluesky")}, http, Clock(START), tokens=tokens)
     return r, http
 
 
@@ -376,16 +429,16 @@ def test_youtube_signs_in_with_a_refresh_token_or_an_api_key(fake: FakePlatforms
     channel = "UCacme00000000000000000A"
     fake.feeds.youtube.comment("vid00000001", "hello", channel, at=START - timedelta(minutes=1))
     sources = {"yt": {"platform": "youtube", "channel": channel}, "yt2": {"platform": "youtube", "channel": channel}}
-    oauth = {"client_id": "c", "client_secret": "s", "refresh_token": "r"}
-    r, http = credentials_rig(fake, sources, {"yt": oauth, "yt2": {"api_key": "hark-dev-youtube-token"}})
+    oauth = {"client_id": "c", "client_secret": "s", "refresh_token": dev_refresh_token("youtube")}
+    r, http = credentials_rig(fake, sources, {"yt": oauth, "yt2": {"api_key": DEV_YOUTUBE_KEY}})
     r.clock.advance(minutes=6)
     outcomes = [s.outcome for s in r.service.poll("youtube").sources]
     assert outcomes == ["polled", "polled"]
     [token] = [q for q in http.sent if q.url.endswith("/token")]
     assert b"grant_type=refresh_token" in token.body and b"client_secret=s" in token.body  # Google: in the form
     threads = [q for q in http.sent if "commentThreads" in q.url]
-    assert threads[0].headers["Authorization"] == "Bearer hark-dev-youtube-token"
-    assert "key=hark-dev-youtube-token" in threads[1].url and "Authorization" not in threads[1].headers
+    assert threads[0].headers["Authorization"].startswith("Bearer youtube-access-")
+    assert f"key={DEV_YOUTUBE_KEY}" in threads[1].url and "Authorization" not in threads[1].headers
 
 
 def test_wordpress_moderation_queue_needs_an_application_password(fake: FakePlatforms) -> None:
@@ -395,25 +448,28 @@ def test_wordpress_moderation_queue_needs_an_application_password(fake: FakePlat
     r.clock.advance(minutes=1)
     report = r.service.poll("wordpress").sources[0]
     assert report.outcome == "not_configured"
-    assert "application password" in report.detail
-    r, _ = credentials_rig(fake, {"blog": site}, {"blog": {"username": "hark", "password": "hark-dev-wordpress-token"}})
+    assert "application_password" in report.detail
+    editor = {"username": "hark", "application_password": "hark-dev-wordpress-token"}
+    r, http = credentials_rig(fake, {"blog": site}, {"blog": editor})
     r.clock.advance(minutes=1)
     assert r.service.poll("wordpress").sources[0].outcome == "polled"
     assert [m.text for m in r.queued.mentions()] == ["held for moderation"]
+    assert http.sent[0].headers["Authorization"].startswith("Basic ")
 
 
-def test_bluesky_opens_one_session_and_a_new_one_when_it_expires(fake: FakePlatforms) -> None:
+def test_bluesky_opens_one_session_and_refreshes_it_when_it_expires(fake: FakePlatforms) -> None:
     fake.feeds.bluesky.notify("mention", "@brand.example hi", at=START - timedelta(minutes=1))
     source = {"platform": "bluesky", "handle": "brand.example", "base_url": "http://fake/bluesky"}
-    r, http = credentials_rig(fake, {"bsky": source}, {"bsky": {"password": "hark-dev-bluesky-token"}})
+    r, http = credentials_rig(fake, {"bsky": source}, {"bsky": {"app_password": "hark-dev-bluesky-token"}})
     poll(r, "bluesky")
     poll(r, "bluesky")
     sessions = [q for q in http.sent if q.url.endswith("createSession")]
     assert len(sessions) == 1
-    assert b'"identifier":"brand.example"' in sessions[0].body
-    fake.feeds.bluesky._sessions.clear()  # the access token expired on the PDS
+    assert b'"identifier":"brand.example"' in sessions[0].body  # the source's handle signs in
+    fake.expire("bluesky")  # the access JWT expired on the PDS: ExpiredToken
     assert poll(r, "bluesky").outcome == "polled"
-    assert len([q for q in http.sent if q.url.endswith("createSession")]) == 2
+    assert len([q for q in http.sent if q.url.endswith("refreshSession")]) == 1  # refreshed, not a new session
+    assert len([q for q in http.sent if q.url.endswith("createSession")]) == 1
 
 
 def test_websub_notices_put_new_videos_on_the_watch_list_and_take_deleted_ones_off() -> None:
@@ -439,3 +495,25 @@ def test_websub_notices_put_new_videos_on_the_watch_list_and_take_deleted_ones_o
     channels = ConfiguredChannels(config)
     assert channel in channels and "UCsomeoneelse00000000000" not in channels
     assert "UCanything" in ConfiguredChannels(config_with({}))  # no YouTube source: any channel, as before
+
+
+def test_a_polled_page_is_archived_raw_so_replay_and_erasure_cover_it(fake: FakePlatforms) -> None:
+    from tests.unit.test_archive_and_replay import FakeArchive
+
+    archive = FakeArchive()
+    http = InProcess(fake)
+    r = rig(REDDIT, {"reddit": http.base("reddit")}, http, Clock(START), archive=archive)
+    fake.feeds.reddit.comment("acme", "where is my refund", author="sam_r", at=START - timedelta(minutes=1))
+    poll(r)
+    [key] = archive.objects
+    assert key.startswith(f"reddit/{START:%Y-%m-%d}/")
+    assert archive.index == {"reddit#t2_sam_r": {key}}  # found by author, for erasure
+    [first] = r.queued.envelopes
+    assert first.data.archive_key == key
+    stored = archive.load(key)
+    assert "authorization" not in {h.lower() for h in stored.delivery.headers}  # no credential is archived
+    receipt = r.ingest.replay(stored)  # `hark replay`: parsed again with the poll parser
+    assert [m.id for m in receipt.mentions] == [first.data.mention.id]
+    assert [e.data.mention.id for e in r.queued.envelopes] == [first.data.mention.id] * 2
+    poll(r)  # nothing new: nothing archived
+    assert len(archive.objects) == 1

@@ -23,9 +23,10 @@ from shared.config import (
     validate,
 )
 from shared.errors import NotConfigured
-from shared.secrets import EnvSecrets, SecretValues, to_document, values_from_json
+from shared.secrets import EnvSecrets, to_document, values_from_json
 from shared.settings import Settings
-from shared.sources import api_base, credentials_of
+from shared.sources import account_of, api_base, credential_of, source_for
+from shared.tokens import Credentials, MemoryTokens
 from tests.conftest import ROOT
 from tests.pollkit import BASE_CONFIG
 
@@ -117,37 +118,64 @@ def test_single_host_platforms_take_the_override_and_per_account_hosts_their_own
         api_base("mastodon", {}, None)
 
 
-def test_credentials_come_from_the_named_entry_then_the_sources_own_then_the_platform_token() -> None:
+def port(tokens: dict[str, Any], stage: str = "prod") -> Credentials:
+    secrets = EnvSecrets(Settings.from_env({"HARK_STAGE": stage, "HARK_TOKENS": json.dumps(tokens)}))
+    return Credentials(secrets, MemoryTokens(dict(secrets.get().credentials)))
+
+
+def test_a_source_signs_in_with_its_named_entry_else_its_own_else_the_platforms() -> None:
     read = config(**SOURCES).sources
-    entries = {"wp-editor": {"username": "editor", "password": "abcd efgh"}, "bsky": {"password": "app-pw"}}
-    tokens = {"discord": "bot-token"}
-    named = credentials_of("blog", read["blog"], entries, tokens)
-    assert (named.name, named.require("username", "password")) == ("wp-editor", ("editor", "abcd efgh"))
-    assert "abcd" not in repr(named)  # never the values
-    assert credentials_of("bsky", read["bsky"], entries, tokens).get("password") == "app-pw"
-    fallback = credentials_of("discord", read["discord"], entries, tokens)
-    assert (fallback.name, fallback.get("token")) == ("tokens.discord", "bot-token")
-    with pytest.raises(NotConfigured, match="no credentials named 'wp-editor'"):
-        credentials_of("blog", read["blog"], {}, {"wordpress": "a token that is not the editor's"})
-    with pytest.raises(NotConfigured, match=r"tokens\.tiktok"):
-        credentials_of("tiktok", read["tiktok"], entries, tokens)
-    with pytest.raises(NotConfigured, match="lack refresh_token"):
-        credentials_of("bsky", read["bsky"], entries, tokens).require("refresh_token")
+    tokens = {
+        "wp-editor": {"username": "editor", "application_password": "abcd efgh"},
+        "bsky": {"app_password": "app-pw", "access_token": "jwt"},
+        "discord": "bot-token",
+    }
+    credentials = port(tokens)
+    named = credential_of(credentials, "blog", read["blog"])
+    assert (named.entry, named.platform, named.get("application_password")) == ("wp-editor", "wordpress", "abcd efgh")
+    assert named.get("site") == "https://blog.acme.example"  # the source's host, where the sender looks for it
+    assert "abcd" not in repr(named.fingerprint)
+    own = credential_of(credentials, "bsky", read["bsky"])
+    assert (own.entry, own.get("app_password"), own.get("identifier")) == ("bsky", "app-pw", "acme.example")
+    fallback = credential_of(credentials, "discord", read["discord"])
+    assert (fallback.entry, fallback.access_token) == ("discord", "bot-token")
+    with pytest.raises(NotConfigured, match="no credential named 'wp-editor'"):
+        credential_of(port({"wordpress": "a token that is not the editor's"}), "blog", read["blog"])
+    with pytest.raises(NotConfigured, match="tiktok"):
+        credential_of(credentials, "tiktok", read["tiktok"])
+    help_desk = credential_of(port({"zendesk": {"access_token": "z"}}), "help", read["help"])
+    assert help_desk.get("subdomain") == "acme"
+
+
+def test_the_account_a_mention_was_heard_on_picks_the_source_a_reply_goes_out_from() -> None:
+    two = config(
+        a={"platform": "reddit", "username": "acme_brand", "credentials": "reddit-a"},
+        b={"platform": "reddit", "username": "acme_help", "credentials": "reddit-b"},
+        blog={"platform": "wordpress", "base_url": "https://blog.acme.example"},
+    ).sources
+    assert source_for(two, "reddit", "u/acme_help") == ("b", two["b"])
+    assert source_for(two, "reddit", "u/someone_else") is None  # two accounts, neither: the platform's own
+    assert source_for(two, "wordpress", None) == ("blog", two["blog"])  # the only one
+    assert source_for(two, "github", "acme/widgets") is None
+    assert account_of(two["blog"]) == "blog.acme.example"
 
 
 def test_credentials_are_read_from_the_environment_and_the_secret_alike() -> None:
-    document = {"acme-reddit": {"client_id": "id", "client_secret": "s", "refresh_token": "r"}}
-    local = EnvSecrets(Settings.from_env({"HARK_STAGE": "local", "HARK_CREDENTIALS": json.dumps(document)})).get()
-    assert local.credentials == document
-    secret = values_from_json({"api_keys": {}, "credentials": document})
-    assert secret.credentials == document
-    assert values_from_json(to_document(SecretValues(credentials=document))).credentials == document
-    with pytest.raises(NotConfigured, match="HARK_CREDENTIALS is not valid JSON"):
-        Settings.from_env({"HARK_CREDENTIALS": "{nope"})
-    with pytest.raises(NotConfigured, match="credentials"):
-        values_from_json({"credentials": {"acme": {"token": 12}}})
-    with pytest.raises(NotConfigured, match="credentials"):
-        values_from_json({"credentials": ["a"]})
+    document = {"acme-reddit": {"client_id": "id", "client_secret": "s", "refresh_token": "r"}, "github": "gh"}
+    local = EnvSecrets(Settings.from_env({"HARK_STAGE": "local", "HARK_TOKENS": json.dumps(document)})).get()
+    assert local.credential("reddit", "acme-reddit").refresh_token == "r"
+    assert local.credential("github").access_token == "gh"
+    secret = values_from_json({"api_keys": {}, "tokens": document})
+    assert secret.credential("reddit", "acme-reddit").client_id == "id"
+    again = values_from_json(to_document(secret))
+    assert again.credential("reddit", "acme-reddit").refresh_token == "r"
+    assert again.credential("github").access_token == "gh"
+    with pytest.raises(NotConfigured, match="HARK_TOKENS is not valid JSON"):
+        Settings.from_env({"HARK_TOKENS": "{nope"})
+    with pytest.raises(NotConfigured, match="must be strings"):
+        values_from_json({"tokens": {"acme": {"access_token": 12}}})
+    with pytest.raises(NotConfigured, match="tokens"):
+        values_from_json({"tokens": ["a"]})
 
 
 def test_local_schedules_run_on_the_clock_the_environment_sets() -> None:
@@ -157,3 +185,12 @@ def test_local_schedules_run_on_the_clock_the_environment_sets() -> None:
     assert period_override({}, "respond-sla") is None
     with pytest.raises(ValueError, match="at least one second"):
         period_override({"HARK_SCHEDULE_SECONDS": "0"}, "respond-sla")
+
+
+def test_the_account_of_a_source_is_the_one_its_poller_stamps_on_mentions() -> None:
+    from services.ingest.pollers import POLLERS
+
+    read = config(**SOURCES).sources
+    for source_id, source in read.items():
+        if source.platform in POLLERS:
+            assert POLLERS[source.platform].context(source_id, source)["account_id"] == account_of(source), source_id

@@ -36,7 +36,7 @@ from shared.observability import get_logger
 
 if TYPE_CHECKING:
     from services.ingest.pollers.auth import Auth
-    from shared.sources import Credentials
+    from shared.credentials import Credential
 
 POLLED_TYPE = "application/vnd.hark.poll+json"
 SERVICE = "ingest"
@@ -124,9 +124,12 @@ class Poller(Protocol):
     def context(self, source_id: str, source: Any) -> dict[str, Any]:
         """What the parser needs to know about the source (its account id, the brand's own ids)."""
 
-    def authenticator(self, source: Any, credentials: Credentials, base: str, overridden: bool) -> Auth:
-        """How requests for `source` are signed; `overridden`: the host is HARK_API_BASE_<PLATFORM> (a fake),
-        which then also serves the platform's token endpoint."""
+    anonymous: bool
+    """The platform's listings can be read without credentials (a WordPress site's published comments)."""
+
+    def authenticator(self, source: Any, credential: Credential | None) -> Auth:
+        """How requests for `source` are signed with `credential` (fresh from the credentials port; None: none
+        is configured and the poller is `anonymous`). Raises NotConfigured when it lacks what the platform needs."""
 
     def request(
         self, source: Any, feed: Feed, base: str, page: str | None, after: str | None, backfill: bool
@@ -270,6 +273,8 @@ def key_time(key: str) -> datetime | None:
 
 class TimeKeyed:
     """For pollers whose items sort by their creation time and whose feeds are all in the config."""
+
+    anonymous = False
 
     def discover(self, source: Any, base: str, send: Callable[[Request], Response], now: datetime) -> list[Feed]:
         return []

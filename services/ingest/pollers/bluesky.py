@@ -20,7 +20,7 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 from services.ingest.platforms.base import Delivery, Parsed, Person, build_mention, from_iso, text_or_none
-from services.ingest.pollers.auth import Auth, BlueskySession, Header
+from services.ingest.pollers.auth import Auth, access_token, bearer
 from services.ingest.pollers.base import (
     Feed,
     Item,
@@ -35,9 +35,9 @@ from services.ingest.pollers.base import (
     read_page,
     time_key,
 )
+from shared.credentials import Credential
 from shared.errors import InvalidBody
 from shared.events import Mention
-from shared.sources import Credentials
 
 PAGE = 100
 HEARD = frozenset({"mention", "reply", "quote"})
@@ -52,11 +52,9 @@ class Bluesky(TimeKeyed):
     def context(self, source_id: str, source: Any) -> dict[str, Any]:
         return {"account_id": source.handle}
 
-    def authenticator(self, source: Any, credentials: Credentials, base: str, overridden: bool) -> Auth:
-        if credentials.get("password"):
-            identifier = credentials.get("identifier") or source.handle
-            return BlueskySession(base, identifier, credentials.require("password")[0])
-        return Header("Authorization", f"Bearer {credentials.require('token')[0]}")
+    def authenticator(self, source: Any, credential: Credential | None) -> Auth:
+        # The port opened the session (createSession with the app password) or refreshed it (refreshSession).
+        return bearer(access_token(credential, "an access token or an app_password"))
 
     def request(
         self, source: Any, feed: Feed, base: str, page: str | None, after: str | None, backfill: bool

@@ -31,7 +31,7 @@ from services.ingest.platforms.base import (
     sid,
     text_or_none,
 )
-from services.ingest.pollers.auth import Auth, Header
+from services.ingest.pollers.auth import Auth, Header, access_token
 from services.ingest.pollers.base import (
     Feed,
     Item,
@@ -46,9 +46,9 @@ from services.ingest.pollers.base import (
     parse_items,
     read_page,
 )
+from shared.credentials import Credential
 from shared.errors import InvalidBody
 from shared.events import Mention
-from shared.sources import Credentials
 
 PAGE = 100
 DISCORD_EPOCH_MS = 1_420_070_400_000
@@ -64,6 +64,7 @@ def snowflake_moment(snowflake: int) -> datetime:
 
 
 class Discord:
+    anonymous = False
     platform: Literal["discord"] = "discord"
 
     def feeds(self, source: Any, watched: Sequence[tuple[str, Mapping[str, str]]]) -> list[Feed]:
@@ -75,8 +76,8 @@ class Discord:
     def context(self, source_id: str, source: Any) -> dict[str, Any]:
         return {"account_id": source.guild, "brand_ids": [source.bot_user] if source.bot_user else []}
 
-    def authenticator(self, source: Any, credentials: Credentials, base: str, overridden: bool) -> Auth:
-        return Header("Authorization", f"Bot {credentials.require('token')[0]}")
+    def authenticator(self, source: Any, credential: Credential | None) -> Auth:
+        return Header("Authorization", f"Bot {access_token(credential, 'the bot token')}")
 
     def request(
         self, source: Any, feed: Feed, base: str, page: str | None, after: str | None, backfill: bool

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from services.ingest.platforms.base import Delivery, Parsed, Person, build_mention, from_unix, sid, text_or_none
-from services.ingest.pollers.auth import Auth, Header, OAuthToken
+from services.ingest.pollers.auth import Auth, access_token, bearer
 from services.ingest.pollers.base import (
     Feed,
     Item,
@@ -38,9 +38,9 @@ from services.ingest.pollers.base import (
     read_page,
     time_key,
 )
+from shared.credentials import Credential
 from shared.errors import InvalidBody
 from shared.events import Mention
-from shared.sources import Credentials
 
 TOKEN_HOST = "https://www.reddit.com"  # noqa: S105 - a host, not a secret
 WEB = "https://www.reddit.com"
@@ -67,18 +67,9 @@ class Reddit(TimeKeyed):
     def context(self, source_id: str, source: Any) -> dict[str, Any]:
         return {"account_id": f"u/{source.username}", "brand": source.username}
 
-    def authenticator(self, source: Any, credentials: Credentials, base: str, overridden: bool) -> Auth:
-        token = credentials.get("token")
-        if token:
-            return Header("Authorization", f"Bearer {token}")
-        client_id, client_secret = credentials.require("client_id", "client_secret")
-        if credentials.get("refresh_token"):
-            grant = {"grant_type": "refresh_token", "refresh_token": credentials.require("refresh_token")[0]}
-        else:  # a script app signs in as its own account
-            username, password = credentials.require("username", "password")
-            grant = {"grant_type": "password", "username": username, "password": password}
-        token_url = f"{base if overridden else TOKEN_HOST}/api/v1/access_token"
-        return OAuthToken(token_url, grant, client_id, client_secret, "basic", {"User-Agent": user_agent(source)})
+    def authenticator(self, source: Any, credential: Credential | None) -> Auth:
+        # The port refreshed the token (refresh_token grant, or a script app's password grant) if it had to.
+        return bearer(access_token(credential, "a refresh_token (or a script app's username and password)"))
 
     def request(
         self, source: Any, feed: Feed, base: str, page: str | None, after: str | None, backfill: bool

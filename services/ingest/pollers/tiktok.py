@@ -22,7 +22,7 @@ from typing import Any, Literal
 import orjson
 
 from services.ingest.platforms.base import Delivery, Parsed, Person, build_mention, from_unix, sid, text_or_none
-from services.ingest.pollers.auth import Auth, Header
+from services.ingest.pollers.auth import Auth, Header, access_token
 from services.ingest.pollers.base import (
     RATE_LIMIT_WAIT,
     REFUSED_WAIT,
@@ -39,10 +39,10 @@ from services.ingest.pollers.base import (
     read_page,
     time_key,
 )
+from shared.credentials import Credential
 from shared.errors import InvalidBody
 from shared.events import Mention
 from shared.observability import get_logger
-from shared.sources import Credentials
 
 PAGE = 30
 API = "/open_api/v1.3"
@@ -75,8 +75,8 @@ class TikTok(TimeKeyed):
     def context(self, source_id: str, source: Any) -> dict[str, Any]:
         return {"account_id": source.business_id}
 
-    def authenticator(self, source: Any, credentials: Credentials, base: str, overridden: bool) -> Auth:
-        return Header("Access-Token", credentials.require("token")[0])
+    def authenticator(self, source: Any, credential: Credential | None) -> Auth:
+        return Header("Access-Token", access_token(credential, "the Business account's access token"))
 
     def request(
         self, source: Any, feed: Feed, base: str, page: str | None, after: str | None, backfill: bool

@@ -34,9 +34,9 @@ from services.ingest.pollers.base import (
     read_page,
     time_key,
 )
+from shared.credentials import Credential
 from shared.errors import InvalidBody, NotConfigured
 from shared.events import Mention
-from shared.sources import Credentials
 
 PAGE = 100
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
@@ -47,6 +47,7 @@ def api_root(source: Any) -> str:
 
 
 class WordPress(TimeKeyed):
+    anonymous = True  # published comments are public
     platform: Literal["wordpress"] = "wordpress"
 
     def feeds(self, source: Any, watched: Sequence[tuple[str, Mapping[str, str]]]) -> list[Feed]:
@@ -58,12 +59,13 @@ class WordPress(TimeKeyed):
     def context(self, source_id: str, source: Any) -> dict[str, Any]:
         return {"account_id": urlsplit(source.base_url).netloc, "brand_ids": [str(a) for a in source.brand_authors]}
 
-    def authenticator(self, source: Any, credentials: Credentials, base: str, overridden: bool) -> Auth:
-        username, password = credentials.get("username"), credentials.get("password")
+    def authenticator(self, source: Any, credential: Credential | None) -> Auth:
+        username = credential.get("username") if credential else None
+        password = (credential.get("application_password") or credential.get("password")) if credential else None
         if username and password:
             return basic(username, password)
         if "hold" in source.statuses:
-            raise NotConfigured("comments awaiting moderation need a username and an application password")
+            raise NotConfigured("comments awaiting moderation need a username and an application_password")
         return NoAuth()  # published comments are public
 
     def request(

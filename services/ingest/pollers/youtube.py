@@ -25,7 +25,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from services.ingest.platforms.base import Delivery, Parsed, Person, build_mention, from_iso, text_or_none
-from services.ingest.pollers.auth import Auth, Header, OAuthToken, QueryKey
+from services.ingest.pollers.auth import Auth, QueryKey, access_token, bearer
 from services.ingest.pollers.base import (
     RATE_LIMIT_WAIT,
     REFUSED_WAIT,
@@ -42,9 +42,9 @@ from services.ingest.pollers.base import (
     read_page,
     time_key,
 )
+from shared.credentials import Credential
 from shared.errors import InvalidBody
 from shared.events import Mention
-from shared.sources import Credentials
 
 GOOGLE_TOKEN = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL, not a secret
 PACIFIC = ZoneInfo("America/Los_Angeles")
@@ -72,15 +72,11 @@ class YouTube(TimeKeyed):
     def context(self, source_id: str, source: Any) -> dict[str, Any]:
         return {"account_id": source.channel}
 
-    def authenticator(self, source: Any, credentials: Credentials, base: str, overridden: bool) -> Auth:
-        if credentials.get("api_key"):
-            return QueryKey("key", credentials.require("api_key")[0])
-        if credentials.get("refresh_token"):
-            client_id, client_secret, refresh = credentials.require("client_id", "client_secret", "refresh_token")
-            token_url = f"{base}/token" if overridden else GOOGLE_TOKEN
-            grant = {"grant_type": "refresh_token", "refresh_token": refresh}
-            return OAuthToken(token_url, grant, client_id, client_secret, "body")
-        return Header("Authorization", f"Bearer {credentials.require('token')[0]}")
+    def authenticator(self, source: Any, credential: Credential | None) -> Auth:
+        if credential is not None and credential.get("api_key"):
+            return QueryKey("key", credential.fields["api_key"])
+        # An OAuth token the port refreshed (Google's token endpoint) if it had to.
+        return bearer(access_token(credential, "an api_key or an OAuth refresh_token"))
 
     def request(
         self, source: Any, feed: Feed, base: str, page: str | None, after: str | None, backfill: bool
