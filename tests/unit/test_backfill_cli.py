@@ -15,8 +15,6 @@ from services.ingest import poll_bootstrap
 from services.ingest.poll_bootstrap import PollRoot
 from tests.pollkit import Clock, InProcess, Rig, rig
 
-NOW = datetime.now(UTC).replace(microsecond=0)
-
 
 @pytest.fixture
 def polled() -> Iterator[tuple[Rig, FakePlatforms]]:
@@ -24,7 +22,8 @@ def polled() -> Iterator[tuple[Rig, FakePlatforms]]:
     http = InProcess(fake)
     sources = {"acme": {"platform": "reddit", "username": "acme_brand", "inbox": False, "mentions": False,
                         "subreddits": ["acme"]}}  # fmt: skip
-    r = rig(sources, {"reddit": http.base("reddit")}, http, Clock(NOW))
+    # Now when the test runs, not when the module was collected: `--since 36h` is read against the real clock.
+    r = rig(sources, {"reddit": http.base("reddit")}, http, Clock(datetime.now(UTC).replace(microsecond=0)))
     poll_bootstrap.root.override(PollRoot(r.service, r.cursors))  # type: ignore[arg-type]
     yield r, fake
     poll_bootstrap.root.override(None)
@@ -32,8 +31,9 @@ def polled() -> Iterator[tuple[Rig, FakePlatforms]]:
 
 def test_backfill_hands_history_and_shows_each_feed(polled: tuple[Rig, FakePlatforms]) -> None:
     r, fake = polled
+    now = r.clock.now
     for hours in range(1, 49):
-        fake.feeds.reddit.comment("acme", f"{hours} and a half hours ago", at=NOW - timedelta(hours=hours, minutes=30))
+        fake.feeds.reddit.comment("acme", f"{hours} and a half hours ago", at=now - timedelta(hours=hours, minutes=30))
     out = io.StringIO()
     assert backfill.run("reddit", "36h", None, None, out) == 0
     text = out.getvalue()
