@@ -58,6 +58,8 @@ def up(args: argparse.Namespace) -> int:
             style = "red" if failed else "dim"
             console.print(f"[{style}]{function}: batch of {size}, {failed} failed[/]")
 
+    # Where a WebSub hub calls back: the front this stack serves.
+    os.environ.setdefault("HARK_PUBLIC_URL", f"http://127.0.0.1:{args.port}")  # noqa: TID251 - the edge configures
     fakes = _fake_platforms()
     stack = LocalStack(options, on_request=on_request, on_batch=on_batch)
     stopping = threading.Event()

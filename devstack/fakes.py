@@ -47,6 +47,7 @@ import re
 import threading
 import time
 import urllib.parse
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -171,7 +172,7 @@ class FakePlatforms:
         self.requests: list[Recorded] = []
         self._valid: dict[str, set[str]] = {p: {self.tokens.get(p, dev_platform_token(p))} for p in PLATFORMS}
         self._refresh: dict[str, set[str]] = {p: {dev_refresh_token(p)} for p in PLATFORMS}
-        self._refusals: dict[str, list[Refusal]] = {p: [] for p in PLATFORMS}
+        self._refusals: dict[str, list[Refusal]] = {p: [] for p in (*PLATFORMS, "websub")}
         self._dead_interactions: set[str] = set()
         self._reviews: dict[str, dict[str, Any]] = {}
         self._idempotent: dict[str, Any] = {}
@@ -181,6 +182,12 @@ class FakePlatforms:
         self.refused: list[Recorded] = []  # the requests answered with a refusal they were told to give
         self.feeds = FeedFakes(self._lock, self._valid_token)
         self._handlers: dict[str, Callable[[Request, int], Answer]] = {p: getattr(self, f"_{p}") for p in PLATFORMS}
+        # A WebSub hub (`base("websub")`): subscriptions asked, and the hub's verification of each (its callback
+        # GET, answered with the challenge or not), as Google's hub does it. `hub_callback` answers in process.
+        self._handlers["websub"] = self._websub
+        self.subscriptions: list[dict[str, str]] = []
+        self.verifications: list[tuple[str, bool]] = []
+        self.hub_callback: Callable[[str], tuple[int, str]] | None = None
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -760,6 +767,44 @@ class FakePlatforms:
                 return 404, _google_error(404, "Requested entity was not found.", "", "NOT_FOUND"), {}
             return 200, found, {}
         return 404, _google_error(404, "Requested entity was not found.", "", "NOT_FOUND"), {}
+
+    def _websub(self, request: Request, number: int) -> Answer:
+        form = request.body if isinstance(request.body, dict) else {}
+        if request.path != "/subscribe" or request.method != "POST":
+            return 404, None, {}
+        missing = [f for f in ("hub.callback", "hub.topic", "hub.mode") if not form.get(f)]
+        if missing or form.get("hub.mode") not in ("subscribe", "unsubscribe"):
+            return 400, None, {}
+        with self._lock:
+            self.subscriptions.append({str(k): str(v) for k, v in form.items()})
+        challenge = f"challenge-{number}"
+        query = urllib.parse.urlencode(
+            {
+                "hub.mode": form["hub.mode"],
+                "hub.topic": form["hub.topic"],
+                "hub.challenge": challenge,
+                "hub.lease_seconds": str(min(int(form.get("hub.lease_seconds") or 432000), 864000)),
+            }
+        )
+        url = f"{form['hub.callback']}?{query}"
+
+        def verify() -> None:
+            if self.hub_callback is not None:
+                status, text = self.hub_callback(url)
+            else:
+                try:
+                    with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 - the test's own callback
+                        status, text = answer.status, answer.read().decode()
+                except (OSError, ValueError):
+                    status, text = 0, ""
+            with self._lock:
+                self.verifications.append((form["hub.topic"], status == 200 and text == challenge))
+
+        if self.hub_callback is not None:
+            verify()  # in process: at once
+        else:
+            threading.Thread(target=verify, name="hark-fake-websub", daemon=True).start()
+        return 202, None, {}
 
     def _tiktok(self, request: Request, number: int) -> Answer:
         if not self._valid_token("tiktok", request.headers.get("access-token", "")):

@@ -66,6 +66,9 @@ class HarkStack(Stack):
         self.functions = {k: f for s in self.services.values() for k, f in s.functions.items()}
         http = {spec.service: self.functions[spec.key] for spec in FUNCTIONS if spec.http}
         self.api = Api(self, "Api", stage=stage, functions=dict(http), binary_types=_binary_types())
+        for spec in FUNCTIONS:
+            if spec.needs_public_url:  # not an integration of the API: no cycle
+                self.functions[spec.key].add_environment("HARK_PUBLIC_URL", self.api.api.url.rstrip("/"))
         self.monitoring = Monitoring(
             self, "Monitoring", stage=stage, storage=self.storage, watched=Watched(self.functions, self.api.api)
         )

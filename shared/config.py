@@ -340,6 +340,12 @@ class YouTubeSource(PolledSource):
     watch_for: Duration = Field(
         default=timedelta(days=7), description="How long a newly published video is polled on its own."
     )
+    websub: bool = Field(
+        default=True,
+        description="Keep the channel subscribed at the WebSub hub (renewed on a schedule before the lease ends; "
+        "needs `HARK_PUBLIC_URL`), so new videos are announced to the `youtube` webhook.",
+    )
+    websub_hub: BaseUrl = Field(default="https://pubsubhubbub.appspot.com", description="The WebSub hub.")
 
 
 class BlueskySource(PolledSource):

@@ -170,6 +170,8 @@ class FunctionSpec:
     erases_buckets: tuple[BucketSpec, ...] = ()
     publishes_to: tuple[TopicSpec, ...] = ()
     reads_config: bool = False
+    # HARK_PUBLIC_URL: the API's public URL (a WebSub hub calls back there); the CDK app sets it from the API.
+    needs_public_url: bool = False
     description: str = ""
     # Lambda's retries of an asynchronous invocation (0-2) and how old an event may get before it is given up.
     async_retries: int = 2
@@ -619,6 +621,22 @@ POLLERS: tuple[FunctionSpec, ...] = (
     _poller("tiktok", "rate(5 minutes)", "TikTok comments on the brand's videos (API for Business)."),
 )
 
+# YouTube's WebSub leases (about ten days) renewed before they end, for every configured channel.
+INGEST_WEBSUB = FunctionSpec(
+    key="ingest-websub",
+    service="ingest",
+    handler="services.ingest.app.on_websub_renew",
+    timeout_s=60,
+    memory_mb=256,
+    schedule="rate(6 hours)",
+    reads=(POLL_CURSORS,),
+    writes=(POLL_CURSORS,),
+    reads_secret=True,  # the `youtube` secret is the hub.secret the notifications are signed with
+    reads_config=True,
+    needs_public_url=True,
+    description="Renews the YouTube channels' WebSub subscriptions before their leases end.",
+)
+
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     INGEST_API,
     CLASSIFY,
@@ -628,6 +646,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     RESPOND_WATCH,
     RESPOND_SLA,
     *POLLERS,
+    INGEST_WEBSUB,
 )
 
 

@@ -109,6 +109,8 @@ class Settings(BaseModel):
     # More entries of the secret's `tokens` (HARK_TOKENS, JSON: {"<name or platform>": <token or object>}), for the
     # sources that name their own credentials (shared/config.py `sources.<id>.credentials`).
     tokens: Any = Field(default=None, description="HARK_TOKENS, parsed JSON")
+    # The API's public base URL (HARK_PUBLIC_URL): where a WebSub hub calls back (`<url>/webhooks/youtube`).
+    public_url: str | None = None
     # How long raw deliveries are kept; the lifecycle rule of the archive bucket says the same.
     archive_retention_days: int = Field(default=RAW_ARCHIVE.expire_after_days or 30, ge=1, le=3650)
     # SSE-KMS with this key for the raw archive; SSE-S3 (AES-256) when unset.
@@ -164,6 +166,7 @@ class Settings(BaseModel):
             "config": "HARK_CONFIG",
             "approvals": "HARK_APPROVALS",
             "tokens": "HARK_TOKENS",
+            "public_url": "HARK_PUBLIC_URL",
             "archive_retention_days": "HARK_ARCHIVE_RETENTION_DAYS",
             "archive_kms_key_id": "HARK_ARCHIVE_KMS_KEY_ID",
         }

@@ -14,7 +14,7 @@ from shared.api import operations as ops
 from shared.api.governance import ErasureQuery, ErasureReceipt
 from shared.api.models import Health, Submission, SubmissionItem, SubmissionResult, WebhookReceipt
 from shared.observability import instrument
-from shared.resources import POLLERS
+from shared.resources import INGEST_WEBSUB, POLLERS
 from shared.web import Call, Edge, Raw
 
 SERVICE = "ingest"
@@ -130,6 +130,16 @@ def _poll(platform: str) -> Any:
         return poll_bootstrap.root.get().service.poll(platform, time_left).as_dict()
 
     return instrument(SERVICE, run)
+
+
+def _renew(_event: Any, _context: Any) -> dict[str, Any]:
+    return poll_bootstrap.root.get().websub.renew().as_dict()
+
+
+@app.schedule(INGEST_WEBSUB.schedule or "rate(6 hours)", name="on_websub_renew")
+def on_websub_renew(event: CloudWatchEvent) -> dict[str, Any]:
+    result: dict[str, Any] = instrument(SERVICE, _renew)(event.to_dict(), event.context)
+    return result
 
 
 @app.schedule(_SCHEDULES["reddit"], name="on_poll_reddit")

@@ -11,6 +11,7 @@ from services.ingest import bootstrap
 from services.ingest.pollers import POLLERS
 from services.ingest.pollers.http import UrllibHttp
 from services.ingest.polling import CursorStore, PollService
+from services.ingest.websub import WebSubRenewer
 from shared.bootstrap import LazyRoot
 
 
@@ -18,6 +19,7 @@ from shared.bootstrap import LazyRoot
 class PollRoot:
     service: PollService
     cursors: CursorStore
+    websub: WebSubRenewer
 
 
 def build(env: Mapping[str, str]) -> PollRoot:
@@ -34,7 +36,8 @@ def build(env: Mapping[str, str]) -> PollRoot:
         UrllibHttp(),
         POLLERS,
     )
-    return PollRoot(service, cursors)
+    websub = WebSubRenewer(ingest.config, cursors, ingest.secrets, ingest.settings.public_url)
+    return PollRoot(service, cursors, websub)
 
 
 root = LazyRoot(build)

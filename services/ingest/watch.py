@@ -10,6 +10,7 @@ from datetime import datetime
 from services.ingest.platforms.base import Notice
 from services.ingest.polling import WATCHED, CursorStore
 from services.ingest.service import LoggedNotices, Notices
+from services.ingest.websub import record_leases
 from shared.config import ConfigSource, YouTubeSource
 from shared.observability import count, get_logger
 
@@ -25,6 +26,7 @@ class VideoWatch:
 
     def notify(self, notices: Sequence[Notice]) -> None:
         self._then.notify(notices)
+        record_leases(self._config, self._cursors, notices)  # WebSub leases verified or ended, for the renewer
         videos = [n for n in notices if n.platform == "youtube" and (n.kind in WATCH or n.kind == "video.deleted")]
         if not videos:
             return

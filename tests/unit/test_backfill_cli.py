@@ -24,7 +24,7 @@ def polled() -> Iterator[tuple[Rig, FakePlatforms]]:
                         "subreddits": ["acme"]}}  # fmt: skip
     # Now when the test runs, not when the module was collected: `--since 36h` is read against the real clock.
     r = rig(sources, {"reddit": http.base("reddit")}, http, Clock(datetime.now(UTC).replace(microsecond=0)))
-    poll_bootstrap.root.override(PollRoot(r.service, r.cursors))  # type: ignore[arg-type]
+    poll_bootstrap.root.override(PollRoot(r.service, r.cursors, None))  # type: ignore[arg-type]
     yield r, fake
     poll_bootstrap.root.override(None)
 
