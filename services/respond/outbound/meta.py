@@ -5,14 +5,14 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from services.respond.outbound import Delivered, Outbound, RulesOf
 from services.respond.outbound.http import HttpAnswer, post_json
-from shared.http import retry_at as said_retry_at
 from shared.credentials import Credential
 from shared.errors import PlatformRefused
+from shared.http import retry_at as said_retry_at
 
 DEFAULT_BASE = "https://graph.facebook.com"
 GRAPH_VERSION = "v21.0"
