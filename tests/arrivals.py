@@ -474,7 +474,7 @@ def discord_message(n: int) -> tuple[Mention, Where]:
     )
 
 
-def discord_command(n: int) -> tuple[Mention, Where]:
+def discord_command_mention(n: int) -> tuple[Mention, Where]:
     interaction = str(1_300_000_000_000_000_000 + n)
     context = {"interaction_token": f"itoken{n}", "application_id": "1200000000000000001"}
     return (
@@ -548,7 +548,7 @@ MENTIONS: dict[str, Callable[[int], tuple[Mention, Where]]] = {
     "bluesky": bluesky,
     "tiktok": tiktok,
     "discord.message": discord_message,
-    "discord.command": discord_command,
+    "discord.command": discord_command_mention,
     "zendesk": zendesk,
     "mastodon": mastodon,
     "trustpilot": trustpilot,
