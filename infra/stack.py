@@ -68,7 +68,7 @@ class HarkStack(Stack):
         self.api = Api(self, "Api", stage=stage, functions=dict(http), binary_types=_binary_types())
         for spec in FUNCTIONS:
             if spec.needs_public_url:  # not an integration of the API: no cycle
-                self.functions[spec.key].add_environment("HARK_PUBLIC_URL", self.api.api.url.rstrip("/"))
+                self.functions[spec.key].add_environment("HARK_PUBLIC_URL", self.api.api.url)
         self.monitoring = Monitoring(
             self, "Monitoring", stage=stage, storage=self.storage, watched=Watched(self.functions, self.api.api)
         )

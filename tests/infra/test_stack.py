@@ -819,7 +819,7 @@ def test_drift_each_function_gets_exactly_the_variables_its_code_reads(resources
         wanted |= {b.env_var for b in (*spec.reads_buckets, *spec.writes_buckets)}
         if spec.needs_public_url:  # where a WebSub hub calls back: the API's own URL
             wanted.add("HARK_PUBLIC_URL")
-            assert "RestApi" in str(env["HARK_PUBLIC_URL"]), env["HARK_PUBLIC_URL"]
+            assert "execute-api" in str(env["HARK_PUBLIC_URL"]), env["HARK_PUBLIC_URL"]
         assert hark == wanted | {"HARK_STAGE"}, spec.key
         for table in (*spec.reads, *spec.writes):
             assert env[table.env_var] == {"Ref": table_logical_id(resources, table)}
