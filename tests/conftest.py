@@ -57,6 +57,9 @@ def load_json(path: Path) -> Any:
 def moto_url() -> Iterator[str]:
     from moto.server import ThreadedMotoServer
 
+    from devstack.consistency import atomic_dynamodb
+
+    atomic_dynamodb()  # as the local stack does: each DynamoDB request atomic, as in DynamoDB
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
