@@ -27,7 +27,7 @@ CDK_ENV := PATH="$(abspath infra/node_modules/.bin):$$PATH" CDK_DISABLE_CLI_TELE
 DATA ?= ../shared/data
 
 .PHONY: run test lint typecheck unit functional contract e2e infra bench train eval package synth diff deploy destroy \
-	sizes clean help mutate web browser screenshots
+	sizes clean help mutate keys smoke bootstrap web browser screenshots
 
 # The command center (web/): built with Vite from npm packages pinned in web/package-lock.json into
 # services/respond/static, which respond serves. The browser tests drive Debian's Chromium (never a downloaded one).
@@ -48,6 +48,9 @@ help:
 	@echo "make synth  synthesise the CloudFormation template (STAGE=dev), cfn-lint it"
 	@echo "make diff / deploy / destroy  compare with, deploy to, or delete the stack in your AWS account"
 	@echo "             (STAGE=dev, ALARM_EMAIL=you@example.com; credentials from the usual AWS variables or profile)"
+	@echo "make bootstrap  once per AWS account and region, before the first deploy"
+	@echo "make keys   register the secret's API keys with API Gateway's usage plans (STAGE=..., DRY_RUN=1)"
+	@echo "make smoke URL=<ApiUrl>  send a signed test delivery and follow it to its task (docs/deployment.md)"
 	@echo "make sizes  measure the run and test environments"
 	@echo "make web    build the command center (web/) into services/respond/static"
 	@echo "make browser  run only the browser tests (headless Chromium); make screenshots refreshes docs/images/"
@@ -119,11 +122,33 @@ synth: package $(CDK)
 	$(CDK_ENV) cdk synth --no-notices --quiet -c stage=$(STAGE) --output cdk.out
 	$(VENV)/bin/cfn-lint cdk.out/Hark-$(STAGE).template.json
 
+# Once per account and region: the staging bucket and roles `cdk deploy` uses.
+bootstrap: $(STAMP) $(CDK)
+	$(CDK_ENV) cdk bootstrap --no-notices
+
 diff: package $(CDK)
 	$(CDK_ENV) cdk diff --no-notices -c stage=$(STAGE)
 
+# Deploys, writes the stack outputs (ApiUrl, SecretName, ...) to cdk.out/outputs-<stage>.json, then registers the
+# secret's API keys with API Gateway (hark keys sync).
 deploy: package $(CDK)
-	$(CDK_ENV) cdk deploy $(CDK_ARGS) --require-approval broadening
+	$(CDK_ENV) cdk deploy $(CDK_ARGS) --require-approval broadening --outputs-file cdk.out/outputs-$(STAGE).json
+	$(VENV)/bin/hark keys sync --stage $(STAGE)
+	@echo "Next: make smoke URL=$$($(VENV)/bin/python -c 'import json,sys; d=json.load(open(sys.argv[1])); print(next(iter(d.values()))["ApiUrl"])' cdk.out/outputs-$(STAGE).json)"
+
+# The secret's API keys onto API Gateway's usage plans (after editing the secret); DRY_RUN=1 changes nothing.
+keys: $(STAMP)
+	$(VENV)/bin/hark keys sync --stage $(STAGE) $(if $(DRY_RUN),--dry-run)
+
+# After a deploy: a signed test delivery followed to its task. URL is the ApiUrl output (or hark up's address);
+# KEY and SECRET default to what the stack's secret holds; PLATFORM=github signs as GitHub.
+URL ?=
+PLATFORM ?= generic
+smoke: $(STAMP)
+	@test -n "$(URL)" || { echo "usage: make smoke URL=<the stack's ApiUrl output> [STAGE=...] [PLATFORM=github]"; exit 2; }
+	$(VENV)/bin/hark smoke --url "$(URL)" --platform $(PLATFORM) \
+		$(if $(filter command line environment,$(origin STAGE)),--stage $(STAGE)) \
+		$(if $(KEY),--key "$(KEY)") $(if $(SECRET),--secret "$(SECRET)")
 
 destroy: $(STAMP) $(CDK)
 	$(CDK_ENV) cdk destroy --no-notices -c stage=$(STAGE)

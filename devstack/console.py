@@ -3,17 +3,69 @@ they open, read back through the partner API like any client would."""
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import threading
 import urllib.request
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from devstack.demo import Delivery
+
+
+class SafeStream(io.TextIOBase):
+    """The terminal, as a stream that survives its reader going away (`hark up | head`, a closed terminal, a log
+    shipper that died). After a broken pipe the output goes to /dev/null instead of raising in whichever thread
+    printed: rich would turn it into SystemExit there, killing a feed, a request or the shutdown itself half-way,
+    so that Ctrl-C and SIGTERM no longer stopped the stack."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self._stream = stream
+        self.broken = False
+
+    def write(self, text: str) -> int:
+        if not self.broken:
+            try:
+                self._stream.write(text)
+            except (OSError, ValueError):  # BrokenPipeError, EIO on a hung-up terminal, a closed file
+                self._gone()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.broken:
+            try:
+                self._stream.flush()
+            except (OSError, ValueError):
+                self._gone()
+
+    def isatty(self) -> bool:
+        try:
+            return not self.broken and self._stream.isatty()
+        except (OSError, ValueError):
+            return False
+
+    def writable(self) -> bool:
+        return True
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._stream, "encoding", None) or "utf-8"
+
+    def _gone(self) -> None:
+        self.broken = True
+        # Point the descriptor at /dev/null too, so the interpreter's last flush of stdout does not fail either.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass
 
 
 class Feed:

@@ -1,6 +1,10 @@
 """An API Gateway (REST, proxy integration) stand-in: real HTTP on 127.0.0.1, each request turned into the event
 API Gateway would send, dispatched to the Chalice app that declares the route, and the function's answer turned
-back into HTTP. Routes are read from the apps themselves, so there is no second list to keep in step."""
+back into HTTP. Routes are read from the apps themselves, so there is no second list to keep in step.
+
+Like API Gateway it refuses, in problem+json, what never reaches a function: an unknown route or method, a body
+over 10 MB, a request line and headers over 10,240 bytes (431); and so does the HTTP layer under it (a malformed
+request line, a URI too long), where Python's server would answer an HTML page."""
 
 from __future__ import annotations
 
@@ -12,22 +16,43 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
-from werkzeug.serving import BaseWSGIServer, make_server
+import orjson
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from devstack.lambda_runtime import ACCOUNT, Function, Throttled
-from shared.api.problems import METHOD_NOT_ALLOWED, PROBLEMS, ROUTE_NOT_FOUND, ProblemType
-from shared.errors import TooLarge
+from shared.api.problems import (
+    HEADERS_TOO_LARGE,
+    METHOD_NOT_ALLOWED,
+    PROBLEM_JSON,
+    PROBLEMS,
+    ROUTE_NOT_FOUND,
+    ProblemType,
+    problem_document,
+)
+from shared.errors import InvalidInput, TooLarge
 from shared.web import problem_response
 
-# API Gateway's own limit; the functions enforce their own, smaller ones.
+# API Gateway's own limits; the functions enforce their own, smaller ones.
 MAX_BODY = 10 * 1024 * 1024
+MAX_REQUEST_LINE_AND_HEADERS = 10_240
 BAD_GATEWAY = ProblemType(502, "bad-gateway", "The function failed")
 # Every local environment of the function stayed busy past the function's timeout. Locally that cap is the
 # emulator's, not an account limit, so the answer is the retryable 429 (API Gateway itself answers a throttled
 # Lambda with its INTEGRATION_FAILURE response, 500 unless mapped).
 THROTTLED = ProblemType(429, "throttled", "Too many requests at once; retry shortly", retry_after_s=1)
+# What the HTTP layer refuses before there is a request to route.
+HTTP_PROBLEMS: dict[int, ProblemType] = {
+    400: PROBLEMS[InvalidInput],
+    414: ProblemType(414, "uri-too-long", "The request URI is too long"),
+    431: HEADERS_TOO_LARGE,
+    501: ProblemType(501, "not-implemented", "The method is not implemented"),
+    505: ProblemType(505, "http-version-not-supported", "The HTTP version is not supported"),
+}
+# Characters a request target may carry as they are; anything else (raw UTF-8 sent by curl) is percent-encoded.
+_TARGET_SAFE = "/:?#[]@!$&'()*+,;=%-._~"
 
 
 @dataclass
@@ -165,11 +190,46 @@ class Gateway:
         return _problem(ROUTE_NOT_FOUND, f"nothing is served at {request.path}")
 
 
+class _Handler(WSGIRequestHandler):
+    """werkzeug's request handler, with API Gateway's limit on headers, UTF-8 request targets, and problem+json
+    for what the HTTP layer refuses on its own."""
+
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        # http.server decodes the request line as latin-1, so a raw UTF-8 target ("/v1/tasks/é") would reach the
+        # app as mojibake; percent-encoded, as a browser sends it, it decodes to what the client meant.
+        if not self.path.isascii():
+            self.path = quote(self.path.encode("latin-1"), safe=_TARGET_SAFE)
+        size = len(self.requestline) + sum(len(name) + len(value) for name, value in self.headers.items())
+        if size > MAX_REQUEST_LINE_AND_HEADERS:
+            self.send_error(
+                431, f"the request line and headers are {size} bytes; the limit is {MAX_REQUEST_LINE_AND_HEADERS}"
+            )
+            return False
+        return True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        kind = HTTP_PROBLEMS.get(code) or ProblemType(code, "http-error", "The request could not be served")
+        # http.server's 400 messages quote the offending request line; the problem never echoes input.
+        detail = "the request line or a header is malformed" if code == 400 else (message or kind.title)
+        body = orjson.dumps(problem_document(kind, detail))
+        self.log_error("code %d, message %s", code, message)
+        self.send_response(code)
+        self.send_header("Content-Type", PROBLEM_JSON)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if getattr(self, "command", "") != "HEAD":
+            self.wfile.write(body)
+        self.close_connection = True
+
+
 class Front:
     """The gateway served over real HTTP on a background thread."""
 
     def __init__(self, gateway: Gateway, host: str, port: int) -> None:
-        self._server: BaseWSGIServer = make_server(host, port, gateway, threaded=True)
+        self._server: BaseWSGIServer = make_server(host, port, gateway, threaded=True, request_handler=_Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="hark-front", daemon=True)
 
     @property

@@ -1,5 +1,6 @@
-"""Just enough of the Lambda runtime: a context object, handlers loaded by their dotted path, and a bounded pool of
-execution environments per function, as Lambda runs several copies of a function at once.
+"""Just enough of the Lambda runtime: a context object, handlers loaded by their dotted path, a bounded pool of
+execution environments per function, as Lambda runs several copies of a function at once, and asynchronous
+invocation as SNS and EventBridge get it: retried, then handed to the on-failure destination.
 
 Each environment serves one invocation at a time (its own lock) and has its own state: the services' composition
 roots (`shared.bootstrap.LazyRoot`) are built once per environment, as in separate Lambda sandboxes, so nothing one
@@ -16,10 +17,12 @@ import importlib
 import itertools
 import threading
 import time
+import traceback
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from shared.bootstrap import execution_environment
@@ -156,3 +159,41 @@ class Function:
             self._busy += 1
             self.peak = max(self.peak, self._busy)
             return environment
+
+    def invoke_async(self, event: Any, on_failure: Callable[[dict[str, Any]], None] | None) -> bool:
+        """Lambda's asynchronous invocation: the first attempt and `async_retries` more (Lambda waits 1 and 2
+        minutes between them; here they follow at once), then the destination record goes to `on_failure`.
+        True when an attempt succeeded."""
+        attempts = 1 + self.spec.async_retries
+        error: BaseException | None = None
+        for _ in range(attempts):
+            try:
+                self.invoke(event)
+            except Exception as exc:  # any escaped exception is a failed invocation in Lambda
+                error = exc
+            else:
+                return True
+        if on_failure is not None and error is not None:
+            on_failure(destination_record(self.name, event, error, attempts))
+        return False
+
+
+def destination_record(function_name: str, event: Any, error: BaseException, attempts: int) -> dict[str, Any]:
+    """What Lambda sends to an on-failure destination once the retries are exhausted (its documented shape)."""
+    return {
+        "version": "1.0",
+        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "functionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function_name}:$LATEST",
+            "condition": "RetriesExhausted",
+            "approximateInvokeCount": attempts,
+        },
+        "requestPayload": event,
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "responsePayload": {
+            "errorMessage": str(error),
+            "errorType": type(error).__name__,
+            "stackTrace": traceback.format_exception(error)[-5:],
+        },
+    }

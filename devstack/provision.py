@@ -1,11 +1,12 @@
-"""Create Hark's tables, queues and secret in an AWS endpoint (the emulator, LocalStack) from
+"""Create Hark's tables, queues (with their dead-letter queues, and the failure queues of asynchronous invocations),
+topics, buckets, the configuration parameter and the secret in an AWS endpoint (the emulator, LocalStack) from
 `shared.resources`, the same specs the CDK app builds the cloud stack from. Idempotent."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -13,11 +14,13 @@ from botocore.exceptions import ClientError
 from shared.resources import (
     BUCKETS,
     CONFIG,
+    FAILURE_QUEUES,
     QUEUES,
     SECRETS,
     TABLES,
     TOPICS,
     BucketSpec,
+    FailureQueueSpec,
     QueueSpec,
     TableSpec,
     TopicSpec,
@@ -29,6 +32,8 @@ class Provisioned:
     env: dict[str, str]
     queue_urls: dict[str, str]
     queue_arns: dict[str, str]
+    # On-failure destinations of asynchronous invocations (the scheduler puts Lambda's destination records there).
+    failure_queue_urls: dict[str, str] = field(default_factory=dict)
 
 
 def table_request(spec: TableSpec, stage: str) -> dict[str, Any]:
@@ -86,17 +91,58 @@ def create_queue(sqs: Any, spec: QueueSpec, stage: str) -> tuple[str, str, str]:
     return str(url), str(arn), str(dlq_url)
 
 
+def create_failure_queue(sqs: Any, spec: FailureQueueSpec, stage: str) -> str:
+    url = sqs.create_queue(
+        QueueName=spec.physical_name(stage), Attributes={"MessageRetentionPeriod": str(spec.retention_s)}
+    )["QueueUrl"]
+    return str(url)
+
+
 def create_topic(sns: Any, spec: TopicSpec, stage: str) -> str:
     return str(sns.create_topic(Name=spec.physical_name(stage))["TopicArn"])
 
 
-def create_bucket(s3: Any, spec: BucketSpec, stage: str) -> str:
+def create_bucket(s3: Any, spec: BucketSpec, stage: str, expire_after_days: int | None = None) -> str:
+    """A private, encrypted bucket with the spec's lifecycle (`expire_after_days` overriding its retention), as
+    the CDK app builds it."""
     name = spec.physical_name(stage)
+    expire_after_days = expire_after_days or spec.expire_after_days
     try:
         s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=spec.object_lock_days is not None)
     except ClientError as exc:
         if exc.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
             raise
+    s3.put_public_access_block(
+        Bucket=name,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3.put_bucket_encryption(
+        Bucket=name,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
+    rules: list[dict[str, Any]] = []
+    if expire_after_days:
+        rules.append(
+            {"ID": "expire", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": expire_after_days}}
+        )
+    if spec.infrequent_access_after_days:
+        rules.append(
+            {
+                "ID": "infrequent-access",
+                "Status": "Enabled",
+                "Filter": {"Prefix": ""},
+                "Transitions": [{"Days": spec.infrequent_access_after_days, "StorageClass": "STANDARD_IA"}],
+            }
+        )
+    if rules:
+        s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
     return name
 
 
@@ -127,7 +173,11 @@ def provision(
     queues: Iterable[QueueSpec] = QUEUES,
     topics: Iterable[TopicSpec] = TOPICS,
     buckets: Iterable[BucketSpec] = BUCKETS,
+    expire_after_days: Mapping[str, int] | None = None,
+    failure_queues: Iterable[FailureQueueSpec] = FAILURE_QUEUES,
 ) -> Provisioned:
+    """Everything Hark needs; `expire_after_days` overrides a bucket's retention (by key) as configuration does.
+    Buckets are made only when an `s3` client is given."""
     env: dict[str, str] = {}
     for table in tables:
         create_table(clients["dynamodb"], table, stage)
@@ -138,16 +188,18 @@ def provision(
         urls[queue.key], arns[queue.key], dlq_url = create_queue(clients["sqs"], queue, stage)
         env[queue.env_var] = urls[queue.key]
         env[queue.dlq_env_var] = dlq_url
+    failures = {spec.key: create_failure_queue(clients["sqs"], spec, stage) for spec in failure_queues}
     if "sns" in clients:
         for topic in topics:
             env[topic.env_var] = create_topic(clients["sns"], topic, stage)
     if "s3" in clients:
         for bucket in buckets:
-            env[bucket.env_var] = create_bucket(clients["s3"], bucket, stage)
+            days = (expire_after_days or {}).get(bucket.key)
+            env[bucket.env_var] = create_bucket(clients["s3"], bucket, stage, days)
     if "ssm" in clients:
         put_config(clients["ssm"], CONFIG.physical_name(stage))
         env[CONFIG.env_var] = CONFIG.physical_name(stage)
     secret_name = SECRETS.physical_name(stage)
     put_secret(clients["secretsmanager"], secret_name, secret_document)
     env[SECRETS.env_var] = secret_name
-    return Provisioned(env, urls, arns)
+    return Provisioned(env, urls, arns, failures)

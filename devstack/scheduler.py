@@ -102,6 +102,7 @@ class Schedule:
         function: Function,
         on_run: Callable[[str, bool], None] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        on_failure: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         expression = function.spec.schedule
         if not expression:
@@ -112,6 +113,7 @@ class Schedule:
         if self._rate is None:
             cron_matches(expression, datetime.now(UTC))  # refuse a malformed expression now, not at 3 a.m.
         self._on_run = on_run
+        self._on_failure = on_failure
         self._clock = clock
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=f"schedule-{function.spec.key}", daemon=True)
@@ -122,16 +124,13 @@ class Schedule:
         minute = now.replace(second=0, microsecond=0)
         return (last is None or last < minute) and cron_matches(self.expression, minute)
 
-    def run_once(self) -> Any:
-        ok = True
-        try:
-            return self.function.invoke(scheduled_event(self.function.name, self._clock()))
-        except Exception:
-            ok = False
-            raise
-        finally:
-            if self._on_run:
-                self._on_run(self.function.spec.key, ok)
+    def run_once(self) -> bool:
+        """One tick, invoked asynchronously as EventBridge does: retried, then the destination record goes to the
+        failure queue. True when it succeeded."""
+        ok = self.function.invoke_async(scheduled_event(self.function.name, self._clock()), self._on_failure)
+        if self._on_run:
+            self._on_run(self.function.spec.key, ok)
+        return ok
 
     def start(self) -> None:
         self._thread.start()
@@ -149,6 +148,6 @@ class Schedule:
             if not self.due(last, now):
                 continue
             last = now if self._rate is not None else now.replace(second=0, microsecond=0)
-            # A failure is logged by the function; the next tick runs again, as EventBridge's would.
+            # A failure is logged by the function and parked in the failure queue; the next tick runs regardless.
             with contextlib.suppress(Exception):
                 self.run_once()

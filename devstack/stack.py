@@ -1,11 +1,13 @@
 """`hark up`: the whole Hark flow on one machine, the way it runs in AWS.
 
 AWS emulator (moto server) → resources from `shared.resources` → Chalice apps behind the HTTP front → SQS
-event-source mappings feeding the consumers → demo stream and console feed. Stops cleanly, in reverse order.
+event-source mappings feeding the consumers → schedules (invoked asynchronously: retried, then parked in the failure
+queue) → demo stream and console feed. Stops cleanly, in reverse order.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -20,7 +22,7 @@ from devstack.lambda_runtime import REGION, Function
 from devstack.provision import Provisioned, provision
 from devstack.scheduler import Schedule
 from shared.aws import reset_clients
-from shared.resources import FUNCTIONS
+from shared.resources import FUNCTIONS, RAW_ARCHIVE
 from shared.secrets import EnvSecrets, to_document
 from shared.settings import Settings
 
@@ -75,8 +77,10 @@ class LocalStack:
             from moto.server import ThreadedMotoServer  # noqa: PLC0415
 
             from devstack.consistency import atomic_dynamodb  # noqa: PLC0415
+            from devstack.emulator import speed_up  # noqa: PLC0415
 
             atomic_dynamodb()
+            speed_up()
             # The emulator binds in its own thread and would wait forever on a busy port: find out here.
             _check_free(self.options.host, self.options.aws_port)
             self._moto = ThreadedMotoServer(ip_address=self.options.host, port=self.options.aws_port, verbose=False)
@@ -102,7 +106,12 @@ class LocalStack:
 
         settings = Settings.from_env(env)
         clients = {name: _client(name, settings) for name in ("dynamodb", "sqs", "secretsmanager", "sns", "s3", "ssm")}
-        self.provisioned = provision(clients, STAGE, to_document(EnvSecrets(settings).get()))
+        self.provisioned = provision(
+            clients,
+            STAGE,
+            to_document(EnvSecrets(settings).get()),
+            expire_after_days={RAW_ARCHIVE.key: settings.archive_retention_days},
+        )
         env.update(self.provisioned.env)
 
         functions = {spec.key: Function(spec, STAGE, concurrency=self.options.concurrency) for spec in FUNCTIONS}
@@ -127,9 +136,15 @@ class LocalStack:
             self.sources.append(event_source)
         for function in functions.values():
             if function.spec.schedule:
-                schedule = Schedule(function)
+                schedule = Schedule(function, on_failure=self._failure_sender(clients["sqs"], function))
                 schedule.start()
                 self.schedules.append(schedule)
+
+    def _failure_sender(self, sqs: Any, function: Function) -> Callable[[dict[str, Any]], None] | None:
+        spec = function.spec.on_failure
+        if spec is None or self.provisioned is None:
+            return None
+        return failure_sender(sqs, self.provisioned.failure_queue_urls[spec.key])
 
     def stop(self) -> None:
         if self._stopped.is_set():
@@ -145,6 +160,15 @@ class LocalStack:
             self._moto.stop()
 
 
+def failure_sender(sqs: Any, queue_url: str) -> Callable[[dict[str, Any]], None]:
+    """Puts a destination record in a failure queue, as Lambda does once an asynchronous event's retries failed."""
+
+    def send(record: dict[str, Any]) -> None:
+        sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(record, default=str))
+
+    return send
+
+
 def _client(service: str, settings: Settings) -> Any:
     from shared.aws import client  # noqa: PLC0415
 
@@ -155,6 +179,9 @@ def _check_free(host: str, port: int) -> None:
     if port == 0:
         return
     with socket.socket() as sock:
+        # The emulator's server binds with SO_REUSEADDR, as HTTP servers do; without it here too, a port the last
+        # run left in TIME_WAIT looks busy for a minute while nothing listens on it.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError as error:

@@ -9,6 +9,8 @@ Content-Length of the partner API and of the webhooks, in bytes) and a per-addre
 
 from __future__ import annotations
 
+import json
+
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_lambda as lambda_
@@ -16,21 +18,55 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from devstack.gateway_keys import PLANS, plan_name
 from infra.nag import suppress
 from shared.api import Operation
 from shared.api.operations import OPERATIONS
+from shared.api.problems import (
+    INTERNAL,
+    PROBLEM_JSON,
+    PROBLEMS,
+    ROUTE_NOT_FOUND,
+    TOO_MANY_REQUESTS,
+    ProblemType,
+    problem_document,
+)
+from shared.errors import InvalidInput, TooLarge, Unauthenticated
 
 # Stage-wide: what one Hark deployment absorbs before API Gateway answers 429 (platforms retry on it).
 RATE_LIMIT_RPS = 500
 BURST_LIMIT = 1000
-# Partner tools: per key.
-PARTNER_PLAN = {"rate": 20, "burst": 40, "quota_per_day": 200_000}
-STAFF_PLAN = {"rate": 50, "burst": 100, "quota_per_day": 1_000_000}
+# Per key. `hark keys sync` puts each key of the secret on one of these (partner: keys with only the partner and
+# viewer roles; staff: the rest).
+PLAN_LIMITS = {
+    "partner": {"rate": 20, "burst": 40, "quota_per_day": 200_000},
+    "staff": {"rate": 50, "burst": 100, "quota_per_day": 1_000_000},
+}
 # WAF: Content-Length above these is refused before a function runs. The functions check their own, smaller
 # limits with a 413 (1 MiB partner API, 5 MiB webhooks); these catch what is far over them.
 API_BODY_LIMIT_DIGITS = r"^(?:[2-9]\d{6}|\d{8,})$"  # >= 2,000,000 bytes
 WEBHOOK_BODY_LIMIT_DIGITS = r"^(?:[6-9]\d{6}|\d{8,})$"  # >= 6,000,000 bytes (Lambda's 6 MB payload)
 PARTNER_RATE_PER_5_MIN = 3000
+
+# What API Gateway answers itself, before a function runs, as the functions would: problem+json from the same
+# problems table. `$context.error.messageString` is API Gateway's own message, JSON-quoted.
+_GATEWAY_PROBLEMS: dict[str, tuple[ProblemType, str | None]] = {
+    # Missing or unknown x-api-key on a keyed route (API Gateway says 403; the functions say 401).
+    "INVALID_API_KEY": (
+        PROBLEMS[Unauthenticated],
+        "The x-api-key header is missing or holds a key this API does not know (keys are registered with "
+        "`hark keys sync`).",
+    ),
+    # The keyed routes validate one request parameter: the x-api-key header.
+    "BAD_REQUEST_PARAMETERS": (PROBLEMS[Unauthenticated], "The x-api-key header is missing."),
+    "THROTTLED": (TOO_MANY_REQUESTS, "This key or this API is over its request rate."),
+    "QUOTA_EXCEEDED": (TOO_MANY_REQUESTS, "This key has used up its daily quota."),
+    "REQUEST_TOO_LARGE": (PROBLEMS[TooLarge], "API Gateway takes at most 10 MB."),
+    # A REST API answers an unknown route or method with a 403 "Missing Authentication Token".
+    "MISSING_AUTHENTICATION_TOKEN": (ROUTE_NOT_FOUND, "No such route."),
+    "DEFAULT_4XX": (PROBLEMS[InvalidInput], None),
+    "DEFAULT_5XX": (INTERNAL, None),
+}
 
 
 class Api(Construct):
@@ -84,6 +120,7 @@ class Api(Construct):
         for op in OPERATIONS:
             self._route(op, integrations[op.service])
         self._plans(stage)
+        self._gateway_responses()
         self.web_acl = self._waf(stage)
         suppress(
             self.api,
@@ -126,14 +163,32 @@ class Api(Construct):
 
     def _plans(self, stage: str) -> None:
         self.plans: dict[str, apigateway.UsagePlan] = {}
-        for name, plan in (("partner", PARTNER_PLAN), ("staff", STAFF_PLAN)):
+        for name in PLANS:
+            plan = PLAN_LIMITS[name]
             self.plans[name] = self.api.add_usage_plan(
                 f"Plan-{name}",
-                name=f"hark-{stage}-{name}",
+                name=plan_name(stage, name),
                 description=f"Hark {name} keys: {plan['rate']} requests/s, {plan['quota_per_day']} a day",
                 throttle=apigateway.ThrottleSettings(rate_limit=plan["rate"], burst_limit=plan["burst"]),
                 quota=apigateway.QuotaSettings(limit=plan["quota_per_day"], period=apigateway.Period.DAY),
                 api_stages=[apigateway.UsagePlanPerApiStage(api=self.api, stage=self.api.deployment_stage)],
+            )
+
+    def _gateway_responses(self) -> None:
+        for kind, (problem, detail) in _GATEWAY_PROBLEMS.items():
+            document = json.dumps(problem_document(problem, "DETAIL"))
+            message = json.dumps(detail) if detail else "$context.error.messageString"
+            headers = {"Content-Type": f"'{PROBLEM_JSON}'"}
+            if problem.retry_after_s:
+                headers["Retry-After"] = f"'{problem.retry_after_s}'"
+            # DEFAULT_4XX/5XX keep API Gateway's own status; the others say what the functions would.
+            status = None if kind.startswith("DEFAULT_") else str(problem.status)
+            self.api.add_gateway_response(
+                f"Gateway-{kind}",
+                type=apigateway.ResponseType.of(kind),
+                status_code=status,
+                response_headers=headers,
+                templates={"application/json": document.replace('"DETAIL"', message)},
             )
 
     def _waf(self, stage: str) -> wafv2.CfnWebACL:
@@ -143,7 +198,9 @@ class Api(Construct):
                 priority=priority,
                 action=wafv2.CfnWebACL.RuleActionProperty(
                     block=wafv2.CfnWebACL.BlockActionProperty(
-                        custom_response=wafv2.CfnWebACL.CustomResponseProperty(response_code=413)
+                        custom_response=wafv2.CfnWebACL.CustomResponseProperty(
+                            response_code=413, custom_response_body_key="too-large"
+                        )
                     )
                 ),
                 statement=wafv2.CfnWebACL.StatementProperty(
@@ -170,7 +227,19 @@ class Api(Construct):
         rate = wafv2.CfnWebACL.RuleProperty(
             name="partner-api-rate",
             priority=3,
-            action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+            action=wafv2.CfnWebACL.RuleActionProperty(
+                block=wafv2.CfnWebACL.BlockActionProperty(
+                    custom_response=wafv2.CfnWebACL.CustomResponseProperty(
+                        response_code=429,
+                        custom_response_body_key="too-many",
+                        response_headers=[
+                            wafv2.CfnWebACL.CustomHTTPHeaderProperty(
+                                name="Retry-After", value=str(TOO_MANY_REQUESTS.retry_after_s)
+                            )
+                        ],
+                    )
+                )
+            ),
             statement=wafv2.CfnWebACL.StatementProperty(
                 rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
                     limit=PARTNER_RATE_PER_5_MIN,
@@ -186,6 +255,24 @@ class Api(Construct):
             name=f"hark-{stage}",
             scope="REGIONAL",
             default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+            # WAF can only say application/json, but the bodies are the same problem documents the functions send.
+            custom_response_bodies={
+                "too-large": wafv2.CfnWebACL.CustomResponseBodyProperty(
+                    content_type="APPLICATION_JSON",
+                    content=json.dumps(
+                        problem_document(PROBLEMS[TooLarge], "The request body is far over this API's limit.")
+                    ),
+                ),
+                "too-many": wafv2.CfnWebACL.CustomResponseBodyProperty(
+                    content_type="APPLICATION_JSON",
+                    content=json.dumps(
+                        problem_document(
+                            TOO_MANY_REQUESTS,
+                            f"Over {PARTNER_RATE_PER_5_MIN} requests in 5 minutes from this address.",
+                        )
+                    ),
+                ),
+            },
             visibility_config=_visibility(f"hark-{stage}"),
             rules=[
                 length_over(API_BODY_LIMIT_DIGITS, "partner-api-body-size", "/v1/", 1),

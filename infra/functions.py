@@ -62,6 +62,7 @@ def resources_of(storage: Storage) -> Resources:
         tables={k: t.table_arn for k, t in storage.tables.items()},
         queues={k: q.queue_arn for k, q in storage.queues.items()},
         dead_letter_queues={k: q.queue_arn for k, q in storage.dead_letter_queues.items()},
+        failure_queues={k: q.queue_arn for k, q in storage.failure_queues.items()},
         topics={k: t.topic_arn for k, t in storage.topics.items()},
         topic_key=storage.topic_key.key_arn,
         buckets={k: b.bucket_arn for k, b in storage.buckets.items()},
@@ -134,11 +135,16 @@ class ServiceFunctions(Construct):
                 ],
             )
         if spec.reads_buckets or spec.writes_buckets:
+            # cdk-nag names each finding by the bucket's logical id; an acknowledgment must name it exactly.
+            buckets = {b.key: storage.buckets[b.key] for b in (*spec.reads_buckets, *spec.writes_buckets)}
             suppress(
                 policy,
                 "AwsSolutions-IAM5",
-                "Objects of the one bucket this function reads or writes (object keys are not known in advance).",
-                applies_to=["Resource::<*>/*"],
+                "Objects of the buckets this function reads or writes (object keys are not known in advance).",
+                applies_to=[
+                    f"Resource::<{Stack.of(b).get_logical_id(b.node.default_child)}.Arn>/*"  # type: ignore[arg-type]
+                    for b in buckets.values()
+                ],
             )
         function = lambda_.Function(
             self,
@@ -176,6 +182,23 @@ class ServiceFunctions(Construct):
                     max_concurrency=source.max_concurrency,
                 )
             )
+        failures = storage.failure_queues[spec.on_failure.key] if spec.on_failure is not None else None
+        if failures is not None:
+            # After its retries Lambda would drop the event (an alarm notification, a schedule tick); it goes to the
+            # failure queue instead, as Lambda's destination record. The role may send there (infra/iam.py).
+            config = lambda_.CfnEventInvokeConfig(
+                self,
+                f"Async-{spec.key}",
+                function_name=function.function_name,
+                qualifier="$LATEST",
+                maximum_retry_attempts=spec.async_retries,
+                maximum_event_age_in_seconds=spec.max_event_age_s,
+                destination_config=lambda_.CfnEventInvokeConfig.DestinationConfigProperty(
+                    on_failure=lambda_.CfnEventInvokeConfig.OnFailureProperty(destination=failures.queue_arn)
+                ),
+            )
+            # The role's policy must exist before Lambda checks that the function may send to the destination.
+            config.node.add_dependency(policy)
         if spec.schedule:
             rule = events.Rule(
                 self,
@@ -184,7 +207,13 @@ class ServiceFunctions(Construct):
                 schedule=events.Schedule.expression(spec.schedule),
                 description=f"Runs {spec.key} on {spec.schedule}",
             )
-            rule.add_target(targets.LambdaFunction(function, retry_attempts=2, max_event_age=Duration.minutes(5)))
+            # EventBridge's own retries cover invoking the function (throttled, not yet permitted); what it cannot
+            # deliver goes to the same failure queue (the target's dead-letter queue).
+            rule.add_target(
+                targets.LambdaFunction(
+                    function, retry_attempts=2, max_event_age=Duration.minutes(5), dead_letter_queue=failures
+                )
+            )
         if spec.sns_source is not None:
             storage.topics[spec.sns_source.key].add_subscription(subscriptions.LambdaSubscription(function))
         return function

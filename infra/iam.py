@@ -1,5 +1,6 @@
 """Least privilege, generated from each function's intents in `shared.resources` (reads, writes, sends_to,
-reads_secret, uses_comprehend, publishes_to, buckets, config): named actions only, on the resources named.
+reads_secret, writes_secret, uses_comprehend, publishes_to, buckets, config): named actions only, on the resources
+named.
 
 No statement has `*` or `service:*` as an action. Resources are the table (and each of its indexes by name), the
 queue, the topic, the secret, the parameter, the bucket's objects; the one exception is Amazon Comprehend, whose
@@ -37,6 +38,7 @@ class Resources:
     tables: dict[str, str]
     queues: dict[str, str]
     dead_letter_queues: dict[str, str]
+    failure_queues: dict[str, str]
     topics: dict[str, str]
     topic_key: str
     buckets: dict[str, str]
@@ -67,6 +69,9 @@ def statements(spec: FunctionSpec, resources: Resources) -> list[iam.PolicyState
     if spec.sqs_source is not None:
         # A record that cannot succeed is parked in the source queue's dead-letter queue with its reason.
         send.append(resources.dead_letter_queues[spec.sqs_source.queue.key])
+    if spec.on_failure is not None:
+        # Lambda delivers an asynchronous event that kept failing to the on-failure destination as the function.
+        send.append(resources.failure_queues[spec.on_failure.key])
     if send:
         out.append(iam.PolicyStatement(actions=["sqs:SendMessage"], resources=send))
     if spec.reads_secret:
@@ -76,6 +81,9 @@ def statements(spec: FunctionSpec, resources: Resources) -> list[iam.PolicyState
                 resources=[resources.secret],
             )
         )
+    if spec.writes_secret:
+        # Refreshed OAuth tokens are stored back in the secret's `tokens` (shared/tokens.py).
+        out.append(iam.PolicyStatement(actions=["secretsmanager:PutSecretValue"], resources=[resources.secret]))
     if spec.uses_comprehend:
         # Comprehend's real-time detection APIs act on no resource: `*` is the only resource IAM accepts for them.
         out.append(iam.PolicyStatement(actions=list(COMPREHEND_DETECT), resources=["*"]))
@@ -93,18 +101,15 @@ def statements(spec: FunctionSpec, resources: Resources) -> list[iam.PolicyState
             )
         )
         out.append(iam.PolicyStatement(actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[resources.topic_key]))
-    if spec.reads_buckets:
-        out.append(
-            iam.PolicyStatement(
-                actions=["s3:GetObject"], resources=[f"{resources.buckets[b.key]}/*" for b in spec.reads_buckets]
+    for action, buckets in (
+        ("s3:GetObject", spec.reads_buckets),
+        ("s3:PutObject", spec.writes_buckets),
+        ("s3:DeleteObject", spec.erases_buckets),
+    ):
+        if buckets:
+            out.append(
+                iam.PolicyStatement(actions=[action], resources=[f"{resources.buckets[b.key]}/*" for b in buckets])
             )
-        )
-    if spec.writes_buckets:
-        out.append(
-            iam.PolicyStatement(
-                actions=["s3:PutObject"], resources=[f"{resources.buckets[b.key]}/*" for b in spec.writes_buckets]
-            )
-        )
     if spec.reads_config:
         out.append(iam.PolicyStatement(actions=["ssm:GetParameter"], resources=[resources.config]))
     return out

@@ -88,6 +88,15 @@ class Monitoring(Construct):
                 threshold=0,
                 comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
             )
+        for key, failures in storage.failure_queues.items():
+            self._alarm(
+                f"dlq-{key}",
+                f"[critical] An alarm notification or a schedule tick failed after Lambda's retries and waits in the "
+                f"{key} queue (an alarm may not have become an incident). Runbook: failed-invocations.",
+                failures.metric_approximate_number_of_messages_visible(period=Duration.minutes(1), statistic="Maximum"),
+                threshold=0,
+                comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            )
         for key, queue in storage.queues.items():
             self._alarm(
                 f"backlog-{key}",
@@ -332,7 +341,10 @@ class Monitoring(Construct):
             ),
             cloudwatch.GraphWidget(
                 title="Dead letters",
-                left=[q.metric_approximate_number_of_messages_visible() for q in storage.dead_letter_queues.values()],
+                left=[
+                    q.metric_approximate_number_of_messages_visible()
+                    for q in (*storage.dead_letter_queues.values(), *storage.failure_queues.values())
+                ],
                 width=8,
             ),
             cloudwatch.GraphWidget(

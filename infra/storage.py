@@ -17,11 +17,13 @@ from infra.nag import suppress
 from shared.resources import (
     BUCKETS,
     CONFIG,
+    FAILURE_QUEUES,
     QUEUES,
     SECRETS,
     TABLES,
     TOPICS,
     BucketSpec,
+    FailureQueueSpec,
     KeyAttr,
     QueueSpec,
     TableSpec,
@@ -30,6 +32,8 @@ from shared.resources import (
 _TYPES = {"S": dynamodb.AttributeType.STRING, "N": dynamodb.AttributeType.NUMBER}
 _PROJECTIONS = {"ALL": dynamodb.ProjectionType.ALL, "KEYS_ONLY": dynamodb.ProjectionType.KEYS_ONLY}
 ACCESS_LOG_DAYS = 90
+# Over API Gateway's 20-character minimum for an API key (`hark keys sync` registers it there).
+BOOTSTRAP_KEY_CHARS = 40
 
 
 def _attribute(key: KeyAttr) -> dynamodb.Attribute:
@@ -45,6 +49,7 @@ class Storage(Construct):
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
         for spec in QUEUES:
             self.queues[spec.key], self.dead_letter_queues[spec.key] = self._queue(spec, stage)
+        self.failure_queues: dict[str, sqs.Queue] = {f.key: self._failure_queue(f, stage) for f in FAILURE_QUEUES}
         # One customer-managed key for the topics: CloudWatch can publish to a topic encrypted with it (it cannot
         # with the AWS-managed aws/sns key, whose policy cannot grant it).
         self.topic_key = kms.Key(
@@ -91,6 +96,14 @@ class Storage(Construct):
             "Secrets",
             secret_name=SECRETS.physical_name(stage),
             description="Hark platform signing secrets and partner API keys (JSON; see docs/configuration.md)",
+            # A JSON document from the start, holding one random admin key (`api_key`): a fresh deployment answers
+            # `hark smoke` and the dashboard; platform secrets and named keys are added next to it.
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template="{}",  # noqa: S106 - an empty JSON object, not a password
+                generate_string_key="api_key",
+                exclude_punctuation=True,
+                password_length=BOOTSTRAP_KEY_CHARS,
+            ),
             removal_policy=removal,
         )
         suppress(
@@ -156,6 +169,23 @@ class Storage(Construct):
             dead_letter_queue=sqs.DeadLetterQueue(queue=dead, max_receive_count=spec.max_receive_count),
         )
         return queue, dead
+
+    def _failure_queue(self, spec: FailureQueueSpec, stage: str) -> sqs.Queue:
+        queue = sqs.Queue(
+            self,
+            f"Failures-{spec.key}",
+            queue_name=spec.physical_name(stage),
+            retention_period=Duration.seconds(spec.retention_s),
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+        )
+        suppress(
+            queue,
+            "AwsSolutions-SQS3",
+            "This is the on-failure destination of asynchronous invocations (a dead-letter queue): what lands here "
+            "is alarmed on and replayed by a person, not retried.",
+        )
+        return queue
 
     def _bucket(self, spec: BucketSpec) -> s3.Bucket:
         rules = []

@@ -155,3 +155,119 @@ def umass_english(data: Path) -> list[Example]:
             elif row.get("Definitely Not English") == "1":
                 out.append(Example(text, "other", row.get("Country", "")))
     return out
+
+
+def _tweet_sources(data: Path) -> dict[str, dict[str, str]]:
+    """Texts of the tweet collections by source and id, as `ml/examples/adr_tweets.tsv` names them."""
+    out: dict[str, dict[str, str]] = {}
+
+    def rows(path: Path) -> list[dict[str, str]]:
+        with path.open(encoding="utf-8", newline="") as handle:
+            return list(csv.DictReader(handle))
+
+    semeval = data / "semeval_twitter_sentiment_2013_2016" / "semeval2013_2016_task4A_dedup.csv"
+    out["semeval"] = {r["tweet_id"]: r["text"] for r in rows(semeval)}
+    for split in ("train", "test"):
+        path = data / "tweet_sentiment_extraction_kaggle" / f"{split}.csv"
+        out[f"kaggle_{split}"] = {r["textID"]: r["text"] for r in rows(path)}
+    out["davidson"] = {r[""]: r["tweet"] for r in rows(data / "davidson_hate_offensive" / "labeled_data.csv")}
+    for path in sorted((data / "tweeteval").glob("*/*_text.txt")):
+        key = f"tweeteval:{path.parent.name}/{path.name}"
+        out[key] = {str(i): line.strip() for i, line in enumerate(_lines(path))}
+    sanders = data / "sanders_twitter_brand_sentiment" / "full-corpus.csv"
+    out["sanders"] = {r["TweetId"]: r["TweetText"] for r in rows(sanders)}
+    out["isarcasm"] = {r[""]: r["tweet"] for r in rows(data / "isarcasmeval_english" / "train.En.csv")}
+    vader = (data / "vader_tweets_ground_truth" / "tweets_GroundTruth.txt").read_text(encoding="latin-1")
+    out["vader"] = {p[0]: p[2] for p in (line.split("\t") for line in vader.splitlines()) if len(p) >= 3}
+    return out
+
+
+def adr_tweets(data: Path, labels: Path) -> list[Example]:
+    """Hark's hand-labelled medicine-mentioning tweets (labels in the repository, texts from `data`); label "adr" or
+    "other", group "medicine" or "namesake" (a band, a footballer, a metaphor). Repeated texts count once."""
+    sources = _tweet_sources(data)
+    out, seen = [], set()
+    for line in _lines(labels):
+        if line.startswith(("#", "source\t")) or not line.strip():
+            continue
+        source, key, medicine, adr = line.split("\t")
+        text = sources[source][key]
+        if text.lower() in seen:
+            continue
+        seen.add(text.lower())
+        out.append(Example(text, "adr" if adr == "1" else "other", "medicine" if medicine == "1" else "namesake"))
+    return out
+
+
+# --- three-class sentiment collections (group = the collection, for cross-collection evaluation) -----------------
+
+
+def semeval(data: Path) -> list[Example]:
+    """SemEval 2013-2016 Task 4A (the data behind TweetEval sentiment), without the rows TweetEval's validation
+    split repeats (those are read as TweetEval val)."""
+    path = data / "semeval_twitter_sentiment_2013_2016" / "semeval2013_2016_task4A_dedup.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [
+            Example(r["text"], r["label"], "semeval") for r in csv.DictReader(handle) if r["in_tweeteval_val"] != "1"
+        ]
+
+
+def kaggle_tse(data: Path) -> list[Example]:
+    out = []
+    for split in ("train", "test"):
+        path = data / "tweet_sentiment_extraction_kaggle" / f"{split}.csv"
+        with path.open(encoding="utf-8", newline="") as handle:
+            out += [Example(r["text"].strip(), r["sentiment"], "kaggle") for r in csv.DictReader(handle) if r["text"]]
+    return out
+
+
+def vader_tweets(data: Path) -> list[Example]:
+    """VADER's tweet ground truth, cut at ±0.5 of the raters' mean (-4..4) as its SOURCE suggests."""
+    out = []
+    raw = (data / "vader_tweets_ground_truth" / "tweets_GroundTruth.txt").read_text(encoding="latin-1")
+    for parts in (line.split("\t") for line in raw.splitlines()):
+        if len(parts) >= 3:
+            mean = float(parts[1])
+            label = "negative" if mean <= -0.5 else "positive" if mean >= 0.5 else "neutral"
+            out.append(Example(parts[2], label, "vader"))
+    return out
+
+
+def sanders(data: Path) -> list[Example]:
+    """Sanders brand tweets (Apple, Google, Microsoft, Twitter; one annotator), irrelevant ones left out."""
+    path = data / "sanders_twitter_brand_sentiment" / "full-corpus.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [
+            Example(r["TweetText"], r["Sentiment"], "sanders")
+            for r in csv.DictReader(handle)
+            if r["Sentiment"] in SENTIMENT
+        ]
+
+
+def crowdflower_apple(data: Path) -> list[Example]:
+    path = data / "crowdflower_apple_twitter_sentiment" / "Apple-Twitter-Sentiment-DFE.csv"
+    names = {"1": "negative", "3": "neutral", "5": "positive"}
+    with path.open(encoding="latin-1", newline="") as handle:
+        return [
+            Example(r["text"], names[r["sentiment"]], "crowdflower_apple")
+            for r in csv.DictReader(handle)
+            if r["sentiment"] in names
+        ]
+
+
+def sxsw(data: Path) -> list[Example]:
+    path = data / "crowdflower_brand_product_emotions_sxsw" / "judge-1377884607_tweet_product_company.csv"
+    names = {
+        "Positive emotion": "positive",
+        "Negative emotion": "negative",
+        "No emotion toward brand or product": "neutral",
+    }
+    with path.open(encoding="latin-1", newline="") as handle:
+        return [
+            Example(r["tweet_text"], names[r["is_there_an_emotion_directed_at_a_brand_or_product"]], "sxsw")
+            for r in csv.DictReader(handle)
+            if r["is_there_an_emotion_directed_at_a_brand_or_product"] in names and r["tweet_text"]
+        ]
+
+
+BRAND_SENTIMENT = ("sanders", "crowdflower_apple", "sxsw")

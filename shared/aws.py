@@ -47,6 +47,7 @@ CONFIGURATION_CODES = frozenset(
         "AccessDeniedException",
         "AccessDenied",
         "AWS.SimpleQueueService.NonExistentQueue",
+        "NoSuchBucket",
         "QueueDoesNotExist",
         "UnrecognizedClientException",
         "InvalidClientTokenId",
@@ -80,6 +81,8 @@ def client(service: str, settings: Settings, *, max_attempts: int = 4) -> Any:
                 connect_timeout=3,
                 read_timeout=10,
                 tcp_keepalive=True,
+                # An emulator on a host name (localhost) has no bucket subdomains.
+                s3={"addressing_style": "path"} if settings.aws_endpoint_url else None,
             )
             _clients[key] = boto3.session.Session().client(
                 service,  # type: ignore[call-overload]

@@ -4,9 +4,11 @@ Sections today: `users` (who, roles, the ids of their keys, languages, capacity,
 is assigned, business hours, holidays, time zone), `queues` (the team that works each, its SLA policy, approval
 tiers, who may work it, where a breach escalates), `routing` (ordered rules: the first that matches a mention
 picks its queue), `sla` (first response, next response and resolution targets per priority and channel),
-`templates` (suggested replies per intent and language), `workflow` (lease, reopen window, auto-close) and
-`voice` (the brand's own stock phrases). A section another concern needs (the pollers' `sources`) is added as
-one more optional field of `HarkConfig`, with its own model, so every file written before it stays valid.
+`templates` (suggested replies per intent and language), `workflow` (lease, reopen window, auto-close),
+`voice` (the brand's own stock phrases), `safety` (the safety queue, the reporting clock, the scripted
+acknowledgements) and `retention` (how long each kind of record is kept). A section another concern needs (the
+pollers' `sources`) is added as one more optional field of `HarkConfig`, with its own model, so every file written
+before it stays valid.
 
 Where it comes from: `HARK_CONFIG` names a file (YAML or JSON), or `ssm:<parameter name>`; unset, the stack's
 SSM parameter (`HARK_CONFIG_PARAMETER`, `/hark/<stage>/config`, which the CDK app and `hark up` create), read
@@ -34,7 +36,7 @@ from typing import Annotated, Any, Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from shared.auth import Grant, Role
 from shared.errors import NotConfigured
@@ -255,6 +257,68 @@ class Voice(Section):
     allow: tuple[str, ...] = Field(default=(), description="Built-in phrases not to flag.")
 
 
+class Safety(Section):
+    """Suspected adverse events (pharmacovigilance). A thread with one goes to `queue` whatever the routing rules
+    say, opens a safety case with a reporting clock, and notifies `notify_roles`; public replies on it are limited to
+    the `acknowledgements`."""
+
+    queue: str = Field(
+        default="safety",
+        description="Where a thread with a suspected adverse event goes, before any routing rule. Hark adds this "
+        "queue when the document does not define it (the `safety` team's, or the default queue's team; the `urgent` "
+        "SLA policy if there is one).",
+    )
+    reporting_days: int = Field(
+        default=15, ge=1, le=90, description="Calendar days from day 0 (first receipt) to the regulatory report."
+    )
+    notify_roles: tuple[Role, ...] = Field(
+        default=("safety",), min_length=1, description="Users with these roles are notified of every new case."
+    )
+    acknowledgements: tuple[str, ...] = Field(
+        default=(),
+        description="Template ids of the approved scripted acknowledgements: on a thread with a safety case, the "
+        "only public replies the voice check lets through. None: no public reply on such a thread.",
+    )
+
+
+# Not one of a template's variables: an acknowledgement must not repeat what the reporter wrote.
+ACKNOWLEDGEMENT_VARIABLES = frozenset({"first_name", "name", "handle", "agent_name", "brand"})
+
+
+class Retention(Section):
+    """How long each kind of record is kept (DynamoDB TTL, set by the table's owner when it writes; the raw archive by
+    ingest). Unset (null): kept until erased. A person's erasure request removes their records sooner."""
+
+    mentions: Duration | None = Field(
+        default=timedelta(days=365), description="classify's record of every message heard, from its receipt."
+    )
+    inbox: Duration | None = Field(
+        default=timedelta(days=365), description="Mentions as the command center shows them, from their receipt."
+    )
+    tasks: Duration | None = Field(default=timedelta(days=365), description="Tasks, from their last change.")
+    notes: Duration | None = Field(default=timedelta(days=365), description="Private notes, from when written.")
+    notifications: Duration | None = Field(default=timedelta(days=30), description="What people were told.")
+    conversations: Duration | None = Field(
+        default=timedelta(days=730),
+        description="The facts reports are computed from (times, queues, agents; no text), from the start.",
+    )
+    audit_content: Duration | None = Field(
+        default=None,
+        description="The personal content of audit entries (texts, names). The entries themselves (who did what, "
+        "when, in a hash chain) are never deleted.",
+    )
+    safety_cases: Duration | None = Field(
+        default=None,
+        description="Safety cases. Pharmacovigilance law keeps them for the life of the product and years after "
+        "(EU GVP Module VI: at least 10 years after the marketing authorisation ends): leave unset unless told.",
+    )
+    archive: Duration | None = Field(
+        default=timedelta(days=30),
+        description="Raw webhook deliveries (the replay archive), from their arrival; at most the archive bucket's "
+        "lifecycle rule.",
+    )
+
+
 class HarkConfig(Section):
     version: Literal[1] = 1
     users: dict[Ident, User] = Field(default_factory=dict)
@@ -266,6 +330,38 @@ class HarkConfig(Section):
     templates: tuple[Template, ...] = ()
     workflow: Workflow = Field(default_factory=Workflow)
     voice: Voice = Field(default_factory=Voice)
+    safety: Safety = Field(default_factory=Safety)
+    retention: Retention = Field(default_factory=Retention)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _with_safety_queue(cls, data: Any) -> Any:
+        """A suspected adverse event must never wait in a care queue: the safety queue exists even when the
+        document leaves it out."""
+        if not isinstance(data, dict) or not isinstance(data.get("queues"), dict) or not data["queues"]:
+            return data
+        safety = data.get("safety")
+        name = safety.get("queue", "safety") if isinstance(safety, dict) else getattr(safety, "queue", "safety")
+        queues = data["queues"]
+        if not isinstance(name, str) or name in queues:
+            return data
+        default = queues.get(data.get("default_queue")) or next(iter(queues.values()))
+
+        def field(model: Any, key: str) -> Any:
+            return model.get(key) if isinstance(model, dict) else getattr(model, key, None)
+
+        teams, policies = data.get("teams") or {}, data.get("sla") or {}
+
+        def pick(preferred: str, fallback: Any, defined: Any) -> Any:
+            # What exists, so a mistake elsewhere in the document is reported once, where it was made.
+            if preferred in defined:
+                return preferred
+            return fallback if fallback in defined or not defined else next(iter(defined))
+
+        team = pick("safety", field(default, "team"), teams)
+        policy = pick("urgent", field(default, "sla") or "default", policies)
+        added = {"team": team, "sla": policy, "workers": ["safety", "agent", "admin"]}
+        return {**data, "queues": {**queues, name: added}}
 
     def user(self, user_id: str) -> User | None:
         return self.users.get(user_id)
@@ -326,10 +422,13 @@ def _people(config: HarkConfig) -> list[ConfigError]:
 
 def _queues(config: HarkConfig) -> list[ConfigError]:
     errors: list[ConfigError] = []
+    fallback = config.queues.get(config.default_queue)
     for name, queue in config.queues.items():
-        if queue.team not in config.teams:
+        # The safety queue Hark adds borrows the default queue's team and policy: a mistake there is reported once.
+        borrowed = name == config.safety.queue and name != config.default_queue and fallback is not None
+        if queue.team not in config.teams and not (borrowed and fallback and queue.team == fallback.team):
             errors.append(ConfigError(f"queues.{name}.team", f"no team {queue.team!r}"))
-        if queue.sla not in config.sla:
+        if queue.sla not in config.sla and not (borrowed and fallback and queue.sla == fallback.sla):
             errors.append(ConfigError(f"queues.{name}.sla", f"no SLA policy {queue.sla!r}"))
         if queue.escalate_to is not None and queue.escalate_to not in config.queues:
             errors.append(ConfigError(f"queues.{name}.escalate_to", f"no queue {queue.escalate_to!r}"))
@@ -343,6 +442,21 @@ def _queues(config: HarkConfig) -> list[ConfigError]:
         if template.id in ids:
             errors.append(ConfigError(f"templates[{n}].id", f"template {template.id!r} is defined twice"))
         ids.add(template.id)
+    templates = {t.id: t for t in config.templates}
+    for n, ack in enumerate(config.safety.acknowledgements):
+        found = templates.get(ack)
+        if found is None:
+            errors.append(ConfigError(f"safety.acknowledgements[{n}]", f"no template {ack!r}"))
+            continue
+        extra = set(re.findall(r"\{(\w+)\}", found.text)) - ACKNOWLEDGEMENT_VARIABLES
+        if extra:
+            errors.append(
+                ConfigError(
+                    f"safety.acknowledgements[{n}]",
+                    f"template {ack!r} uses {', '.join(sorted(extra))}: an acknowledgement may name only "
+                    f"{', '.join(sorted(ACKNOWLEDGEMENT_VARIABLES))}",
+                )
+            )
     return errors
 
 

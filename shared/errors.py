@@ -74,6 +74,11 @@ class NotConfigured(HarkError):
     """A secret or setting this needs is missing: the operator must fix configuration."""
 
 
+class CredentialRevoked(NotConfigured):
+    """An outbound credential the platform refuses and will not refresh (revoked, expired for good): the source is
+    unhealthy until someone stores a new one. `extra` names the platform and the credential's fingerprint."""
+
+
 class Unavailable(HarkError):
     """A dependency failed in a way that a retry may fix (throttling, timeouts, 5xx from AWS or a platform)."""
 

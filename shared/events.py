@@ -22,8 +22,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from shared.errors import ContractError, validation_errors
 
-# Route ids in `/webhooks/{platform}`, keys of the secrets, suffixes of HARK_API_BASE_<PLATFORM>; `reddit` and
-# `wordpress` arrive through pollers or partner tools, `generic` is any partner tool.
+# Route ids in `/webhooks/{platform}`, keys of the secrets, suffixes of HARK_API_BASE_<PLATFORM>; `reddit`,
+# `wordpress` and `bluesky` arrive through pollers or partner tools, `generic` is any partner tool.
 PlatformId = Literal[
     "meta",
     "x",
@@ -41,6 +41,7 @@ PlatformId = Literal[
     "generic",
     "reddit",
     "wordpress",
+    "bluesky",
 ]
 PLATFORMS: tuple[str, ...] = get_args(PlatformId)
 
@@ -102,6 +103,7 @@ MAX_ID_CHARS = 512
 MAX_NAME_CHARS = 512
 MAX_URL_CHARS = 2048
 MAX_ATTACHMENTS = 20
+MAX_REPLY_CONTEXT = 16
 # More followers than any account on any platform has; a bigger number is a bug or a lie.
 MAX_FOLLOWERS = 10_000_000_000
 
@@ -153,6 +155,13 @@ class Mention(Contract):
         description="Who vouches for it: `platform` (a signed delivery or a poller's fetch from the platform), or "
         "`partner:<user>` (submitted through the partner API; its ids and threads live in that partner's namespace).",
     )
+    reply_context: dict[str, Annotated[str, Field(max_length=MAX_URL_CHARS)]] = Field(
+        default_factory=dict,
+        max_length=MAX_REPLY_CONTEXT,
+        description="What a reply needs beyond the ids above, as the connector found it: Discord `interaction_token` "
+        "and `application_id`, Bluesky `cid`, `root_uri`, `root_cid`, Mastodon `visibility`, YouTube `video_id`, "
+        "`top_level_comment_id`, ... Internal: never served by the API (`PRIVATE_REPLY_CONTEXT` are credentials).",
+    )
 
     @field_validator("text")
     @classmethod
@@ -174,6 +183,10 @@ class Entity(Contract):
     score: float = Field(ge=0, le=1)
 
 
+# How a suspect product was recognised (see AdverseEventCriteria.match).
+ProductMatch = Literal["policy", "generic", "brand", "name", "misspelling", "reference", "assumed"]
+
+
 class AdverseEventCriteria(Contract):
     """The four minimum criteria of a valid adverse-event report, as far as the message shows them."""
 
@@ -182,6 +195,16 @@ class AdverseEventCriteria(Contract):
     product: str | None
     events: tuple[str, ...] = ()
     reaction_score: float = Field(default=0.0, ge=0, le=1)
+    drug: str | None = Field(default=None, description="The product's generic name, when the drug lexicon knows it.")
+    match: ProductMatch | None = Field(
+        default=None,
+        description="How the product was recognised: a name in the brand's policy, the lexicon's generic name, a "
+        "brand, another name or a misspelling of one, a reference without a name (`your pill`), or the product the "
+        "policy assumes.",
+    )
+    own_product: bool | None = Field(
+        default=None, description="Whether it is one of the brand's products; null when the policy lists none."
+    )
 
 
 class Classification(Contract):
@@ -278,12 +301,19 @@ class SendError(Contract):
     """The platform's refusal, as it gave it."""
 
     platform: str
-    code: str
-    message: str
+    code: str = Field(
+        description="`rate_limited`, `window_closed`, `not_found`, `bad_credentials`, `forbidden`, `too_long`, "
+        "`duplicate`, `platform_error`, `unreachable`, `unknown_thread`, `refused` (outbound/refusals.py)"
+    )
+    message: str = Field(description="The platform's own words.")
     retryable: bool
     status: int | None = None
     at: AwareDatetime
     draft_revision: int
+    reason: str | None = Field(default=None, description="What happened, in a sentence a person understands.")
+    retry_at: AwareDatetime | None = Field(
+        default=None, description="When the platform takes a retry (its Retry-After or rate-limit reset)."
+    )
 
 
 class SlaClock(Contract):
@@ -344,7 +374,9 @@ class Task(Contract):
     intent: Intent | None = None
     author: TaskAuthor | None = None
     preview_mention_id: str | None = None
-    route_rule: int | None = Field(default=None, description="The routing rule that chose the queue (its index).")
+    route_rule: int | None = Field(
+        default=None, description="The routing rule that chose the queue (its index; -1: the safety rule)."
+    )
     reply_to: str | None = Field(default=None, description="Mention id a reply answers (the latest customer one).")
     holder: str | None = Field(default=None, description="Who holds it (claimed or assigned).")
     lease_until: AwareDatetime | None = Field(default=None, description="Colleagues cannot claim it before this.")
@@ -374,6 +406,9 @@ class Task(Contract):
         default=(), description="Edits, deletions, replies on the platform (latest 50)."
     )
     audit_hash: str = Field(default="", description="Hash of the latest audit entry.")
+    safety_case_id: str | None = Field(
+        default=None, description="The thread reported a suspected adverse event: its safety case."
+    )
     actions: tuple[str, ...] = Field(default=(), description="What may be done in this status (not stored).")
 
 
@@ -447,6 +482,11 @@ class AuthorErasure(Contract):
     author_id: str
     requested_by: str
     requested_at: AwareDatetime
+    reference: str | None = Field(default=None, max_length=128, description="The requester's reference (a ticket).")
+    archived_deliveries: int | None = Field(
+        default=None, description="Raw deliveries ingest erased from its archive (null: no archive)."
+    )
+    classified_mentions: int | None = Field(default=None, description="Mentions classify erased (set as it relays).")
 
 
 def _arrival_from_v1(data: dict[str, Any]) -> dict[str, Any]:
@@ -482,6 +522,24 @@ class MentionUpdated(Envelope[ClassifiedMention]):
     event: Literal["mention.updated"]
 
 
+SourceActivity = Literal["delivery", "poll", "notice"]
+
+
+class SourceObservation(Contract):
+    """What ingest saw of a source: deliveries verified (or refused), polls made, a platform's notice that a
+    subscription or authorisation ended. Counts since the previous observation of the same kind."""
+
+    source: str = Field(max_length=160, description="The source's id (the platform id, or its configured name).")
+    platform: PlatformId
+    activity: SourceActivity
+    at: AwareDatetime = Field(description="The latest of the activities counted.")
+    count: int = Field(default=1, ge=0)
+    ok: bool = True
+    code: str | None = Field(default=None, max_length=64, description="What went wrong, when something did.")
+    message: str | None = Field(default=None, max_length=500)
+    account_id: str | None = Field(default=None, max_length=MAX_ID_CHARS)
+
+
 class MentionDeleted(Envelope[MentionDeletion]):
     """ingest → classify → respond: a message was deleted on its platform; each owner marks its copy deleted."""
 
@@ -498,13 +556,25 @@ class AuthorErased(Envelope[AuthorErasure]):
     event: Literal["author.erased"]
 
 
+class SourceObserved(Envelope[SourceObservation]):
+    """ingest → respond: deliveries, polls and notices of a source, for its health (`GET /v1/sources`)."""
+
+    EVENT: ClassVar[str] = "source.observed"
+    VERSION: ClassVar[int] = 1
+    event: Literal["source.observed"]
+
+
 EVENTS: tuple[type[Envelope[Any]], ...] = (
     MentionReceived,
     MentionClassified,
     MentionUpdated,
     MentionDeleted,
     AuthorErased,
+    SourceObserved,
 )
+# Reply context that is a credential (Discord's interaction token posts as the app for 15 minutes): kept between
+# services, never served by the API.
+PRIVATE_REPLY_CONTEXT = frozenset({"interaction_token"})
 
 
 def parse_envelope(raw: str | bytes, accepted: Sequence[type[Envelope[Any]]]) -> Envelope[Any]:

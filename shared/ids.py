@@ -32,3 +32,8 @@ def task_id(platform: str, thread_id: str, source: str = PLATFORM_SOURCE) -> str
 def shard_of(identifier: str, shards: int) -> int:
     """A stable small integer for spreading one logical partition over several physical ones."""
     return int.from_bytes(hashlib.sha256(identifier.encode()).digest()[:4], "big") % shards
+
+
+def safety_case_id(task_id: str) -> str:
+    """One safety case per conversation thread: a redelivered or later message lands on the same case."""
+    return "sc_" + _digest("safety-case", task_id)

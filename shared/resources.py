@@ -78,6 +78,20 @@ class QueueSpec:
 
 
 @dataclass(frozen=True)
+class FailureQueueSpec:
+    """Lambda's on-failure destination for asynchronously invoked functions (SNS, EventBridge): an event whose
+    invocation still failed after Lambda's retries is put here as Lambda's destination record (the event, the
+    error, the function), instead of being dropped. Alarmed like a dead-letter queue; nothing reads it but people."""
+
+    key: str
+    retention_s: int = 14 * DAY
+    description: str = ""
+
+    def physical_name(self, stage: str) -> str:
+        return f"hark-{stage}-{self.key}"
+
+
+@dataclass(frozen=True)
 class SqsSource:
     """What Lambda's SQS event-source mapping is configured with."""
 
@@ -143,16 +157,34 @@ class FunctionSpec:
     writes: tuple[TableSpec, ...] = ()
     sends_to: tuple[QueueSpec, ...] = ()
     reads_secret: bool = False
+    # Stores refreshed OAuth tokens back in the secret's `tokens` (PutSecretValue).
+    writes_secret: bool = False
     uses_comprehend: bool = False
     # An EventBridge schedule ("rate(5 minutes)", "cron(0 3 * * ? *)"); the local stack runs it on the same clock.
     schedule: str | None = None
     # Invoked by this SNS topic (respond's alarm handler on the alarm topic).
     sns_source: TopicSpec | None = None
     reads_buckets: tuple[BucketSpec, ...] = ()
-    writes_buckets: tuple[BucketSpec, ...] = ()  # PutObject only: nothing deletes or overwrites through a role
+    writes_buckets: tuple[BucketSpec, ...] = ()  # PutObject only: nothing overwrites through a role
+    # DeleteObject: only a person's erasure deletes what a bucket holds (ingest's raw archive).
+    erases_buckets: tuple[BucketSpec, ...] = ()
     publishes_to: tuple[TopicSpec, ...] = ()
     reads_config: bool = False
     description: str = ""
+    # Lambda's retries of an asynchronous invocation (0-2) and how old an event may get before it is given up.
+    async_retries: int = 2
+    max_event_age_s: int = 6 * 3600
+
+    @property
+    def invoked_async(self) -> bool:
+        """SNS and EventBridge invoke asynchronously: Lambda retries, then drops the event unless told where."""
+        return self.sns_source is not None or self.schedule is not None
+
+    @property
+    def on_failure(self) -> FailureQueueSpec | None:
+        """Where an asynchronous event goes once its retries failed; None for SQS- and HTTP-invoked functions
+        (their queue's DLQ, or the caller, sees the failure)."""
+        return FAILED_INVOCATIONS if self.invoked_async else None
 
 
 MENTIONS = TableSpec(
@@ -162,6 +194,7 @@ MENTIONS = TableSpec(
     partition_key=KeyAttr("id"),
     # Erasure finds a person's mentions by author; the index holds only keys.
     indexes=(IndexSpec("by_author", KeyAttr("author_key"), projection="KEYS_ONLY"),),
+    ttl_attribute="expires_at",  # the config's retention.mentions
     description="Every mention heard, with its classification: the record that drops redeliveries.",
 )
 
@@ -178,6 +211,7 @@ INBOX = TableSpec(
         IndexSpec("by_thread", KeyAttr("thread_key"), KeyAttr("said_at")),
         IndexSpec("by_author", KeyAttr("author_key"), KeyAttr("said_at")),
     ),
+    ttl_attribute="expires_at",  # the config's retention.inbox
     description="Every classified mention as the command center shows it, with its task: respond's read model.",
 )
 
@@ -192,6 +226,7 @@ TASKS = TableSpec(
         IndexSpec("by_status", KeyAttr("status"), KeyAttr("rank")),
         IndexSpec("by_holder", KeyAttr("holder"), KeyAttr("held_key")),
     ),
+    ttl_attribute="expires_at",  # the config's retention.tasks, from the last change
     description="One task per conversation thread that needs a human.",
 )
 
@@ -202,8 +237,57 @@ AUDIT = TableSpec(
     # One stream per task (and one for configuration changes), entries numbered from 1 and hash-chained.
     partition_key=KeyAttr("stream"),
     sort_key=KeyAttr("seq", "N"),
-    description="Append-only log of every change to a task and to the configuration, with actor, time and "
-    "before/after; written only with attribute_not_exists, each entry hashing the one before.",
+    # Sparse: only entries that are not a task's (configuration, erasures, safety cases), newest first for
+    # GET /v1/audit. Their rate is a few a minute at most, far below one partition's 1,000 writes/s.
+    indexes=(IndexSpec("log", KeyAttr("log_partition"), KeyAttr("log_key")),),
+    description="Append-only log of every change to a task, a safety case and the configuration, and of every "
+    "erasure, with actor, time and before/after; written only with attribute_not_exists, each entry hashing the one "
+    "before. People's words are not in it: they are in audit-content, by reference.",
+)
+
+AUDIT_CONTENT = TableSpec(
+    key="audit-content",
+    env_var="HARK_TABLE_AUDIT_CONTENT",
+    owner="respond",
+    partition_key=KeyAttr("stream"),
+    sort_key=KeyAttr("seq", "N"),
+    ttl_attribute="expires_at",  # the config's retention.audit_content (unset: kept)
+    description="The personal content of audit entries (texts, names, handles), salted and hashed into its entry: "
+    "erasure deletes it, the entry and its chain stay.",
+)
+
+SAFETY_CASES = TableSpec(
+    key="safety-cases",
+    env_var="HARK_TABLE_SAFETY_CASES",
+    owner="respond",
+    partition_key=KeyAttr("id"),
+    # The safety team's work order: per status, the earliest reporting deadline first.
+    indexes=(IndexSpec("by_status", KeyAttr("status"), KeyAttr("due_key")),),
+    ttl_attribute="expires_at",  # the config's retention.safety_cases (unset: kept, as pharmacovigilance law asks)
+    description="Suspected adverse events: the four minimum criteria, the verbatim report, day 0 and the reporting "
+    "clock, follow-ups, reports and dismissals.",
+)
+
+ERASURES = TableSpec(
+    key="erasures",
+    env_var="HARK_TABLE_ERASURES",
+    owner="respond",
+    # `erasure#<id>`: what an erasure did (no content). `subject#<sha-256 of platform#author>`: that a person was
+    # erased and when, so a message of theirs still in flight at the time is dropped when it arrives.
+    partition_key=KeyAttr("key"),
+    description="Erasures done on request: what each did, and whom (by a hash) they erased.",
+)
+
+CONVERSATIONS = TableSpec(
+    key="conversations",
+    env_var="HARK_TABLE_CONVERSATIONS",
+    owner="respond",
+    # One item per conversation (a task's cycle), in the partition of the day it started: what reports read.
+    partition_key=KeyAttr("day"),
+    sort_key=KeyAttr("key"),
+    ttl_attribute="expires_at",  # the config's retention.conversations
+    description="Facts of each conversation (queue, platform, response and resolution clocks, who replied; no "
+    "text), written with its task: the reports' source.",
 )
 
 NOTES = TableSpec(
@@ -212,6 +296,7 @@ NOTES = TableSpec(
     owner="respond",
     partition_key=KeyAttr("task_id"),
     sort_key=KeyAttr("note_key"),
+    ttl_attribute="expires_at",  # the config's retention.notes
     description="Private notes on tasks, in the order they were written.",
 )
 
@@ -233,6 +318,17 @@ IDEMPOTENCY = TableSpec(
     partition_key=KeyAttr("id"),
     ttl_attribute="expiration",
     description="Powertools Idempotency records: what was done once (a reply sent) and its result.",
+)
+
+ARCHIVE_INDEX = TableSpec(
+    key="archive-index",
+    env_var="HARK_TABLE_ARCHIVE_INDEX",
+    owner="ingest",
+    # Which archived deliveries carry a person's messages, so erasure deletes them without scanning the bucket.
+    partition_key=KeyAttr("author_key"),
+    sort_key=KeyAttr("archive_key"),
+    ttl_attribute="expires_at",  # gone when the archived delivery expires
+    description="The raw archive's index by author (platform#author id → archive keys), for erasure.",
 )
 
 INCIDENTS = TableSpec(
@@ -258,6 +354,15 @@ SIGNALS = TableSpec(
     description="Mention counts per brand per minute and hour (total, negative): the spike detector's history.",
 )
 
+SOURCES = TableSpec(
+    key="sources",
+    env_var="HARK_TABLE_SOURCES",
+    owner="respond",
+    partition_key=KeyAttr("id"),
+    description="Each source's health: last delivery, poll and reply sent, last error, and whether its credential "
+    "works (from ingest's source.observed events and respond's own sends).",
+)
+
 STATS = TableSpec(
     key="stats",
     env_var="HARK_TABLE_STATS",
@@ -278,8 +383,17 @@ TABLES: tuple[TableSpec, ...] = (
     AUDIT,
     NOTES,
     NOTIFICATIONS,
+    AUDIT_CONTENT,
+    SAFETY_CASES,
+    ERASURES,
+    CONVERSATIONS,
+    SOURCES,
     STATS,
+    ARCHIVE_INDEX,
 )
+
+# What governance (safety cases, erasure, reports) adds to respond's functions.
+GOVERNANCE_TABLES: tuple[TableSpec, ...] = (AUDIT_CONTENT, SAFETY_CASES, ERASURES, CONVERSATIONS)
 
 CLASSIFY_QUEUE = QueueSpec(
     key="classify",
@@ -295,10 +409,16 @@ RESPOND_QUEUE = QueueSpec(
     env_var="HARK_QUEUE_RESPOND_URL",
     dlq_env_var="HARK_DLQ_RESPOND_URL",
     visibility_timeout_s=6 * 15 + 1,
-    description="Classified mentions that need a human.",
+    description="Classified mentions that need a human, and ingest's observations of each source's health.",
 )
 
 QUEUES: tuple[QueueSpec, ...] = (CLASSIFY_QUEUE, RESPOND_QUEUE)
+
+FAILED_INVOCATIONS = FailureQueueSpec(
+    key="failed-invocations",
+    description="Alarm notifications and schedule ticks whose function still failed after Lambda's retries.",
+)
+FAILURE_QUEUES: tuple[FailureQueueSpec, ...] = (FAILED_INVOCATIONS,)
 
 ALARMS_TOPIC = TopicSpec(
     key="alarms",
@@ -328,7 +448,18 @@ AUDIT_EXPORT = BucketSpec(
     description="Exports of the audit log, write-once (S3 Object Lock, compliance mode).",
 )
 
-BUCKETS: tuple[BucketSpec, ...] = (AUDIT_EXPORT,)
+RAW_ARCHIVE = BucketSpec(
+    key="raw-archive",
+    env_var="HARK_BUCKET_RAW_ARCHIVE",
+    owner="ingest",
+    # The default retention; a deployment sets its own (HARK_ARCHIVE_RETENTION_DAYS, the lifecycle rule in AWS).
+    # Long enough to replay after a bad week, short enough that raw personal data does not pile up.
+    expire_after_days=30,
+    description="Every accepted webhook delivery as it arrived (body, headers without signatures, query, arrival "
+    "time), by platform/date/delivery: `hark replay` re-drives them; erasure deletes a person's.",
+)
+
+BUCKETS: tuple[BucketSpec, ...] = (AUDIT_EXPORT, RAW_ARCHIVE)
 
 CONFIG = ConfigSpec()
 
@@ -339,8 +470,14 @@ INGEST_API = FunctionSpec(
     timeout_s=10,
     memory_mb=256,
     http=True,
-    sends_to=(CLASSIFY_QUEUE,),
+    writes=(ARCHIVE_INDEX,),
+    # Mentions to classify; what it saw of each source (deliveries, refusals, notices) to respond.
+    sends_to=(CLASSIFY_QUEUE, RESPOND_QUEUE),
     reads_secret=True,
+    # The Google review fetch refreshes its hourly OAuth token and stores it back.
+    writes_secret=True,
+    writes_buckets=(RAW_ARCHIVE,),
+    erases_buckets=(RAW_ARCHIVE,),  # DELETE /v1/authors/{platform}/{id} erases a person's archived deliveries
 )
 
 CLASSIFY = FunctionSpec(
@@ -356,6 +493,7 @@ CLASSIFY = FunctionSpec(
     writes=(MENTIONS,),
     sends_to=(RESPOND_QUEUE,),
     uses_comprehend=True,
+    reads_config=True,  # retention.mentions, read on the first store
 )
 
 RESPOND_API = FunctionSpec(
@@ -365,11 +503,14 @@ RESPOND_API = FunctionSpec(
     timeout_s=10,
     memory_mb=256,
     http=True,
-    # Commands write the task with its audit entry; a send writes its idempotency record and the reply's inbox item.
-    reads=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS, STATS),
-    writes=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS, STATS),
+    # Commands write the task with its audit entry; a send writes its idempotency record, the reply's inbox item
+    # and the source's health, and stores a refreshed token back in the secret. Safety-case commands write the case
+    # with its entry; reports read the conversations, the inbox and the cases.
+    reads=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS, STATS, SOURCES, *GOVERNANCE_TABLES),
+    writes=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, IDEMPOTENCY, INCIDENTS, STATS, SOURCES, *GOVERNANCE_TABLES),
     publishes_to=(ONCALL_TOPIC,),
     reads_secret=True,
+    writes_secret=True,
     reads_config=True,
 )
 
@@ -380,8 +521,11 @@ RESPOND = FunctionSpec(
     timeout_s=15,
     memory_mb=256,
     sqs_source=SqsSource(RESPOND_QUEUE, batch_size=10, max_batching_window_s=0),
-    reads=(INBOX, TASKS, AUDIT),
-    writes=(INBOX, TASKS, AUDIT, NOTIFICATIONS, STATS),
+    # Intake opens safety cases (and tells the safety team); an erasure reaches every table respond owns; what
+    # ingest saw of each source lands in its health.
+    reads=(INBOX, TASKS, AUDIT, NOTES, SOURCES, *GOVERNANCE_TABLES),
+    writes=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, STATS, SOURCES, *GOVERNANCE_TABLES),
+    publishes_to=(SAFETY_TOPIC,),
     reads_config=True,
 )
 
@@ -394,7 +538,7 @@ RESPOND_SLA = FunctionSpec(
     # Marks near-breach and breach, wakes snoozed tasks, closes sent ones the customer never answered.
     schedule="rate(1 minute)",
     reads=(TASKS, AUDIT),
-    writes=(TASKS, AUDIT, NOTIFICATIONS, STATS),
+    writes=(TASKS, AUDIT, AUDIT_CONTENT, CONVERSATIONS, NOTIFICATIONS, STATS),
     reads_config=True,
 )
 

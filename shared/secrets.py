@@ -8,8 +8,9 @@ apply only on the `local` stage. Partner API keys come from `HARK_API_KEYS` (JSO
 
 Secret JSON: {"github": "...", "meta": "...", "meta_verify_token": "...", "discord_public_key": "...",
 "api_keys": {"<key>": {"user": "...", "roles": ["agent"]}}, "tokens": {"github": "...", "meta": "..."}}; `tokens`
-are the outbound API credentials replies are sent with (`HARK_TOKEN_<PLATFORM>` locally). A list of bare keys is
-read as partner tools' keys (roles partner and viewer).
+are the outbound API credentials replies are sent with (`HARK_TOKEN_<PLATFORM>` locally): a bare token, or an object
+with `access_token`, `refresh_token`, `expires_at`, client credentials and platform fields (shared/credentials.py).
+A list of bare keys is read as partner tools' keys (roles partner and viewer).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shared.auth import ROLES, ApiKeys, Grant, Role, key_id
 from shared.aws import client, translate_errors
+from shared.credentials import Credential, credential_from, dev_credential
 from shared.errors import NotConfigured, validation_errors
 from shared.events import PLATFORMS
 from shared.settings import (
@@ -42,14 +44,23 @@ class SecretValues:
     meta_verify_token: str | None = None
     discord_public_key: str | None = None
     api_keys: Mapping[str, Grant] = field(default_factory=dict)
-    # Outbound API credentials per platform (what a reply is sent with).
+    # Outbound API credentials per platform (what a reply is sent with): the access tokens, and the whole credential.
     tokens: Mapping[str, str] = field(default_factory=dict)
+    credentials: Mapping[str, Credential] = field(default_factory=dict)
 
     def platform_token(self, platform: str) -> str:
         value = self.tokens.get(platform)
         if not value:
             raise NotConfigured(f"no API token is configured for sending to {platform}")
         return value
+
+    def credential(self, platform: str) -> Credential:
+        found = self.credentials.get(platform)
+        if found is None and self.tokens.get(platform):
+            found = Credential(platform, access_token=self.tokens[platform])
+        if found is None or not (found.access_token or found.refresh_token or found.get("app_password")):
+            raise NotConfigured(f"no API token is configured for sending to {platform}", platform=platform)
+        return found
 
     def platform_secret(self, platform: str) -> str:
         value = self.platform.get(platform)
@@ -74,6 +85,10 @@ def _with_dev_defaults(values: SecretValues, settings: Settings) -> SecretValues
         discord_public_key=values.discord_public_key or DEV_DISCORD_PUBLIC_KEY,
         api_keys=values.api_keys or {DEV_API_KEY: DEV_GRANT},
         tokens={p: values.tokens.get(p) or dev_platform_token(p) for p in PLATFORMS},
+        credentials={
+            p: dev_credential(p, values.tokens.get(p) or dev_platform_token(p), values.credentials.get(p))
+            for p in PLATFORMS
+        },
     )
 
 
@@ -126,7 +141,9 @@ class EnvSecrets:
                 meta_verify_token=settings.meta_verify_token,
                 discord_public_key=settings.discord_public_key,
                 api_keys=grants,
-                tokens=dict(settings.platform_tokens),
+                **_tokens(
+                    {p: credential_from(p, v, f"HARK_TOKEN_{p.upper()}") for p, v in settings.platform_tokens.items()}
+                ),
             ),
             settings,
         )
@@ -162,15 +179,22 @@ def values_from_json(document: Mapping[str, Any]) -> SecretValues:
     if checked.api_key:
         grants[checked.api_key] = DEV_GRANT
     tokens = document.get("tokens") or {}
-    if not isinstance(tokens, dict) or not all(isinstance(v, str) for v in tokens.values()):
-        raise NotConfigured("the secret's tokens must map platform ids to strings")
+    if not isinstance(tokens, dict):
+        raise NotConfigured("the secret's tokens must map platform ids to tokens")
     return SecretValues(
         platform=platform,
         meta_verify_token=checked.meta_verify_token,
         discord_public_key=checked.discord_public_key,
         api_keys=grants,
-        tokens={str(k): str(v) for k, v in tokens.items() if k in PLATFORMS and v},
+        **_tokens({str(k): credential_from(str(k), v) for k, v in tokens.items() if k in PLATFORMS and v}),
     )
+
+
+def _tokens(credentials: Mapping[str, Credential]) -> dict[str, Any]:
+    return {
+        "tokens": {p: c.access_token for p, c in credentials.items() if c.access_token},
+        "credentials": dict(credentials),
+    }
 
 
 class SecretsManagerSecrets:
@@ -205,6 +229,8 @@ def to_document(values: SecretValues) -> dict[str, Any]:
     if values.discord_public_key:
         document["discord_public_key"] = values.discord_public_key
     document["api_keys"] = {key: {"user": g.user, "roles": sorted(g.roles)} for key, g in values.api_keys.items()}
-    if values.tokens:
-        document["tokens"] = dict(values.tokens)
+    tokens: dict[str, Any] = dict(values.tokens)
+    tokens.update({p: c.document() for p, c in values.credentials.items()})
+    if tokens:
+        document["tokens"] = tokens
     return document

@@ -14,7 +14,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shared.errors import NotConfigured
 from shared.events import PLATFORMS
-from shared.resources import BUCKETS, CONFIG, QUEUES, SECRETS, TABLES, TOPICS, QueueSpec, TableSpec
+from shared.resources import (
+    BUCKETS,
+    CONFIG,
+    QUEUES,
+    RAW_ARCHIVE,
+    SECRETS,
+    TABLES,
+    TOPICS,
+    BucketSpec,
+    QueueSpec,
+    TableSpec,
+)
 
 AnalyzerMode = Literal["local", "comprehend", "tiered"]
 
@@ -95,6 +106,10 @@ class Settings(BaseModel):
     # The configuration document (shared/config.py): a file, `ssm:<name>`, or unset for the bundled default.
     config: str | None = None
     approvals: int = Field(default=0, ge=0, le=3, description="HARK_APPROVALS: tiers forced on every queue")
+    # How long raw deliveries are kept; the lifecycle rule of the archive bucket says the same.
+    archive_retention_days: int = Field(default=RAW_ARCHIVE.expire_after_days or 30, ge=1, le=3650)
+    # SSE-KMS with this key for the raw archive; SSE-S3 (AES-256) when unset.
+    archive_kms_key_id: str | None = None
 
     @property
     def dev_defaults(self) -> bool:
@@ -109,6 +124,9 @@ class Settings(BaseModel):
 
     def dlq_url(self, queue: QueueSpec) -> str | None:
         return self.dlq_urls.get(queue.key)
+
+    def bucket_name(self, bucket: BucketSpec) -> str:
+        return self.bucket_names.get(bucket.key) or bucket.physical_name(self.stage)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -142,6 +160,8 @@ class Settings(BaseModel):
             "config_parameter": CONFIG.env_var,
             "config": "HARK_CONFIG",
             "approvals": "HARK_APPROVALS",
+            "archive_retention_days": "HARK_ARCHIVE_RETENTION_DAYS",
+            "archive_kms_key_id": "HARK_ARCHIVE_KMS_KEY_ID",
         }
         for field, var in scalars.items():
             if (value := pick(var)) is not None:

@@ -212,9 +212,9 @@ def _body(op: Operation, info: RequestInfo, limit: int) -> BaseModel | None:
         raise TooLarge(f"the body is {len(info.body)} bytes; the limit is {limit}", limit=limit)
     if op.optional_body and not info.body.strip():
         return op.body.model_validate({})
-    if info.content_type != "application/json":
+    if info.content_type not in op.body_types:
         raise UnsupportedContentType(
-            f"content type {info.content_type or '(none)'} is not accepted here", accepted=["application/json"]
+            f"content type {info.content_type or '(none)'} is not accepted here", accepted=list(op.body_types)
         )
     if not info.body.strip():
         raise InvalidBody("the request body is empty")
@@ -252,7 +252,10 @@ def problem_response(
 
 
 def error_response(error: HarkError) -> Response:
-    return problem_response(problem_type(error), error.detail, **error.extra)
+    # A wait the error knows (a platform's rate-limit reset) is said as Retry-After too.
+    wait = error.extra.get("retry_after_s")
+    headers = {"Retry-After": str(int(wait))} if isinstance(wait, int | float) and wait > 0 else None
+    return problem_response(problem_type(error), error.detail, headers, **error.extra)
 
 
 def json_response(payload: Any, status: int = 200) -> Response:

@@ -7,6 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 FUNCTIONAL = ("tests/functional",)
+SENDERS_TESTS = ("tests/functional/test_senders.py",)
+ANSWER_TESTS = ("tests/functional/test_answer_everywhere.py",)
+TOKENS_TESTS = ("tests/functional/test_tokens.py",)
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,8 @@ META = "services/ingest/platforms/meta.py"
 BASE = "services/ingest/platforms/base.py"
 TRIAGE = "services/classify/triage.py"
 TASKS = "services/respond/tasks.py"
+SAFETY = "services/respond/safety.py"
+FUNCTIONAL_GOVERNANCE = ("tests/functional/test_governance.py",)
 
 MUTANTS: tuple[Mutant, ...] = (
     # Parsers
@@ -69,9 +74,9 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("triage-negative-threshold", TRIAGE,
            "strong = addressed and signals.sentiment_score >= policy.negative_threshold", "strong = addressed",
            "any negativity needs a reply"),
-    Mutant("triage-adverse-priority", TRIAGE, "score.priority = max(score.priority, 90)",
-           "score.priority = max(score.priority, 50)", "adverse events are not urgent"),
-    Mutant("triage-toxic", TRIAGE, 'score.add(10, f"toxic {signals.toxicity:.2f}", needs=True)',
+    Mutant("triage-adverse-priority", TRIAGE, "OWN_PRODUCT_EVENT = 90", "OWN_PRODUCT_EVENT = 50",
+           "adverse events are not urgent"),
+    Mutant("triage-toxic", TRIAGE, 'score.add(10, f"toxic {signals.toxicity:.2f}", needs=addressed)',
            'score.add(10, f"toxic {signals.toxicity:.2f}", needs=False)', "abuse goes unmoderated"),
     Mutant("triage-cap", TRIAGE, "score.priority = min(score.priority, NOT_URGENT_CAP)", "pass",
            "what needs no reply can outrank what does"),
@@ -124,7 +129,84 @@ MUTANTS: tuple[Mutant, ...] = (
            "return stored.mention.edited_at is None or mention.edited_at > stored.mention.edited_at",
            "return stored.mention.edited_at is None or mention.edited_at >= stored.mention.edited_at",
            "a redelivered edit is classified (and billed) again"),
+    # Answering everywhere: the thread, the once-only promise, tokens and source health
+    Mutant("slack-thread", "services/respond/outbound/slack.py", '{"channel": channel, "thread_ts": thread_ts,',
+           '{"channel": channel, "thread_ts": None,', "a Slack reply lands in the channel, not the thread",
+           SENDERS_TESTS),
+    Mutant("x-reply-target", "services/respond/outbound/x.py", '{"in_reply_to_tweet_id": target}',
+           '{"in_reply_to_tweet_id": reply.thread_id}', "an X reply answers the conversation's first post",
+           SENDERS_TESTS),
+    Mutant("telegram-reply-parameters", "services/respond/outbound/telegram.py",
+           'payload["reply_parameters"] = {"message_id": int(message)}', "pass",
+           "a Telegram reply does not quote the customer's message", SENDERS_TESTS),
+    Mutant("mastodon-visibility", "services/respond/outbound/mastodon.py",
+           '"visibility": visibility if visibility in VISIBILITIES else SAFE_VISIBILITY,', '"visibility": "public",',
+           "a reply to a private Mastodon status is public", SENDERS_TESTS),
+    Mutant("bluesky-root", "services/respond/outbound/bluesky.py",
+           'root_uri = context_value(reply, "root_uri") or parent_uri', "root_uri = parent_uri",
+           "a Bluesky reply breaks off its thread", SENDERS_TESTS),
+    Mutant("discord-interaction-window", "services/respond/outbound/discord.py",
+           "return reply.reply_to_at is None or utcnow() < reply.reply_to_at + INTERACTION_LIFETIME - "
+           "INTERACTION_MARGIN",
+           "return True", "a Discord follow-up is tried after its token died", SENDERS_TESTS),
+    Mutant("zendesk-internal", "services/respond/outbound/zendesk.py", '"public": reply.public}',
+           '"public": True}', "an internal note is shown to the requester", SENDERS_TESTS),
+    Mutant("mrkdwn-bold", "services/respond/outbound/text.py",
+           'bold = _BOLD.sub(lambda m: f"*{m.group(1) or m.group(2)}*", linked)', "bold = linked",
+           "Slack shows **bold** as typed"),
+    Mutant("send-retry-too-early", "services/respond/service.py",
+           "if retry and error and error.retry_at and now < error.retry_at and error.draft_revision == draft.revision:",
+           "if False:", "a retry hammers a platform that asked Hark to wait", ANSWER_TESTS),
+    Mutant("send-retry-time", "services/respond/service.py",
+           "retry_at=datetime.fromisoformat(retry_at) if isinstance(retry_at, str) else None,", "retry_at=None,",
+           "send_failed loses the platform's retry time", ANSWER_TESTS),
+    Mutant("send-refresh-after-401", "services/respond/service.py",
+           'if refused.extra.get("code") != "bad_credentials":', "if True:",
+           "a token the platform stopped taking is never refreshed", ANSWER_TESTS),
+    Mutant("send-unhealthy-fast-fail", "services/respond/service.py",
+           "problem = sources.blocks(found[0] if found else None, current)", "problem = None",
+           "every send to a dead source is tried and fails on its own", ANSWER_TESTS),
+    Mutant("mention-private-context", "services/respond/privacy.py",
+           "if not PRIVATE_REPLY_CONTEXT & set(mention.reply_context):", "if True:",
+           "the API serves Discord interaction tokens", ANSWER_TESTS),
+    Mutant("tokens-stored-back", "shared/tokens.py",
+           "            if self._store is not None:\n                self._store.save(fresh)",
+           "            if False:\n                self._store.save(fresh)",
+           "a refreshed token lives only in one function", TOKENS_TESTS),
+    Mutant("tokens-race", "shared/tokens.py",
+           "if stored is not None and stored.refresh_token != refused.refresh_token:", "if False:",
+           "two functions refreshing at once kill a rotating token", TOKENS_TESTS),
+    Mutant("observer-throttle", "services/ingest/observations.py",
+           "ready or each.sent_at is None or now - each.sent_at >= self._interval", "True",
+           "every delivery sends its own observation"),
     Mutant("respond-only-needs", "services/respond/service.py",
            "        elif classified.classification.needs_response:",
            "        elif True:", "every mention opens a task", FUNCTIONAL),
+    # Governance: safety cases, the scripted-only rule, audit without content, reports, erasure
+    Mutant("safety-clock", SAFETY, "due_at=day0 + timedelta(days=days),", "due_at=day0 + timedelta(days=days + 1),",
+           "the reporting clock runs a day long"),
+    Mutant("safety-valid", SAFETY, "    return not missing, missing", "    return True, missing",
+           "a case missing a criterion is reported as valid"),
+    Mutant("safety-late", SAFETY, "within_deadline=at <= due,", "within_deadline=True,",
+           "a late report counts as on time"),
+    Mutant("safety-route-first", "services/respond/routing.py",
+           "if classification.adverse_event and config.safety.queue in config.queues:", "if False:",
+           "an adverse event waits in a care queue when no rule names it"),
+    Mutant("safety-scripted-only", "services/respond/voice.py", "    if template not in approved:",
+           "    if template is None:", "any template may be posted on a safety thread"),
+    Mutant("audit-words-inline", "services/respond/audit.py",
+           "kept[part] = {k: v for k, v in values.items() if k in allowed}", "kept[part] = dict(values)",
+           "people's words stay in the hash-chained entry, where erasure cannot reach them"),
+    Mutant("audit-content-unchecked", "services/respond/audit.py",
+           "if content_digest(content.salt, content.values) != entry.content_hash:", "if False:",
+           "altered content kept apart is shown as genuine"),
+    Mutant("csv-formula", "services/respond/csvout.py",
+           'if text and (text[0] in "=+-@\\t\\r") and not _is_number(text):', "if False:",
+           "a formula in a verbatim report runs in the spreadsheet"),
+    Mutant("report-unanswered", "services/respond/reports.py",
+           "return _elapsed(fact.first_response) if fact.answered else None",
+           "return _elapsed(fact.first_response)", "closing without a reply counts as a first response"),
+    Mutant("erasure-late-arrival", "services/respond/service.py",
+           "if erased is None or mention.created_at > erased:", "if True:",
+           "a message in flight at the erasure brings the person back", FUNCTIONAL_GOVERNANCE),
 )  # fmt: skip

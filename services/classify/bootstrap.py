@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from services.classify.analyzers.adverse import ProductDictionary
@@ -13,7 +14,10 @@ from services.classify.policy import TriagePolicy
 from services.classify.service import ClassifyService
 from services.classify.store import MentionStore
 from shared.bootstrap import LazyRoot
+from shared.config import ConfigSource, Retention, config_source
 from shared.consumer import Consumer
+from shared.errors import HarkError
+from shared.observability import get_logger
 from shared.queues import EnvelopePublisher, QueueDeadLetters
 from shared.resources import CLASSIFY_QUEUE, RESPOND_QUEUE
 from shared.settings import Settings
@@ -38,9 +42,27 @@ class ClassifyRoot:
     handler: Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
+def retention(settings: Settings) -> Callable[[], timedelta | None]:
+    """How long mentions are kept (the config's retention.mentions), read when the first mention is stored, not at
+    cold start; the config source caches it."""
+    source: list[ConfigSource] = []
+
+    def keep() -> timedelta | None:
+        try:
+            if not source:
+                source.append(config_source(settings))
+            return source[0].get().config.retention.mentions
+        except HarkError as error:  # classification goes on; a mention then keeps the default retention
+            get_logger("classify").warning("could not read the retention", extra={"error": error.detail})
+            return Retention().mentions
+
+    return keep
+
+
 def build(env: Mapping[str, str]) -> ClassifyRoot:
     settings = Settings.from_env(env)
-    service = ClassifyService(classifier=make_classifier(settings), store=MentionStore(settings))
+    store = MentionStore(settings, retention(settings))
+    service = ClassifyService(classifier=make_classifier(settings), store=store)
     consumer = Consumer(
         service,
         outbox=EnvelopePublisher(settings, RESPOND_QUEUE),

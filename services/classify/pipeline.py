@@ -81,14 +81,23 @@ class Classifier:
     def classify(self, mentions: Sequence[Mention], now: datetime) -> list[Classification | Exception]:
         documents = [document_of(m) for m in mentions]
         signals = self.local.analyze(documents)
-        if self.enricher is not None and self.mode != "local":
-            plans = [
-                plan(self.mode, m, s, not isinstance(s, Exception) and triage(m, s, now, self.policy).needs_response)
-                for m, s in zip(mentions, signals, strict=True)
-            ]
-            if any(plans):
-                signals = self.enricher.enrich(documents, signals, plans)
-        return [
+        decided = [
             s if isinstance(s, Exception) else triage(m, s, now, self.policy)
             for m, s in zip(mentions, signals, strict=True)
+        ]
+        if self.enricher is None or self.mode == "local":
+            return decided
+        plans = [
+            plan(self.mode, m, s, isinstance(d, Classification) and d.needs_response)
+            for m, s, d in zip(mentions, signals, decided, strict=True)
+        ]
+        if not any(plans):
+            return decided
+        enriched = self.enricher.enrich(documents, signals, plans)
+        # Triage runs once per mention; again only for those Comprehend enriched, whose signals (sentiment,
+        # toxicity, language, the custom classifier's intent) can change the decision. In tiered mode that is the
+        # minority: most mentions keep the local decision the plan was made from.
+        return [
+            e if isinstance(e, Exception) else triage(m, e, now, self.policy) if p else d
+            for m, e, d, p in zip(mentions, enriched, decided, plans, strict=True)
         ]

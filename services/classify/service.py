@@ -102,7 +102,9 @@ class ClassifyService:
         if isinstance(envelope, AuthorErased):
             erased = self._store.erase_author(envelope.data.platform, envelope.data.author_id)
             count(SERVICE, "MentionsErased", erased)
-            return [AuthorErased.wrap(envelope.data, **_relay(envelope))]
+            # respond records the erasure: it learns here what classify erased.
+            relayed = envelope.data.model_copy(update={"classified_mentions": erased})
+            return [AuthorErased.wrap(relayed, **_relay(envelope))]
         return []
 
     def store(self, envelope: MentionReceived, classification: Classification) -> list[Envelope[Any]]:

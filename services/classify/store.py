@@ -8,12 +8,12 @@ stored, and a deleted mention stays deleted whatever arrives late.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import JSONAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.indexes import KeysOnlyProjection
 from pynamodb.models import Model
@@ -42,6 +42,7 @@ class MentionRecord(Model):
     # The edit the record holds ("" for the original); ISO timestamps order as strings.
     revision = UnicodeAttribute(default="")
     deleted_at = UTCDateTimeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)  # the config's retention.mentions, from receipt
     doc = JSONAttribute()
     by_author = ByAuthor()
 
@@ -65,8 +66,9 @@ def revision(mention: Mention) -> str:
 
 
 class MentionStore:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, retention: Callable[[], timedelta | None] | None = None) -> None:
         bind_models(MODELS, settings)
+        self._retention = retention or (lambda: None)
 
     def get_many(self, mention_ids: Sequence[str]) -> dict[str, Stored]:
         """The stored mentions among `mention_ids` (one BatchGetItem per 100 ids)."""
@@ -87,6 +89,7 @@ class MentionStore:
             id=mention.id,
             author_key=author_key(mention.platform, mention.author.id),
             revision=revision(mention),
+            expires_at=mention.received_at + keep if (keep := self._retention()) is not None else None,
             doc={
                 "mention": mention.model_dump(mode="json"),
                 "classification": classification.model_dump(mode="json"),

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from services.classify.analyzers.base import Signals
 from services.classify.policy import TriagePolicy
-from shared.events import Classification, Intent, Mention
+from shared.events import AdverseEventCriteria, Classification, Intent, Mention
 
 INTENT_BASE: dict[Intent, int] = {
     "complaint": 50,
@@ -25,6 +25,8 @@ INTENT_BASE: dict[Intent, int] = {
     "spam": 0,
 }
 NOT_URGENT_CAP = 20
+OWN_PRODUCT_EVENT = 90
+OTHER_PRODUCT_EVENT = 70
 
 
 def followers_label(count: int) -> str:
@@ -33,6 +35,17 @@ def followers_label(count: int) -> str:
     if count >= 1_000:
         return f"{count // 1_000}k"
     return str(count)
+
+
+def adverse_event_reason(criteria: AdverseEventCriteria | None) -> str:
+    """ "suspected adverse event: zanax (misspelling of alprazolam)", "...: your pill (reference)"."""
+    if criteria is None or not criteria.product:
+        return "suspected adverse event"
+    how: str = criteria.match or "named"
+    if criteria.drug and criteria.drug != criteria.product.lower():
+        how = f"{how} of {criteria.drug}"
+    reason = f"suspected adverse event: {criteria.product} ({how})"
+    return reason + (", not the brand's product" if criteria.own_product is False else "")
 
 
 def _matches(phrase: str, text: str) -> bool:
@@ -63,7 +76,9 @@ def _intent(signals: Signals, policy: TriagePolicy, text: str) -> tuple[Intent, 
     return signals.intent, list(signals.cues)
 
 
-def _urgency(score: _Score, mention: Mention, signals: Signals, policy: TriagePolicy, text: str) -> None:
+def _urgency(
+    score: _Score, mention: Mention, signals: Signals, policy: TriagePolicy, text: str, *, addressed: bool
+) -> None:
     """What raises urgency beyond the intent: tone, reach, VIPs, risk words, privacy, abuse, safety."""
     if mention.rating is not None and mention.rating <= 2:
         score.add(10, f"{mention.rating}-star review", needs=True)
@@ -79,11 +94,17 @@ def _urgency(score: _Score, mention: Mention, signals: Signals, policy: TriagePo
     if mention.kind == "message":
         score.add(5, "direct message")
     if signals.toxic:
-        score.add(10, f"toxic {signals.toxicity:.2f}", needs=True)  # a moderator has to look at it
+        # A moderator has to look at abuse on the brand's own surface (its page, its mentions); a hostile reply
+        # among other people that Hark overheard is not the brand's to moderate.
+        score.add(10, f"toxic {signals.toxicity:.2f}", needs=addressed)
     if signals.adverse_event:
-        score.priority = max(score.priority, 90)
+        # Detection does not depend on the brand's product list; the list only says whose product it is. Another
+        # company's medicine still goes to the safety team, with less urgency than the brand's own.
+        criteria = signals.adverse_event_criteria
+        own = criteria.own_product if criteria is not None else None
+        score.priority = max(score.priority, OWN_PRODUCT_EVENT if own is not False else OTHER_PRODUCT_EVENT)
         score.needs = True
-        score.reasons.append("suspected adverse event")
+        score.reasons.append(adverse_event_reason(criteria))
 
 
 def triage(mention: Mention, signals: Signals, now: datetime, policy: TriagePolicy | None = None) -> Classification:
@@ -103,7 +124,7 @@ def triage(mention: Mention, signals: Signals, now: datetime, policy: TriagePoli
         if signals.sentiment == "negative":
             strong = addressed and signals.sentiment_score >= policy.negative_threshold
             score.add(round(20 * signals.sentiment_score), f"negative {signals.sentiment_score:.2f}", needs=strong)
-        _urgency(score, mention, signals, policy, text)
+        _urgency(score, mention, signals, policy, text, addressed=addressed)
         rule = policy.languages.get(signals.language or "")
         if rule and rule.priority_boost:
             score.priority += rule.priority_boost

@@ -9,6 +9,7 @@ from chalice.app import Chalice
 from services.ingest import bootstrap
 from services.ingest.platforms.base import Answer, Delivery, Handshake
 from shared.api import operations as ops
+from shared.api.governance import ErasureQuery, ErasureReceipt
 from shared.api.models import Health, Submission, SubmissionItem, SubmissionResult, WebhookReceipt
 from shared.web import Call, Edge, Raw
 
@@ -75,6 +76,36 @@ def submit_mentions(call: Call[None, Submission]) -> SubmissionResult:
     )
 
 
+@edge.operation(ops.ERASE_AUTHOR)
+def erase_author(call: Call[ErasureQuery, None]) -> ErasureReceipt:
+    erasure = bootstrap.root.get().service.erase(
+        call.caller,
+        call.path["platform"],
+        call.path["author_id"],
+        reference=call.query.reference,
+        requested_at=call.request.received_at,
+    )
+    event = erasure.event
+    return ErasureReceipt(
+        erasure_id=event.erasure_id,
+        platform=event.platform,
+        author_id=event.author_id,
+        requested_by=event.requested_by,
+        requested_at=event.requested_at,
+        reference=event.reference,
+        archived_deliveries=erasure.archived_deliveries,
+    )
+
+
+def _health() -> Health:
+    return Health(status="ok", service=SERVICE, stage=bootstrap.root.get().settings.stage)
+
+
 @edge.operation(ops.HEALTH)
 def health(_call: Call[None, None]) -> Health:
-    return Health(status="ok", service=SERVICE, stage=bootstrap.root.get().settings.stage)
+    return _health()
+
+
+@edge.operation(ops.HEALTH_HEAD)
+def health_head(_call: Call[None, None]) -> Health:
+    return _health()  # the gateway sends the headers only

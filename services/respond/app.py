@@ -13,8 +13,23 @@ from pydantic import ValidationError
 
 from services.respond import bootstrap, incident_bootstrap
 from services.respond.edge.site import site
+from services.respond.governance import Governance
 from services.respond.service import RespondService
 from shared.api import operations as ops
+from shared.api.governance import (
+    AuditLogPage,
+    AuditQuery,
+    AuthorView,
+    DismissBody,
+    ExportQuery,
+    FollowUpBody,
+    Report,
+    ReportBody,
+    ReportQuery,
+    SafetyCase,
+    SafetyCasePage,
+    SafetyCaseQuery,
+)
 from shared.api.models import (
     AlarmReceipt,
     ApproveBody,
@@ -41,6 +56,7 @@ from shared.api.models import (
     SendBody,
     SnoozeBody,
     SnsNotification,
+    SourcePage,
     Suggestions,
     SweepResult,
     TaskPage,
@@ -148,12 +164,12 @@ def reject_draft(call: Call[None, RejectBody]) -> Task:
 
 @edge.operation(ops.SEND_REPLY)
 def send_reply(call: Call[None, SendBody]) -> Task:
-    return _service().send(call.caller, _task(call), call.body.tag)
+    return _service().send(call.caller, _task(call), call.body.tag, public=call.body.public)
 
 
 @edge.operation(ops.RETRY_SEND)
 def retry_send(call: Call[None, SendBody]) -> Task:
-    return _service().send(call.caller, _task(call), call.body.tag, retry=True)
+    return _service().send(call.caller, _task(call), call.body.tag, retry=True, public=call.body.public)
 
 
 @edge.operation(ops.CLOSE_TASK)
@@ -191,6 +207,11 @@ def list_notifications(call: Call[Paging, None]) -> NotificationPage:
 @edge.operation(ops.GET_CONFIG)
 def get_config(call: Call[None, None]) -> ConfigView:
     return _service().config_view(call.caller)
+
+
+@edge.operation(ops.LIST_SOURCES)
+def list_sources(call: Call[None, None]) -> SourcePage:
+    return SourcePage(items=_service().list_sources(call.caller))
 
 
 @edge.operation(ops.CONFIG_AUDIT)
@@ -282,6 +303,74 @@ def acknowledge_incident(call: Call[None, IncidentAction]) -> Incident:
 @edge.operation(ops.RESOLVE_INCIDENT)
 def resolve_incident(call: Call[None, IncidentAction]) -> Incident:
     return incident_bootstrap.root.get().service.resolve(call.caller, call.path["incident_id"], call.body)
+
+
+# Governance: safety cases, a person's data, reports, the audit log.
+def _governance() -> Governance:
+    return _service().governance
+
+
+def _download(body: str, content_type: str, name: str) -> Raw:
+    return Raw(body, content_type, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@edge.operation(ops.LIST_SAFETY_CASES)
+def list_safety_cases(call: Call[SafetyCaseQuery, None]) -> SafetyCasePage:
+    return _governance().list_cases(call.caller, call.query)
+
+
+@edge.operation(ops.GET_SAFETY_CASE)
+def get_safety_case(call: Call[None, None]) -> SafetyCase:
+    return _governance().get_case(call.caller, call.path["case_id"])
+
+
+@edge.operation(ops.FOLLOW_UP_CASE)
+def follow_up_safety_case(call: Call[None, FollowUpBody]) -> SafetyCase:
+    return _governance().follow_up(call.caller, call.path["case_id"], call.body)
+
+
+@edge.operation(ops.REPORT_CASE)
+def report_safety_case(call: Call[None, ReportBody]) -> SafetyCase:
+    return _governance().report_case(call.caller, call.path["case_id"], call.body)
+
+
+@edge.operation(ops.DISMISS_CASE)
+def dismiss_safety_case(call: Call[None, DismissBody]) -> SafetyCase:
+    return _governance().dismiss(call.caller, call.path["case_id"], call.body)
+
+
+@edge.operation(ops.EXPORT_CASE)
+def export_safety_case(call: Call[ExportQuery, None]) -> Raw:
+    return _download(*_governance().export_case(call.caller, call.path["case_id"], call.query.format))
+
+
+@edge.operation(ops.GET_AUTHOR)
+def get_author(call: Call[Paging, None]) -> AuthorView:
+    return _governance().author(
+        call.caller, call.path["platform"], call.path["author_id"], call.query.cursor, call.query.limit
+    )
+
+
+@edge.operation(ops.EXPORT_AUTHOR)
+def export_author(call: Call[None, None]) -> Raw:
+    platform, author_id = call.path["platform"], call.path["author_id"]
+    exported = _service().export_author(call.caller, platform, author_id)
+    return _download(exported.model_dump_json(), "application/json", f"hark-{platform}-author-export.json")
+
+
+@edge.operation(ops.GET_REPORT)
+def get_report(call: Call[ReportQuery, None]) -> Report | Raw:
+    name = call.path["name"]
+    report = _governance().build_report(name, call.query)
+    if call.query.format == "csv":
+        day = report.until.date().isoformat()
+        return _download(_governance().report_csv(report), "text/csv; charset=utf-8", f"hark-{name}-{day}.csv")
+    return report
+
+
+@edge.operation(ops.LIST_AUDIT)
+def list_audit(call: Call[AuditQuery, None]) -> AuditLogPage:
+    return _governance().audit_log(call.caller, call.query)
 
 
 def _alarm_records(event: dict[str, Any], _context: Any) -> dict[str, Any]:

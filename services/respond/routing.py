@@ -1,8 +1,9 @@
 """Routing and assignment (pure): which queue a mention goes to, and who in the queue's team gets a new task.
 
-Rules are tried in order; the first whose every condition holds picks the queue, else `default_queue`. A later
-message in the thread moves the task only to a queue of an earlier rule (a suspected adverse event in a care
-thread goes to safety; a thank-you does not pull it back).
+A suspected adverse event goes to the safety queue (`safety.queue`) before any rule is tried: drug safety must
+not depend on someone having written the rule. Then rules are tried in order; the first whose every condition
+holds picks the queue, else `default_queue`. A later message in the thread moves the task only to a queue of an
+earlier rule (a suspected adverse event in a care thread goes to safety; a thank-you does not pull it back).
 
 Round robin within a team: the member holding the fewest tasks gets the next one, skipping members who are away,
 at capacity, or (when they list languages) do not speak the customer's; ties go to the member who got a task
@@ -52,7 +53,13 @@ class Route:
         return self.rule if self.rule is not None else 1_000_000
 
 
+# The place of the built-in safety rule: before every configured rule (index 0 and up).
+SAFETY_RULE = -1
+
+
 def route(mention: Mention, classification: Classification, config: HarkConfig) -> Route:
+    if classification.adverse_event and config.safety.queue in config.queues:
+        return Route(config.safety.queue, SAFETY_RULE, "suspected adverse event (safety)")
     for index, rule in enumerate(config.routing):
         if matches(rule.when, mention, classification):
             return Route(rule.queue, index, rule.name)

@@ -3,14 +3,15 @@ API's reads, as typed queries; the SLA sweep. HTTP views, the SQS consumer, the 
 call these methods.
 
 Events in (respond queue): `mention.classified` (every new mention), `mention.updated` (an edit, classified again),
-`mention.deleted`, `author.erased`. A customer mention that needs a human opens its thread's task or joins it; a
-mention from the brand's own account is its answer (the clock stops); every mention is kept in the inbox with its
-task. Every change to a task is written together with its audit entry, conditionally, so a repeated event or a
-concurrent command changes nothing twice.
+`mention.deleted`, `author.erased`, and ingest's `source.observed` (a source's health). A customer mention that
+needs a human opens its thread's task or joins it; a mention from the brand's own account is its answer (the clock
+stops); every mention is kept in the inbox with its task. Every change to a task is written together with its
+audit entry, conditionally, so a repeated event or a concurrent command changes nothing twice.
 """
 
 from __future__ import annotations
 
+import builtins
 import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -18,13 +19,28 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from services.respond import privacy, sla, stats, voice, workflow
-from services.respond.audit import CONFIG_STREAM, entry_for, seal, verify
+from services.respond import privacy, sla, sources, stats, voice, workflow
+from services.respond.audit import CONFIG_STREAM, Content, entry_for, hold_apart, seal, verify
 from services.respond.drafting import Drafter, NoDrafter, render, suggested, variables_for
+from services.respond.facts import fact_of
+from services.respond.governance import CaseStore, ConversationStore, ErasureStore, Governance, SafetyAlerts
 from services.respond.outbound import Delivered, Outbound, Sender
 from services.respond.outbound.once import Once
+from services.respond.outbound.refusals import name as platform_name
 from services.respond.routing import Load, pick_assignee
-from services.respond.tasks import ConcurrentUpdate, absorb, brand_replied, deleted, edited, open_task, task_of
+from services.respond.sources import SourceState
+from services.respond.tasks import (
+    Attached,
+    ConcurrentUpdate,
+    absorb,
+    brand_replied,
+    deleted,
+    edited,
+    expiry,
+    open_task,
+    task_of,
+)
+from shared.api.governance import AuthorExport
 from shared.api.models import (
     AuditEntry,
     AuditPage,
@@ -34,14 +50,25 @@ from shared.api.models import (
     Note,
     Notification,
     Overview,
+    Source,
     Suggestion,
     SweepResult,
     TaskQuery,
 )
 from shared.auth import Principal
 from shared.config import ConfigSource, HarkConfig, LoadedConfig
-from shared.errors import Conflict, HarkError, InvalidBody, NotConfigured, NotFound, PlatformRefused
+from shared.credentials import Credential
+from shared.errors import (
+    Conflict,
+    CredentialRevoked,
+    HarkError,
+    InvalidBody,
+    NotConfigured,
+    NotFound,
+    PlatformRefused,
+)
 from shared.events import (
+    PLATFORMS,
     Annotation,
     Author,
     AuthorErased,
@@ -55,6 +82,8 @@ from shared.events import (
     MentionUpdated,
     SendError,
     SentReply,
+    SourceObservation,
+    SourceObserved,
     StoredMention,
     Task,
     TaskWarning,
@@ -70,12 +99,19 @@ SAVE_ATTEMPTS = 5
 # How far the live feed stays behind the clock: longer than a write takes to become readable (the time between
 # stamping a mention's feed position and its write landing, plus the feed index's propagation).
 FEED_SETTLE = timedelta(seconds=2)
-ACCEPTS: tuple[type[Envelope[Any]], ...] = (MentionClassified, MentionUpdated, MentionDeleted, AuthorErased)
+ACCEPTS: tuple[type[Envelope[Any]], ...] = (
+    MentionClassified,
+    MentionUpdated,
+    MentionDeleted,
+    AuthorErased,
+    SourceObserved,
+)
 HARK = Principal("hark", frozenset(), "system")
 ACTIVE = ("open", "assigned", "drafting", "pending_approval", "approved", "send_failed", "escalated", "sent", "snoozed")
 # Held tasks that count against an agent's capacity.
 LOADED = frozenset({"assigned", "drafting", "pending_approval", "approved", "send_failed", "escalated"})
 WINDOW_WARNING = timedelta(hours=2)
+UNHEALTHY_TTL = timedelta(seconds=30)
 SWEEP_PAGE = 200
 SWEEP_MAX_TASKS = 20_000
 MENTION = re.compile(r"(?<![\w@])@([a-z0-9][a-z0-9_.-]{0,63})", re.IGNORECASE)
@@ -90,7 +126,7 @@ class Feed:
 
 class Tasks(Protocol):
     def get(self, task_id: str) -> Task | None: ...
-    def save(self, task: Task, entry: AuditEntry) -> Task: ...
+    def save(self, task: Task, entry: AuditEntry, attached: Attached | None = None) -> Task: ...
     def held_by(self, user: str) -> list[Task]: ...
     def list(
         self,
@@ -111,10 +147,18 @@ class StatsStore(Protocol):
 
 
 class InboxStore(Protocol):
-    def put(self, classified: ClassifiedMention, task_id: str | None, now: datetime) -> bool: ...
-    def put_reply(self, mention: Mention, task_id: str, now: datetime) -> bool: ...
+    def put(
+        self, classified: ClassifiedMention, task_id: str | None, now: datetime, expires_at: datetime | None = None
+    ) -> bool: ...
+    def put_reply(self, mention: Mention, task_id: str, now: datetime, expires_at: datetime | None = None) -> bool: ...
     def mark_deleted(self, deletion: MentionDeletion) -> bool: ...
     def erase_author(self, platform: str, author_id: str) -> list[tuple[str, str | None]]: ...
+    def by_author(
+        self, platform: str, author_id: str, *, cursor: str | None = None, limit: int = 50
+    ) -> Page[StoredMention]: ...
+    def brand_replies(self, platform: str, source: str, thread_id: str) -> list[str]: ...
+    def delete(self, mention_ids: list[str]) -> int: ...
+    def stored_between(self, since: datetime, until: datetime, limit: int) -> tuple[list[StoredMention], bool]: ...
     def get(self, mention_id: str) -> StoredMention | None: ...
     def newer(
         self,
@@ -144,16 +188,46 @@ class AuditStore(Protocol):
     def get(self, stream: str, seq: int) -> AuditEntry | None: ...
     def last(self, stream: str) -> AuditEntry | None: ...
     def append(self, entry: AuditEntry) -> bool: ...
+    def contents(self, stream: str, first: int, last: int) -> dict[int, Content]: ...
+    def erase_contents(self, stream: str, seqs: builtins.list[int] | None = None) -> int: ...
+    def log(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        kind: str | None = None,
+        action: str | None = None,
+        actor: str | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> Page[AuditEntry]: ...
 
 
 class NoteStore(Protocol):
-    def add(self, task_id: str, note: Note) -> None: ...
+    def add(self, task_id: str, note: Note, expires_at: datetime | None = None) -> None: ...
     def list(self, task_id: str, *, cursor: str | None = None, limit: int = 50) -> Page[Note]: ...
+    def erase(self, task_id: str) -> int: ...
 
 
 class NotificationStore(Protocol):
-    def add(self, notification: Notification) -> None: ...
+    def add(self, notification: Notification, expires_at: datetime | None = None) -> None: ...
     def list(self, user: str, *, cursor: str | None = None, limit: int = 50) -> Page[Notification]: ...
+
+
+class SourceStore(Protocol):
+    def get(self, source_id: str) -> tuple[SourceState, int] | None: ...
+    def save(self, state: SourceState, version: int | None) -> None: ...
+    def all(self) -> list[SourceState]: ...
+
+
+class CredentialSource(Protocol):
+    """The outbound credentials (shared/tokens.py `Credentials`)."""
+
+    def current(self, platform: str) -> Credential: ...
+    def get(self, platform: str) -> Credential: ...
+    def refresh(self, platform: str, stale: Credential) -> Credential: ...
+    def refreshable(self, credential: Credential) -> bool: ...
+    def configured(self) -> list[str]: ...
 
 
 @dataclass
@@ -161,7 +235,7 @@ class Outbox:
     """Where replies go: a sender per platform, the credentials, the once-only guard."""
 
     senders: Mapping[str, Sender]
-    token: Callable[[str], str]
+    credentials: CredentialSource
     once: Once
 
 
@@ -172,6 +246,10 @@ class Stores:
     audit: AuditStore
     notes: NoteStore
     notifications: NotificationStore
+    cases: CaseStore
+    erasures: ErasureStore
+    conversations: ConversationStore
+    sources: SourceStore
     stats: StatsStore | None = None
 
 
@@ -196,18 +274,29 @@ class RespondService:
         outbox: Outbox,
         clock: Callable[[], datetime] = utcnow,
         drafter: Drafter | None = None,
+        alerts: SafetyAlerts | None = None,
     ) -> None:
         self._tasks = stores.tasks
         self._inbox = stores.inbox
         self._audit = stores.audit
         self._notes = stores.notes
         self._notifications = stores.notifications
+        self._sources = stores.sources
         self._stats = stores.stats
         self._config_source = config
         self._outbox = outbox
         self._clock = clock
         self._drafter = drafter or NoDrafter()
         self._recorded_config: str | None = None
+        self.governance = Governance(
+            stores,
+            self._config,
+            self.change_task,
+            self._add_notification,
+            clock,
+            alerts,
+        )
+        self._unhealthy_cache: tuple[datetime, dict[str, str]] | None = None
 
     # Configuration, with its changes on record
     def _config(self) -> HarkConfig:
@@ -256,13 +345,17 @@ class RespondService:
         elif isinstance(envelope, MentionDeleted):
             self.forget(envelope.data)
         elif isinstance(envelope, AuthorErased):
-            self.erase(envelope.data.platform, envelope.data.author_id)
+            self.governance.erase(envelope.data)
+        elif isinstance(envelope, SourceObserved):
+            self.observe(envelope.data)
         return []
 
     def take(self, classified: ClassifiedMention, *, correlation_id: str = "") -> Task | None:
         """Keep the mention in the inbox; a customer's that needs a human opens or joins its thread's task, a reply
         from the brand's own account stops its clock."""
         mention = classified.mention
+        if not mention.from_brand and self._erased_since(mention):
+            return None
         if mention.from_brand:
             task = self._change_if(
                 task_of(mention), HARK, "brand.replied", lambda t, now, _c: brand_replied(t, mention, now)
@@ -271,10 +364,13 @@ class RespondService:
                 count(SERVICE, "BrandRepliesSeen")
         elif classified.classification.needs_response:
             task = self.assign(classified)
+            self.governance.intake(classified, task)
         else:
             task = self._tasks.get(task_of(mention))
         stored_at = self._clock()
-        fresh = self._inbox.put(classified, task.id if task else None, stored_at)
+        fresh = self._inbox.put(
+            classified, task.id if task else None, stored_at, self._kept(mention.received_at, "inbox")
+        )
         if fresh and not mention.from_brand and mention.edited_at is None:
             self._count(stats.mention_counts(classified, stored_at), stored_at)
         get_logger(SERVICE).info(
@@ -334,9 +430,25 @@ class RespondService:
             return task
         return workflow._hold(task, chosen, now, config)
 
+    def _erased_since(self, mention: Mention) -> bool:
+        """The author was erased after writing this (it was still on its way then): it must not come back."""
+        erased = self.governance.erased_at(mention.platform, mention.author.id)
+        if erased is None or mention.created_at > erased:
+            return False
+        count(SERVICE, "ErasedMentionsDropped")
+        get_logger(SERVICE).info("mention of an erased author dropped", extra={"mention_id": mention.id})
+        return True
+
+    def _kept(self, start: datetime, kind: str) -> datetime | None:
+        """When a record of this kind started at `start` expires (the config's retention)."""
+        keep: timedelta | None = getattr(self._config().retention, kind)
+        return expiry(start, keep)
+
     def update(self, classified: ClassifiedMention) -> Task | None:
         """An edit: the inbox keeps the new revision, the task shows it."""
         mention = classified.mention
+        if not mention.from_brand and self._erased_since(mention):
+            return None
         task = self._change_if(
             task_of(mention),
             HARK,
@@ -346,8 +458,13 @@ class RespondService:
         current = task or self._tasks.get(task_of(mention))
         if current is None and classified.classification.needs_response and not mention.from_brand:
             current = self.assign(classified)
+        if current is not None and mention.id in current.mention_ids:
+            self.governance.intake(classified, current)
         self._inbox.put(
-            classified, current.id if current and mention.id in current.mention_ids else None, self._clock()
+            classified,
+            current.id if current and mention.id in current.mention_ids else None,
+            self._clock(),
+            self._kept(mention.received_at, "inbox"),
         )
         return current
 
@@ -358,26 +475,6 @@ class RespondService:
         if stored is not None and stored.task_id:
             self._change_if(stored.task_id, HARK, "mention.deleted", lambda t, now, _c: deleted(t, deletion, now))
 
-    def erase(self, platform: str, author_id: str) -> None:
-        erased = self._inbox.erase_author(platform, author_id)
-        count(SERVICE, "MentionsErased", len(erased))
-        for task_id in sorted({t for _, t in erased if t}):
-
-            def scrub(task: Task, now: datetime, _config: HarkConfig) -> Task | None:
-                if task.author is None or task.author.id != author_id:
-                    return None
-                note = Annotation(at=now, kind="erased", text="the author's data was erased on request")
-                return task.model_copy(
-                    update={
-                        "author": None,
-                        "preview": task.preview.model_copy(update={"author": None, "text": "[erased]", "url": None}),
-                        "annotations": (*task.annotations, note)[-50:],
-                        "updated_at": now,
-                    }
-                )
-
-            self._change_if(task_id, HARK, "author.erased", scrub)
-
     # Writing tasks, always with their audit entry
     def _save(
         self, before: Task | None, after: Task, actor: Principal, action: str, now: datetime, detail: Mapping[str, Any]
@@ -385,10 +482,29 @@ class RespondService:
         after = after.model_copy(
             update={"version": before.version if before else 0, "audit_hash": before.audit_hash if before else ""}
         )
-        entry = entry_for(before, after, actor=actor.user, action=action, at=now, detail=detail)
-        saved = self._tasks.save(after, entry)
+        keep = self._config().retention
+        entry, content = hold_apart(entry_for(before, after, actor=actor.user, action=action, at=now, detail=detail))
+        fact = fact_of(after)
+        attached = Attached(
+            content=content,
+            fact=fact,
+            expires_at=expiry(now, keep.tasks),
+            content_expires_at=expiry(now, keep.audit_content),
+            fact_expires_at=expiry(fact.started_at, keep.conversations),
+        )
+        saved = self._tasks.save(after, entry, attached)
         self._count(stats.clock_counts(before, saved), now)
         return saved
+
+    def change_task(
+        self,
+        task_id: str,
+        actor: Principal,
+        action: str,
+        change: Callable[[Task, datetime, HarkConfig], Task | None],
+        detail: Mapping[str, Any] | None = None,
+    ) -> Task | None:
+        return self._change_if(task_id, actor, action, change, detail)
 
     def _count(self, counts: Mapping[stats.Slot, int], now: datetime) -> None:
         """The overview's counters: best effort, after the change they count was written. A failure loses that
@@ -480,23 +596,31 @@ class RespondService:
         ]
         if answered and task.status in ("drafting", "pending_approval", "approved", "send_failed"):
             warnings.append(TaskWarning(code="already_answered", message=answered[-1].text, words=()))
+        paused = self._unhealthy(now).get(task.platform) if task.source == "platform" else None
+        if paused and task.status not in ("closed", "sent"):
+            warnings.append(TaskWarning(code="source_unhealthy", message=paused, words=(task.platform,)))
         return task.model_copy(update={"actions": workflow.actions(task.status), "warnings": tuple(warnings)})
 
     def _notify(self, user: str, kind: str, task_id: str | None, by: str | None, text: str, now: datetime) -> None:
-        try:
-            self._notifications.add(
-                Notification(
-                    key=f"{time_key(now)}#{uuid.uuid4().hex[:12]}",
-                    user=user,
-                    kind=kind,  # type: ignore[arg-type]
-                    task_id=task_id,
-                    by=by,
-                    text=text[:500],
-                    at=now,
-                )
+        self._add_notification(
+            Notification(
+                key=f"{time_key(now)}#{uuid.uuid4().hex[:12]}",
+                user=user,
+                kind=kind,  # type: ignore[arg-type]
+                task_id=task_id,
+                by=by,
+                text=text[:500],
+                at=now,
             )
+        )
+
+    def _add_notification(self, notification: Notification) -> None:
+        try:
+            self._notifications.add(notification, self._kept(notification.at, "notifications"))
         except HarkError as error:  # a notification lost is not worth failing the change that caused it
-            get_logger(SERVICE).warning("could not notify", extra={"user": user, "kind": kind, "error": error.detail})
+            get_logger(SERVICE).warning(
+                "could not notify", extra={"user": notification.user, "kind": notification.kind, "error": error.detail}
+            )
 
     # Commands (the partner API; the web app)
     def claim(self, principal: Principal, task_id: str, *, takeover: bool = False) -> Task:
@@ -559,7 +683,7 @@ class RespondService:
             mentions=mentioned,
             at=now,
         )
-        self._notes.add(task_id, note)
+        self._notes.add(task_id, note, self._kept(now, "notes"))
         self._change(
             principal,
             task_id,
@@ -587,6 +711,7 @@ class RespondService:
         else:
             assert body.text is not None
             text = body.text
+        self._scripted_only(task, body.template, body.variables, config)
         warnings = self._voice(task, text, config, customer)
         last = max([task.draft.revision if task.draft else 0, *(r.draft_revision for r in task.replies)])
         now = self._clock()
@@ -607,6 +732,23 @@ class RespondService:
             lambda t, at, c: workflow.put_draft(t, principal, draft, at, c),
             {"revision": draft.revision, "warnings": [w.code for w in warnings]},
         )
+
+    def _scripted_only(
+        self, task: Task, template: str | None, variables: Mapping[str, str], config: HarkConfig
+    ) -> None:
+        """The one refusal of the voice check: on a thread with a safety case, public replies are the approved
+        acknowledgements, as written."""
+        if task.safety_case_id is None:
+            return
+        refused = voice.scripted_only(task.kind, template, variables, config.safety.acknowledgements)
+        if refused is not None:
+            count(SERVICE, "SafetyRepliesRefused")
+            raise Conflict(
+                refused,
+                reason="safety_acknowledgement_only",
+                case_id=task.safety_case_id,
+                templates=list(config.safety.acknowledgements),
+            )
 
     def _customer_text(self, task: Task) -> str:
         stored = self._inbox.get(task.reply_to) if task.reply_to else None
@@ -631,7 +773,12 @@ class RespondService:
         config = self._config()
         customer = self._customer_text(task)
         out = []
-        for template in suggested(config, task.intent, task.language):
+        acknowledgements = set(config.safety.acknowledgements)
+        if task.safety_case_id is not None and task.kind != "message":
+            candidates = [t for t in config.templates if t.id in acknowledgements]
+        else:
+            candidates = [t for t in suggested(config, task.intent, task.language) if t.id not in acknowledgements]
+        for template in candidates:
             text = render(template, variables_for(task, principal.user, config, customer, {}))
             out.append(
                 Suggestion(
@@ -641,6 +788,8 @@ class RespondService:
                     warnings=self._voice(task, text, config, customer),
                 )
             )
+        if task.safety_case_id is not None and task.kind != "message":
+            return out  # nothing but the scripted acknowledgements
         for n, text in enumerate(self._drafter.propose(task, [customer], task.language)):
             out.append(
                 Suggestion(
@@ -692,7 +841,15 @@ class RespondService:
             )
         return task
 
-    def send(self, principal: Principal, task_id: str, tag: str | None = None, *, retry: bool = False) -> Task:
+    def send(
+        self,
+        principal: Principal,
+        task_id: str,
+        tag: str | None = None,
+        *,
+        retry: bool = False,
+        public: bool = True,
+    ) -> Task:
         """Send the draft back where the conversation is, once: a repeated request returns what was sent."""
         task = self._load(task_id)
         now = self._clock()
@@ -700,14 +857,27 @@ class RespondService:
         sent = workflow.already_sent(task)
         if sent is not None and task.status == "sent":
             return self._present(task)
+        if not public and task.platform != "zendesk":
+            raise InvalidBody("only Zendesk has internal notes: send without public=false")
         plan = workflow.plan_send(task, principal, now, config, tag, retry=retry)
         assert task.draft is not None
         draft = task.draft
+        # The draft may predate the case, or the approved acknowledgements may have changed since it was written.
+        self._scripted_only(task, draft.template, draft.variables, config)
+        error = task.send_error
+        if retry and error and error.retry_at and now < error.retry_at and error.draft_revision == draft.revision:
+            raise Conflict(
+                f"{platform_name(task.platform)} asked Hark to wait until {error.retry_at:%Y-%m-%d %H:%M:%S} UTC "
+                "before replying again; retry then",
+                reason="retry_too_early",
+                retry_at=error.retry_at.isoformat(),
+                retry_after_s=max(1, int((error.retry_at - now).total_seconds() + 0.999)),
+            )
         target = self._inbox.get(task.reply_to) if task.reply_to else None
         if task.source != "platform":
             reply = self._hand_to_partner(task, principal, now)
         else:
-            reply = self._deliver(task, principal, plan, target, config, now, retry=retry)
+            reply = self._deliver(task, principal, plan, target, config, now, retry=retry, public=public)
         saved = self._change(
             principal,
             task_id,
@@ -715,7 +885,7 @@ class RespondService:
             lambda t, at, _c: workflow.mark_sent(t, reply, at) if workflow.already_sent(t) is None else t,
             {"draft_revision": draft.revision, "via": reply.via, "platform_id": reply.platform_id, "tag": reply.tag},
         )
-        self._inbox.put_reply(self._reply_mention(task, reply), task_id, now)
+        self._inbox.put_reply(self._reply_mention(task, reply), task_id, now, self._kept(now, "inbox"))
         count(SERVICE, "RepliesSent")
         return saved
 
@@ -729,6 +899,7 @@ class RespondService:
         now: datetime,
         *,
         retry: bool,
+        public: bool = True,
     ) -> SentReply:
         assert task.draft is not None
         draft = task.draft
@@ -739,6 +910,8 @@ class RespondService:
                 "the task",
                 platform=task.platform,
             )
+        credentials = self._outbox.credentials
+        self._refuse_if_unhealthy(task.platform, credentials)
         template = next((t for t in config.templates if t.id == draft.template), None) if plan.template else None
         outbound = Outbound(
             platform=task.platform,
@@ -753,14 +926,32 @@ class RespondService:
             template=template.whatsapp.name if template and template.whatsapp else None,
             template_language=template.whatsapp.language if template and template.whatsapp else "en_US",
             template_parameters=tuple(v for v in draft.variables.values()) if template else (),
+            recipient_handle=task.author.handle if task.author else None,
+            context=dict(target.reply_context) if target else {},
+            reply_to_at=target.created_at if target else None,
+            parent_id=target.parent_id if target else None,
+            public=public,
+            key=f"{task.id}:{draft.revision}",
         )
 
         def post() -> Delivered:
-            return sender.send(outbound, self._outbox.token(task.platform))
+            credential = credentials.get(task.platform)
+            try:
+                return sender.send(outbound, credential)
+            except PlatformRefused as refused:
+                if refused.extra.get("code") != "bad_credentials":
+                    raise
+                # A token the platform refused: refreshed once and tried again (a 401 posted nothing); one that
+                # cannot be refreshed raises CredentialRevoked.
+                return sender.send(outbound, credentials.refresh(task.platform, credential))
 
         try:
             delivered = self._outbox.once.run(f"{task.id}:{draft.revision}", post)
+        except CredentialRevoked as revoked:
+            self._source_revoked(task.platform, revoked)
+            raise
         except PlatformRefused as refused:
+            retry_at = refused.extra.get("retry_at")
             error = SendError(
                 platform=task.platform,
                 code=str(refused.extra.get("code", "refused")),
@@ -769,6 +960,8 @@ class RespondService:
                 status=refused.extra.get("status"),
                 at=now,
                 draft_revision=draft.revision,
+                reason=refused.detail,
+                retry_at=datetime.fromisoformat(retry_at) if isinstance(retry_at, str) else None,
             )
             self._change(
                 principal,
@@ -777,8 +970,13 @@ class RespondService:
                 lambda t, at, _c: workflow.mark_failed(t, error, at),
                 {"draft_revision": draft.revision, "code": error.code, "message": error.message, "retry": retry},
             )
+            self._update_source(task.platform, lambda s: sources.send_failed(s, now, error.code, error.message))
             count(SERVICE, "RepliesRefused")
-            raise PlatformRefused(refused.detail, **refused.extra, task_status="send_failed") from refused
+            extra = dict(refused.extra)
+            if error.retry_at is not None:
+                extra["retry_after_s"] = max(1, int((error.retry_at - now).total_seconds() + 0.999))
+            raise PlatformRefused(refused.detail, **extra, task_status="send_failed") from refused
+        self._update_source(task.platform, lambda s: sources.sent(s, now))
         return SentReply(
             draft_revision=draft.revision,
             text=draft.text,
@@ -787,9 +985,102 @@ class RespondService:
             via="platform",
             platform_id=delivered.platform_id,
             url=delivered.url,
-            tag=plan.tag,
+            tag="internal" if not public else plan.tag,
             mention_id=mention_id(task.platform, delivered.platform_id),
         )
+
+    # Sources: their health, from ingest's observations and our own sends
+    def _update_source(self, platform: str, change: Callable[[SourceState], SourceState]) -> None:
+        """Best effort: a source's record lost is not worth failing the send or the event that changed it."""
+        try:
+            for _attempt in range(SAVE_ATTEMPTS):
+                found = self._sources.get(platform)
+                state, version = found if found else (SourceState(id=platform, platform=platform), None)
+                try:
+                    self._sources.save(change(state), version)
+                    self._unhealthy_cache = None
+                    return
+                except ConcurrentUpdate:
+                    continue
+        except HarkError as error:
+            get_logger(SERVICE).warning(
+                "could not record the source", extra={"platform": platform, "error": error.detail}
+            )
+
+    def _refuse_if_unhealthy(self, platform: str, credentials: CredentialSource) -> None:
+        found = self._sources.get(platform)
+        try:
+            current: Credential | None = credentials.current(platform)
+        except NotConfigured:
+            current = None
+        problem = sources.blocks(found[0] if found else None, current)
+        if problem is not None:
+            raise NotConfigured(
+                f"replies to {platform_name(platform)} are paused: {problem.reason} (since "
+                f"{problem.since:%Y-%m-%d %H:%M} UTC; GET /v1/sources)",
+                platform=platform,
+                reason="source_unhealthy",
+                since=problem.since.isoformat(),
+            )
+
+    def _unhealthy(self, now: datetime) -> dict[str, str]:
+        """Platforms whose replies are paused, and why (read at most every `UNHEALTHY_TTL` per process)."""
+        cached = self._unhealthy_cache
+        if cached is not None and now - cached[0] < UNHEALTHY_TTL:
+            return cached[1]
+        paused: dict[str, str] = {}
+        try:
+            for state in self._sources.all():
+                if state.unhealthy is None:
+                    continue
+                try:
+                    current: Credential | None = self._outbox.credentials.current(state.platform)
+                except NotConfigured:
+                    current = None
+                problem = sources.blocks(state, current)
+                if problem is not None:
+                    paused[state.platform] = f"Replies to {platform_name(state.platform)} are paused: {problem.reason}"
+        except HarkError as error:
+            get_logger(SERVICE).warning("could not read the sources", extra={"error": error.detail})
+        self._unhealthy_cache = (now, paused)
+        return paused
+
+    def _source_revoked(self, platform: str, revoked: CredentialRevoked) -> None:
+        now = self._clock()
+        found = self._sources.get(platform)
+        already = found is not None and found[0].unhealthy is not None
+        fingerprint = revoked.extra.get("fingerprint")
+        code = str(revoked.extra.get("reason", "token_revoked"))
+        self._update_source(
+            platform,
+            lambda s: sources.revoked(s, now, code, revoked.detail, str(fingerprint) if fingerprint else None),
+        )
+        count(SERVICE, "SourcesUnhealthy")
+        get_logger(SERVICE).error("source unhealthy", extra={"platform": platform, "reason": code})
+        if not already:
+            config = self._config()
+            for user, spec in config.users.items():
+                if "admin" in spec.roles:
+                    self._notify(user, "source_unhealthy", None, None, revoked.detail, now)
+
+    def observe(self, seen: SourceObservation) -> None:
+        self._update_source(seen.source, lambda s: sources.observed(s, seen))
+
+    def list_sources(self, _principal: Principal) -> list[Source]:
+        credentials = self._outbox.credentials
+        states = {s.id: s for s in self._sources.all()}
+        ids = sorted({*credentials.configured(), *states}, key=lambda p: (p not in PLATFORMS, p))
+        out = []
+        for source_id in ids:
+            state = states.get(source_id)
+            platform = state.platform if state else source_id
+            try:
+                credential: Credential | None = credentials.current(platform)
+            except NotConfigured:
+                credential = None
+            refreshable = credential is not None and credentials.refreshable(credential)
+            out.append(sources.view(platform, state, credential, refreshable))
+        return out
 
     def _hand_to_partner(self, task: Task, principal: Principal, now: datetime) -> SentReply:
         """A partner's conversation is not on a platform Hark posts to: the reply is handed back to the partner tool,
@@ -848,7 +1139,8 @@ class RespondService:
         first = page.items[0].seq if page.items else 1
         before = self._audit.get(task_id, first - 1) if first > 1 else None
         problems = verify(page.items, before.hash if before else ("" if first == 1 else None), first)
-        return AuditPage(items=page.items, next_cursor=page.next_cursor, problems=problems)
+        shown, altered = self.governance.restore(page.items)
+        return AuditPage(items=shown, next_cursor=page.next_cursor, problems=problems + altered)
 
     def config_trail(self, _principal: Principal, cursor: str | None, limit: int) -> AuditPage:
         self._config()
@@ -884,6 +1176,9 @@ class RespondService:
             limit=query.limit,
         )
         return Page([privacy.mention_for(principal, m) for m in page.items], page.next_cursor)
+
+    def export_author(self, principal: Principal, platform: str, author_id: str) -> AuthorExport:
+        return self.governance.author_export(principal, platform, author_id, self._present)
 
     def read_feed(self, principal: Principal, query: MentionQuery) -> Feed:
         """The inbox as the command center reads it: a page newest first with the position to follow it from

@@ -11,6 +11,7 @@ mention, so a redelivered event changes nothing.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,12 +32,13 @@ from pynamodb.indexes import AllProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from services.respond.tasks import ConcurrentUpdate
+from services.respond.audit import Content, stream_kind
+from services.respond.tasks import Attached, ConcurrentUpdate
 from shared.api.models import AuditEntry, Note, Notification
 from shared.aws import translate_errors
 from shared.events import TASK_STATUSES, ClassifiedMention, Mention, MentionDeletion, StoredMention, Task
 from shared.ids import shard_of
-from shared.resources import AUDIT, INBOX, NOTES, NOTIFICATIONS, TASKS
+from shared.resources import AUDIT, AUDIT_CONTENT, CONVERSATIONS, INBOX, NOTES, NOTIFICATIONS, TASKS
 from shared.settings import Settings
 from shared.store.binding import GlobalIndex, bind_models, is_conditional_failure
 from shared.store.paging import Page, decode_cursor, encode_cursor, merge_pages, time_key
@@ -73,9 +75,19 @@ class TaskRecord(Model):
     holder = UnicodeAttribute(null=True)
     held_key = UnicodeAttribute(null=True)
     version = VersionAttribute()
+    expires_at = TTLAttribute(null=True)
     doc = JSONAttribute()
     by_status = StatusIndex()
     by_holder = HolderIndex()
+
+
+class LogIndex(GlobalIndex["AuditRecord"]):
+    class Meta:
+        index_name = "log"
+        projection = AllProjection()
+
+    log_partition = UnicodeAttribute(hash_key=True)
+    log_key = UnicodeAttribute(range_key=True)
 
 
 class AuditRecord(Model):
@@ -84,6 +96,33 @@ class AuditRecord(Model):
 
     stream = UnicodeAttribute(hash_key=True)
     seq = NumberAttribute(range_key=True)
+    # Only entries that are not a task's carry these (a sparse index: the log of GET /v1/audit).
+    log_partition = UnicodeAttribute(null=True)
+    log_key = UnicodeAttribute(null=True)
+    action = UnicodeAttribute(null=True)
+    actor = UnicodeAttribute(null=True)
+    doc = JSONAttribute()
+    log = LogIndex()
+
+
+class AuditContentRecord(Model):
+    class Meta:
+        table_name = "hark-unbound-audit-content"
+
+    stream = UnicodeAttribute(hash_key=True)
+    seq = NumberAttribute(range_key=True)
+    salt = UnicodeAttribute()
+    expires_at = TTLAttribute(null=True)
+    doc = JSONAttribute()
+
+
+class ConversationRecord(Model):
+    class Meta:
+        table_name = "hark-unbound-conversations"
+
+    day = UnicodeAttribute(hash_key=True)
+    key = UnicodeAttribute(range_key=True)
+    expires_at = TTLAttribute(null=True)
     doc = JSONAttribute()
 
 
@@ -93,6 +132,7 @@ class NoteRecord(Model):
 
     task_id = UnicodeAttribute(hash_key=True)
     note_key = UnicodeAttribute(range_key=True)
+    expires_at = TTLAttribute(null=True)
     doc = JSONAttribute()
 
 
@@ -150,6 +190,7 @@ class InboxRecord(Model):
     needs_response = BooleanAttribute(null=True)
     task_id = UnicodeAttribute(null=True)
     deleted_at = UTCDateTimeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
     doc = JSONAttribute()
     feed = FeedIndex()
     by_thread = ThreadIndex()
@@ -162,18 +203,37 @@ MODELS: dict[type[Model], Any] = {
     AuditRecord: AUDIT,
     NoteRecord: NOTES,
     NotificationRecord: NOTIFICATIONS,
+    AuditContentRecord: AUDIT_CONTENT,
+    ConversationRecord: CONVERSATIONS,
 }
+
+LOG_PARTITION = "log"
+
+
+def audit_record(entry: AuditEntry) -> AuditRecord:
+    """The entry as stored; entries that are not a task's also go into the log index."""
+    record = AuditRecord(stream=entry.stream, seq=entry.seq, doc=entry.model_dump(mode="json", exclude={"content"}))
+    if stream_kind(entry.stream) != "task":
+        record.log_partition = LOG_PARTITION
+        record.log_key = f"{time_key(entry.at)}#{entry.stream}#{entry.seq:012d}"
+        record.action, record.actor = entry.action, entry.actor
+    return record
+
+
+def content_record(content: Content, expires_at: datetime | None) -> AuditContentRecord:
+    return AuditContentRecord(
+        stream=content.stream, seq=content.seq, salt=content.salt, expires_at=expires_at, doc=content.values
+    )
+
+
+def _to_content(record: AuditContentRecord) -> Content:
+    return Content(record.stream, int(record.seq), record.salt, dict(record.doc))
 
 
 def _connection(model: type[Model]) -> Connection:
-    meta: Any = model.Meta
-    return Connection(
-        region=meta.region,
-        host=getattr(meta, "host", None),
-        connect_timeout_seconds=3,
-        read_timeout_seconds=10,
-        max_retry_attempts=3,
-    )
+    # The model's own (cached) connection, bound with the same timeouts: a new Connection per transaction built a
+    # new botocore session and client every time, which made respond spend 0.6 s a record on the local stack.
+    return model._get_connection().connection
 
 
 def _cancelled_by_condition(exc: TransactWriteError) -> bool:
@@ -203,9 +263,11 @@ class TaskStore:
                 return None
         return _to_task(record)
 
-    def save(self, task: Task, entry: AuditEntry) -> Task:
-        """Write `task` and its audit entry together, if nobody changed the task since it was read (version check)
-        and the entry's number is free; raise ConcurrentUpdate otherwise."""
+    def save(self, task: Task, entry: AuditEntry, attached: Attached | None = None) -> Task:
+        """Write `task` and its audit entry together (with the entry's content kept apart and the conversation's
+        facts), if nobody changed the task since it was read (version check) and the entry's number is free; raise
+        ConcurrentUpdate otherwise."""
+        attached = attached or Attached()
         held_key = f"{time_key(task.held_since)}#{task.id}" if task.holder and task.held_since else None
         record = TaskRecord(
             id=task.id,
@@ -214,16 +276,28 @@ class TaskStore:
             queue=task.queue,
             holder=task.holder if held_key else None,
             held_key=held_key,
+            expires_at=attached.expires_at,
             doc=task.model_dump(mode="json", exclude={"version", "actions", "audit_hash"}) | {"audit_hash": entry.hash},
         )
         if task.version:  # a new task has no version yet: PynamoDB then requires that the item does not exist
             record.version = task.version
-        audit = AuditRecord(stream=entry.stream, seq=entry.seq, doc=entry.model_dump(mode="json"))
+        audit = audit_record(entry)
         with translate_errors("save task"):
             try:
                 with TransactWrite(connection=_connection(TaskRecord)) as transaction:
                     transaction.save(record)
                     transaction.save(audit, condition=AuditRecord.stream.does_not_exist())
+                    if attached.content is not None:
+                        transaction.save(content_record(attached.content, attached.content_expires_at))
+                    if attached.fact is not None:
+                        transaction.save(
+                            ConversationRecord(
+                                day=attached.fact.day,
+                                key=attached.fact.key,
+                                expires_at=attached.fact_expires_at,
+                                doc=attached.fact.model_dump(mode="json"),
+                            )
+                        )
             except TransactWriteError as exc:
                 if _cancelled_by_condition(exc):
                     raise ConcurrentUpdate(f"task {task.id} changed concurrently") from exc
@@ -309,25 +383,115 @@ class AuditLog:
         """Put the entry unless its number is taken; False when it is (someone appended first)."""
         with translate_errors("append audit"):
             try:
-                AuditRecord(stream=entry.stream, seq=entry.seq, doc=entry.model_dump(mode="json")).save(
-                    condition=AuditRecord.stream.does_not_exist()
-                )
+                audit_record(entry).save(condition=AuditRecord.stream.does_not_exist())
             except PutError as exc:
                 if is_conditional_failure(exc):
                     return False
                 raise
         return True
 
+    def contents(self, stream: str, first: int, last: int) -> dict[int, Content]:
+        """The content kept apart for entries `first`..`last` of a stream (what erasure left of it)."""
+        with translate_errors("read audit content"):
+            return {
+                int(r.seq): _to_content(r)
+                for r in AuditContentRecord.query(
+                    stream, range_key_condition=AuditContentRecord.seq.between(first, last), consistent_read=True
+                )
+            }
+
+    def erase_contents(self, stream: str, seqs: builtins.list[int] | None = None) -> int:
+        """Delete the personal content of a stream's entries (all, or those numbered `seqs`); how many lost it."""
+        erased = 0
+        wanted = set(seqs) if seqs is not None else None
+        with translate_errors("erase audit content"), AuditContentRecord.batch_write() as batch:
+            for record in AuditContentRecord.query(stream, attributes_to_get=["stream", "seq"]):
+                if wanted is None or int(record.seq) in wanted:
+                    batch.delete(record)
+                    erased += 1
+        return erased
+
+    def log(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        kind: str | None = None,
+        action: str | None = None,
+        actor: str | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> Page[AuditEntry]:
+        """Entries that are not a task's, newest first."""
+        before = decode_cursor(cursor)
+        bounds = [b for b in (before, time_key(until) if until else None) if b is not None]
+        high = min(bounds) if bounds else None
+        low = time_key(since) if since else None
+        condition: Condition | None
+        if low is not None and high is not None:
+            if low >= high:
+                return Page([], None)
+            condition = AuditRecord.log_key.between(low, high)
+        elif high is not None:
+            condition = AuditRecord.log_key < high
+        elif low is not None:
+            condition = AuditRecord.log_key >= low
+        else:
+            condition = None
+        filters: list[Condition] = []
+        prefix = {"config": "config", "erasure": "erasures", "safety_case": "sc_"}.get(kind or "")
+        if prefix:
+            filters.append(AuditRecord.stream.startswith(prefix))
+        if action:
+            filters.append(AuditRecord.action == action)
+        if actor:
+            filters.append(AuditRecord.actor == actor)
+        filter_condition = None
+        for item in filters:
+            filter_condition = item if filter_condition is None else filter_condition & item
+        found: list[AuditRecord] = []
+        with translate_errors("read the audit log"):
+            for record in AuditRecord.log.query(
+                LOG_PARTITION,
+                range_key_condition=condition,
+                filter_condition=filter_condition,
+                scan_index_forward=False,
+                page_size=limit + 1,
+            ):
+                if record.log_key == before or (high is not None and (record.log_key or "") >= high):
+                    continue  # BETWEEN is inclusive
+                found.append(record)
+                if len(found) > limit:
+                    break
+        entries = [AuditEntry.model_validate(r.doc) for r in found[:limit]]
+        next_cursor = encode_cursor(found[limit - 1].log_key or "") if len(found) > limit else None
+        return Page(entries, next_cursor)
+
 
 class Notes:
     def __init__(self, settings: Settings) -> None:
         bind_models(MODELS, settings)
 
-    def add(self, task_id: str, note: Note) -> None:
+    def add(self, task_id: str, note: Note, expires_at: datetime | None = None) -> None:
         with translate_errors("save note"):
-            NoteRecord(task_id=task_id, note_key=note.key, doc=note.model_dump(mode="json")).save(
-                condition=NoteRecord.task_id.does_not_exist()
-            )
+            NoteRecord(
+                task_id=task_id, note_key=note.key, expires_at=expires_at, doc=note.model_dump(mode="json")
+            ).save(condition=NoteRecord.task_id.does_not_exist())
+
+    def erase(self, task_id: str) -> int:
+        """Forget what the notes on a task say (a person in the conversation was erased); who wrote each and when
+        stays. How many were erased."""
+        erased = 0
+        with translate_errors("erase notes"):
+            for record in NoteRecord.query(task_id):
+                note = Note.model_validate(record.doc)
+                if note.text == ERASED_TEXT:
+                    continue
+                record.update(
+                    actions=[NoteRecord.doc.set(note.model_copy(update={"text": ERASED_TEXT}).model_dump(mode="json"))]
+                )
+                erased += 1
+        return erased
 
     def list(self, task_id: str, *, cursor: str | None = None, limit: int = 50) -> Page[Note]:
         after = decode_cursor(cursor)
@@ -347,18 +511,19 @@ class Notes:
 
 
 NOTIFICATION_DAYS = 30
+ERASED_TEXT = "[erased]"
 
 
 class Notifications:
     def __init__(self, settings: Settings) -> None:
         bind_models(MODELS, settings)
 
-    def add(self, notification: Notification) -> None:
+    def add(self, notification: Notification, expires_at: datetime | None = None) -> None:
         with translate_errors("save notification"):
             NotificationRecord(
                 user=notification.user,
                 key=notification.key,
-                expires=notification.at + timedelta(days=NOTIFICATION_DAYS),
+                expires=expires_at or notification.at + timedelta(days=NOTIFICATION_DAYS),
                 doc=notification.model_dump(mode="json"),
             ).save()
 
@@ -393,7 +558,9 @@ class Inbox:
     def __init__(self, settings: Settings) -> None:
         bind_models(MODELS, settings)
 
-    def put(self, classified: ClassifiedMention, task_id: str | None, now: datetime) -> bool:
+    def put(
+        self, classified: ClassifiedMention, task_id: str | None, now: datetime, expires_at: datetime | None = None
+    ) -> bool:
         """Keep this revision of the mention unless the inbox has it (or a newer one, or it was deleted). False
         when nothing changed: the event was a repeat."""
         mention, classification = classified.mention, classified.classification
@@ -409,6 +576,7 @@ class Inbox:
             platform=mention.platform,
             needs_response=classification.needs_response,
             task_id=task_id,
+            expires_at=expires_at,
             doc=stored.model_dump(mode="json"),
         )
         condition: Condition = InboxRecord.id.does_not_exist() | (
@@ -423,7 +591,7 @@ class Inbox:
                 raise
         return True
 
-    def put_reply(self, mention: Mention, task_id: str, now: datetime) -> bool:
+    def put_reply(self, mention: Mention, task_id: str, now: datetime, expires_at: datetime | None = None) -> bool:
         """The brand's reply, sent from Hark, as it appears in the thread (the platform's echo of it, with the
         same id, is then a repeat)."""
         record = InboxRecord(
@@ -436,6 +604,7 @@ class Inbox:
             platform=mention.platform,
             needs_response=False,
             task_id=task_id,
+            expires_at=expires_at,
             doc=StoredMention(**mention.model_dump(), task_id=task_id).model_dump(mode="json"),
         )
         with translate_errors("store reply"):
@@ -486,6 +655,56 @@ class Inbox:
                 record.delete()
                 erased.append((record.id, record.task_id))
         return erased
+
+    def by_author(
+        self, platform: str, author_id: str, *, cursor: str | None = None, limit: int = 50
+    ) -> Page[StoredMention]:
+        """What a person said, newest first."""
+        before = decode_cursor(cursor)
+        with translate_errors("read the author's mentions"):
+            records = list(
+                InboxRecord.by_author.query(
+                    author_key(platform, author_id),
+                    range_key_condition=InboxRecord.said_at < before if before else None,
+                    scan_index_forward=False,
+                    limit=limit + 1,
+                    page_size=limit + 1,
+                )
+            )
+        if len(records) > limit:
+            return Page([_to_stored(r) for r in records[:limit]], encode_cursor(records[limit - 1].said_at))
+        return Page([_to_stored(r) for r in records], None)
+
+    def brand_replies(self, platform: str, source: str, thread_id: str) -> list[str]:
+        """The ids of the brand's own messages in a conversation (sent from Hark or on the platform)."""
+        with translate_errors("read thread"):
+            return [
+                r.id
+                for r in InboxRecord.by_thread.query(thread_key(platform, source, thread_id))
+                if bool(r.doc.get("from_brand"))
+            ]
+
+    def delete(self, mention_ids: list[str]) -> int:
+        with translate_errors("delete inbox items"), InboxRecord.batch_write() as batch:
+            for mention_id in mention_ids:
+                batch.delete(InboxRecord(id=mention_id))
+        return len(mention_ids)
+
+    def stored_between(self, since: datetime, until: datetime, limit: int) -> tuple[list[StoredMention], bool]:
+        """Mentions stored in [since, until), oldest first, up to `limit`; and whether there were more."""
+        low, high = time_key(since), time_key(until)
+        found: list[tuple[str, InboxRecord]] = []
+        with translate_errors("read mentions for a report"):
+            for shard in range(FEED_SHARDS):
+                for record in InboxRecord.feed.query(
+                    str(shard), range_key_condition=InboxRecord.feed_key.between(low, high), page_size=500
+                ):
+                    if record.feed_key < high:
+                        found.append((record.feed_key, record))
+                    if len(found) > limit:
+                        break
+        found.sort(key=lambda item: item[0])
+        return [_to_stored(r) for _, r in found[:limit]], len(found) > limit
 
     def get(self, mention_id: str) -> StoredMention | None:
         with translate_errors("read mention"):

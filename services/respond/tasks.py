@@ -9,9 +9,12 @@ response clock stops and the task shows it. An edit updates what the task shows;
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from services.respond import sla
+from services.respond.audit import Content
+from services.respond.facts import ConversationFact
 from services.respond.routing import route
 from shared.config import HarkConfig
 from shared.errors import Conflict
@@ -28,6 +31,23 @@ WAITING = frozenset({"sent", "snoozed", "closed"})
 
 class ConcurrentUpdate(Conflict):
     """The task changed between reading and writing it: read it again and redo the change."""
+
+
+def expiry(start: datetime, keep: timedelta | None) -> datetime | None:
+    """When a record started at `start` expires under a retention of `keep` (None: kept)."""
+    return start + keep if keep is not None else None
+
+
+@dataclass(frozen=True)
+class Attached:
+    """What is written with a task, in the same transaction: its audit entry's personal content (kept apart), the
+    conversation's facts, and when each expires (the config's retention)."""
+
+    content: Content | None = None
+    fact: ConversationFact | None = None
+    expires_at: datetime | None = None
+    content_expires_at: datetime | None = None
+    fact_expires_at: datetime | None = None
 
 
 def task_of(mention: Mention) -> str:

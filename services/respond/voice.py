@@ -1,9 +1,14 @@
 """The voice check (pure): does a draft sound like a person?
 
 Customers want real people, not corporate mumbo-jumbo. Every draft is checked for stock phrases and jargon, a
-language other than the customer's, text over the platform's length limit, no greeting and no name, and personal
+language other than the customer's, text over the platform's length limit (counted as the platform counts it),
+Markdown where the platform shows it as typed, no greeting and no name, and personal
 data echoed back in a public reply. Each warning carries the words that triggered it; nothing here blocks a send:
 the agent and the approver decide.
+
+One rule does refuse (`scripted_only`): on a thread that reported a suspected adverse event, a public reply may only
+be one of the approved scripted acknowledgements (`safety.acknowledgements`), as written. Anything a person adds
+in public about a medicine's side effect is a regulatory statement; the safety team follows up in private.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from services.respond.outbound import text as platform_text
 from shared.events import TaskWarning
 
 STOCK_PHRASES = (
@@ -76,20 +82,6 @@ GREETINGS = (
     "moin", "danke", "ciao", "buongiorno", "salve", "grazie", "olá", "ola", "oi", "bom dia", "obrigado", "obrigada",
     "مرحبا", "नमस्ते",
 )  # fmt: skip
-# The longest text each channel accepts.
-LIMITS = {
-    "github": 65_536,
-    "facebook.comment": 8_000,
-    "facebook.post": 8_000,
-    "facebook.mention": 8_000,
-    "facebook.review": 8_000,
-    "messenger": 2_000,
-    "instagram.comment": 2_200,
-    "instagram.live_comment": 2_200,
-    "instagram.dm": 1_000,
-    "whatsapp": 4_096,
-    "x": 280,
-}
 PRIVATE_KINDS = frozenset({"message"})
 LANGUAGES = ("en", "es", "fr", "de", "it", "pt")
 MIN_WORDS_FOR_LANGUAGE = 4
@@ -117,7 +109,9 @@ def _find(phrases: Iterable[str], text: str) -> list[str]:
 
 
 def limit_for(channel: str, platform: str) -> int | None:
-    return LIMITS.get(channel) or LIMITS.get(platform)
+    """The longest reply the channel accepts (`services/respond/outbound/text.py`, what the senders know)."""
+    rules = platform_text.rules_for(channel, platform)
+    return rules.limit if rules else None
 
 
 def _luhn(digits: str) -> bool:
@@ -183,15 +177,31 @@ def check(
                     words=(written,),
                 )
             )
-    limit = limit_for(context.channel, context.platform)
-    if limit is not None and len(text) > limit:
-        warnings.append(
-            TaskWarning(
-                code="too_long",
-                message=f"{len(text)} characters; {context.channel or context.platform} accepts {limit}.",
-                words=(text[limit : limit + 40],),
+    rules = platform_text.rules_for(context.channel, context.platform)
+    where = context.channel or context.platform
+    if rules is not None and rules.limit is not None:
+        size = platform_text.length(text, rules.counting)
+        if size > rules.limit:
+            unit = {"x": "weighted characters (links count 23)", "graphemes": "characters as shown"}.get(
+                rules.counting, "characters"
             )
-        )
+            warnings.append(
+                TaskWarning(
+                    code="too_long",
+                    message=f"{size} {unit}; {where} accepts {rules.limit}.",
+                    words=(text[rules.limit : rules.limit + 40] or text[-40:],),
+                )
+            )
+    if rules is not None and rules.format in ("plain", "html"):
+        marked = platform_text.markdown_in(text)
+        if marked:
+            warnings.append(
+                TaskWarning(
+                    code="formatting",
+                    message=f"{where} shows Markdown as typed: write it as plain text.",
+                    words=tuple(marked),
+                )
+            )
     opening = text.strip().lower()
     greeted = any(re.match(rf"{re.escape(g)}(?!\w)", opening) for g in GREETINGS)
     named = any(
@@ -219,3 +229,26 @@ def check(
                 )
             )
     return warnings
+
+
+def scripted_only(
+    kind: str | None, template: str | None, given_variables: Iterable[str], acknowledgements: Iterable[str]
+) -> str | None:
+    """Why a draft may not be posted on a thread with a safety case, or None when it may: a public reply must be an
+    approved acknowledgement, with no words of the agent's own (no variables given)."""
+    if kind in PRIVATE_KINDS:
+        return None
+    approved = list(acknowledgements)
+    if not approved:
+        return (
+            "this thread reported a suspected adverse event and no scripted acknowledgement is approved "
+            "(safety.acknowledgements): do not answer in public; the safety team follows up in private"
+        )
+    if template not in approved:
+        return (
+            "this thread reported a suspected adverse event: a public reply may only be an approved acknowledgement "
+            f"({', '.join(approved)})"
+        )
+    if list(given_variables):
+        return "an acknowledgement is sent as approved: leave out variables (Hark fills the name)"
+    return None

@@ -352,6 +352,17 @@ def plan_send(
 
 
 def mark_sent(task: Task, reply: SentReply, now: datetime) -> Task:
+    if reply.tag == "internal":
+        # A Zendesk internal note: on record, but the customer was not answered and the clocks run on.
+        return task.model_copy(
+            update={
+                "status": "sent",
+                "replies": (*task.replies, reply)[-MAX_REPLIES:],
+                "send_error": None,
+                "lease_until": None,
+                "updated_at": now,
+            }
+        )
     return task.model_copy(
         update={
             "status": "sent",

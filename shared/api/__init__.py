@@ -53,6 +53,10 @@ class Operation:
     # The body may be left out (an empty body is read as `{}`): commands whose body only has optional fields.
     optional_body: bool = False
     path_patterns: dict[str, str] = field(default_factory=dict)
+    # Other content types the success answer may have (`?format=csv` → text/csv), besides the response model's JSON.
+    formats: tuple[str, ...] = ()
+    # The content types a JSON body may be labelled with (SNS posts its JSON notifications as text/plain).
+    body_types: tuple[str, ...] = ("application/json",)
 
     @property
     def path_params(self) -> tuple[str, ...]:

@@ -221,6 +221,10 @@ class SendBody(_Strict):
     tag: Literal["HUMAN_AGENT"] | None = Field(
         default=None, description="Messenger/Instagram: answer a message older than 24 h (up to 7 days)."
     )
+    public: bool = Field(
+        default=True,
+        description="Zendesk: false posts an internal note (the requester does not see it; the response clock runs).",
+    )
 
 
 class SnoozeBody(_Strict):
@@ -242,6 +246,16 @@ class AuditEntry(BaseModel):
     detail: dict[str, Any] = Field(default_factory=dict)
     prev_hash: str = ""
     hash: str = ""
+    sealed: list[str] = Field(
+        default_factory=list,
+        description="Values kept apart as personal content (`after.preview`, `detail.text`): erasure deletes them "
+        "and leaves the entry, whose `hash` covers `content_hash`, not the content.",
+    )
+    content_hash: str = Field(default="", description="SHA-256 of the salted content kept apart.")
+    content: Literal["inline", "kept", "erased"] = Field(
+        default="inline",
+        description="Not hashed: `kept` when the content kept apart is shown, `erased` when erasure removed it.",
+    )
 
 
 class AuditPage(BaseModel):
@@ -269,11 +283,21 @@ class NotePage(BaseModel):
 class Notification(BaseModel):
     key: str
     user: str
-    kind: Literal["mentioned", "assigned", "sla_near_breach", "sla_breached", "rejected", "approval_needed"]
+    kind: Literal[
+        "mentioned",
+        "assigned",
+        "sla_near_breach",
+        "sla_breached",
+        "rejected",
+        "approval_needed",
+        "safety_case",
+        "source_unhealthy",
+    ]
     task_id: str | None = None
     by: str | None = None
     text: str
     at: AwareDatetime
+    case_id: str | None = Field(default=None, description="The safety case it is about.")
 
 
 class NotificationPage(BaseModel):
@@ -462,6 +486,46 @@ class IncidentAction(_Strict):
 class AlarmReceipt(BaseModel):
     incident: Incident | None = Field(description="The incident the alarm opened or updated; null if ignored.")
     outcome: Literal["opened", "updated", "resolved", "duplicate", "ignored"]
+
+
+class SourceError(BaseModel):
+    at: datetime
+    where: Literal["delivery", "poll", "send", "token", "notice"]
+    code: str
+    message: str
+
+
+class SourceCredential(BaseModel):
+    configured: bool
+    refreshable: bool = Field(description="Hark can refresh it when it expires (an OAuth refresh token, a session).")
+    expires_at: datetime | None = None
+    refreshed_at: datetime | None = None
+
+
+class Source(BaseModel):
+    """A platform Hark hears and answers on, and how it is doing."""
+
+    id: str
+    platform: str
+    health: Literal["ok", "unhealthy", "unknown"] = Field(
+        description="`unhealthy`: its credential was refused and cannot be refreshed, or the platform ended the "
+        "subscription; replies are not attempted until a new credential is stored. `unknown`: nothing seen yet."
+    )
+    reason: str | None = Field(default=None, description="Why it is unhealthy, and what to do.")
+    unhealthy_since: datetime | None = None
+    last_delivery_at: datetime | None = Field(default=None, description="A webhook delivery verified (to the minute).")
+    last_poll_at: datetime | None = None
+    last_send_at: datetime | None = Field(default=None, description="A reply the platform took.")
+    last_error: SourceError | None = None
+    deliveries: int = 0
+    polls: int = 0
+    sends: int = 0
+    send_failures: int = 0
+    credential: SourceCredential | None = None
+
+
+class SourcePage(BaseModel):
+    items: list[Source]
 
 
 # The overview (respond): hourly counts kept as mentions are stored and SLA clocks stop.

@@ -58,7 +58,10 @@ def _responses(
     if op.response is not None:
         responses[str(op.status)] = {
             "description": op.response.__doc__.strip().splitlines()[0] if op.response.__doc__ else "OK",
-            "content": {"application/json": {"schema": refs[(op.response, "serialization")]}},
+            "content": {
+                "application/json": {"schema": refs[(op.response, "serialization")]},
+                **{kind: {"schema": {"type": "string"}} for kind in op.formats},
+            },
         }
     else:
         types = (op.content_type, *op.more_content_types) if op.content_type else ()
@@ -92,7 +95,7 @@ def build(operations: Iterable[Operation], *, title: str, version: str, descript
         if op.body is not None:
             item["requestBody"] = {
                 "required": not op.optional_body,
-                "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
+                "content": {t: {"schema": refs[(op.body, "validation")]} for t in op.body_types},
             }
         elif op.raw_body:
             item["requestBody"] = {

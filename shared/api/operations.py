@@ -6,6 +6,25 @@ from __future__ import annotations
 from typing import Any
 
 from shared.api import PUBLIC, Operation
+from shared.api.governance import (
+    REPORTS,
+    AuditLogPage,
+    AuditQuery,
+    AuthorExport,
+    AuthorView,
+    DismissBody,
+    ErasureQuery,
+    ErasureReceipt,
+    ExportQuery,
+    FollowUpBody,
+    IntakePacket,
+    Report,
+    ReportBody,
+    ReportQuery,
+    SafetyCase,
+    SafetyCasePage,
+    SafetyCaseQuery,
+)
 from shared.api.models import (
     AlarmReceipt,
     ApproveBody,
@@ -33,6 +52,7 @@ from shared.api.models import (
     SendBody,
     SnoozeBody,
     SnsNotification,
+    SourcePage,
     Submission,
     SubmissionResult,
     Suggestions,
@@ -57,7 +77,7 @@ from shared.errors import (
     Unavailable,
     UnsupportedContentType,
 )
-from shared.events import StoredMention, Task
+from shared.events import PLATFORMS, StoredMention, Task
 
 READERS: frozenset[Role] = frozenset({"viewer", "agent", "approver", "safety", "admin"})
 SUBMITTERS: frozenset[Role] = frozenset({"partner", "agent", "admin"})
@@ -124,6 +144,18 @@ HEALTH = Operation(
     service="ingest",
     tag="meta",
     summary="Liveness",
+    response=Health,
+    roles=PUBLIC,
+)
+# Uptime monitors and load balancers probe with HEAD. API Gateway does not answer HEAD for a GET route by itself,
+# so /health declares it: the same answer without a body.
+HEALTH_HEAD = Operation(
+    id="healthHead",
+    method="HEAD",
+    path="/health",
+    service="ingest",
+    tag="meta",
+    summary="Liveness, headers only",
     response=Health,
     roles=PUBLIC,
 )
@@ -360,6 +392,19 @@ CONFIG_AUDIT = Operation(
     response=AuditPage,
     roles=ADMINS,
 )
+LIST_SOURCES = Operation(
+    id="listSources",
+    method="GET",
+    path="/v1/sources",
+    service="respond",
+    tag="sources",
+    summary="Every source Hark hears and answers on, with its health",
+    description="Each configured platform with its last webhook delivery, last poll, last reply sent and last "
+    "error, and whether its credential works: `unhealthy` when the platform refused a token Hark cannot refresh "
+    "(replies to it answer 503 until a new one is stored) or ended the subscription.",
+    response=SourcePage,
+    roles=READERS,
+)
 GET_OVERVIEW = Operation(
     id="getOverview",
     method="GET",
@@ -443,6 +488,8 @@ RECEIVE_ALARM = Operation(
     "ALARM opens an incident (or adds an occurrence to the open one); going to OK resolves it. A redelivered "
     "message (same MessageId) changes nothing.",
     body=SnsNotification,
+    # SNS labels the JSON it posts to HTTP(S) subscribers text/plain.
+    body_types=("application/json", "text/plain"),
     response=AlarmReceipt,
     roles=frozenset({"admin"}),
     errors=(InvalidBody,),
@@ -497,11 +544,180 @@ RESOLVE_INCIDENT = Operation(
     path_patterns={"incident_id": INCIDENT_ID},
 )
 
+# Governance: safety cases, a person's data, reports, the audit log (docs/governance.md).
+CASE_ID = r"^sc_[a-z2-7]{26}$"
+PLATFORM = "^(" + "|".join(PLATFORMS) + ")$"
+AUTHOR_ID = r"^[^/]{1,512}$"
+# Drug safety works the cases; an admin sees everything. Erasure and access exports are the data protection
+# officer's (admin); the audit log too. Reports are aggregates: anyone who may read the command center.
+SAFETY: frozenset[Role] = frozenset({"safety", "admin"})
+_CASE = {"case_id": CASE_ID}
+_AUTHOR = {"platform": PLATFORM, "author_id": AUTHOR_ID}
+
+LIST_SAFETY_CASES = Operation(
+    id="listSafetyCases",
+    method="GET",
+    path="/v1/safety-cases",
+    service="respond",
+    tag="safety",
+    summary="Safety cases, the earliest reporting deadline first",
+    query=SafetyCaseQuery,
+    response=SafetyCasePage,
+    roles=SAFETY,
+)
+GET_SAFETY_CASE = Operation(
+    id="getSafetyCase",
+    method="GET",
+    path="/v1/safety-cases/{case_id}",
+    service="respond",
+    tag="safety",
+    summary="One safety case: criteria and why, product, verbatim, reporter, day 0 and the clock, follow-ups",
+    response=SafetyCase,
+    roles=SAFETY,
+    errors=(NotFound,),
+    path_patterns=_CASE,
+)
+_CASE_CONFLICT = "A command the status does not allow answers 409 with `allowed` and `status`."
+FOLLOW_UP_CASE = Operation(
+    id="followUpSafetyCase",
+    method="POST",
+    path="/v1/safety-cases/{case_id}/follow-ups",
+    service="respond",
+    tag="safety",
+    summary="Record a follow-up attempt and its outcome; `confirms` the criteria it established",
+    description=_CASE_CONFLICT,
+    body=FollowUpBody,
+    response=SafetyCase,
+    roles=SAFETY,
+    errors=(NotFound, Conflict),
+    path_patterns=_CASE,
+)
+REPORT_CASE = Operation(
+    id="reportSafetyCase",
+    method="POST",
+    path="/v1/safety-cases/{case_id}/report",
+    service="respond",
+    tag="safety",
+    summary="Record the report to the safety database or authority (within the deadline or not)",
+    description="Needs the four minimum criteria (409 lists what is missing; a follow-up may confirm them). A "
+    "reported case that received new information takes a follow-up report. " + _CASE_CONFLICT,
+    body=ReportBody,
+    optional_body=True,
+    response=SafetyCase,
+    roles=SAFETY,
+    errors=(NotFound, Conflict),
+    path_patterns=_CASE,
+)
+DISMISS_CASE = Operation(
+    id="dismissSafetyCase",
+    method="POST",
+    path="/v1/safety-cases/{case_id}/dismiss",
+    service="respond",
+    tag="safety",
+    summary="Not a case, with a reason (a later message in the thread opens it again)",
+    description=_CASE_CONFLICT,
+    body=DismissBody,
+    response=SafetyCase,
+    roles=SAFETY,
+    errors=(NotFound, Conflict),
+    path_patterns=_CASE,
+)
+EXPORT_CASE = Operation(
+    id="exportSafetyCase",
+    method="GET",
+    path="/v1/safety-cases/{case_id}/export",
+    service="respond",
+    tag="safety",
+    summary="The case as an intake packet (E2B-minded names), JSON or CSV, as a download",
+    query=ExportQuery,
+    response=IntakePacket,
+    formats=("text/csv",),
+    roles=SAFETY,
+    errors=(NotFound,),
+    path_patterns=_CASE,
+)
+ERASE_AUTHOR = Operation(
+    id="eraseAuthor",
+    method="DELETE",
+    path="/v1/authors/{platform}/{author_id}",
+    service="ingest",
+    tag="authors",
+    summary="Erase a person (GDPR Art. 17): their mentions, their copies in tasks and the raw archive",
+    description="Ingest erases the raw deliveries that carried their messages, then tells classify and respond, "
+    "which erase theirs (202: under way, usually done within seconds). The audit shows the erasure with counts "
+    "and without content (`GET /v1/audit?action=author.erased`). Safety cases they reported keep what "
+    "pharmacovigilance law requires and record the request.",
+    query=ErasureQuery,
+    response=ErasureReceipt,
+    status=202,
+    roles=ADMINS,
+    errors=(NotFound,),
+    path_patterns=_AUTHOR,
+)
+GET_AUTHOR = Operation(
+    id="getAuthor",
+    method="GET",
+    path="/v1/authors/{platform}/{author_id}",
+    service="respond",
+    tag="authors",
+    summary="A person and their conversations, newest first (the agent's author panel)",
+    query=Paging,
+    response=AuthorView,
+    roles=READERS,
+    errors=(NotFound,),
+    path_patterns=_AUTHOR,
+)
+EXPORT_AUTHOR = Operation(
+    id="exportAuthor",
+    method="GET",
+    path="/v1/authors/{platform}/{author_id}/export",
+    service="respond",
+    tag="authors",
+    summary="Everything Hark holds of a person, as a JSON download (access request, GDPR Art. 15 and 20)",
+    response=AuthorExport,
+    roles=ADMINS,
+    errors=(NotFound,),
+    path_patterns=_AUTHOR,
+)
+GET_REPORT = Operation(
+    id="getReport",
+    method="GET",
+    path="/v1/reports/{name}",
+    service="respond",
+    tag="reports",
+    summary="A report: first-response, resolution, sla, volume, sentiment, intent or safety; JSON or CSV",
+    description="Times in seconds with percentiles (p50, p90, p95, p99); SLA attainment per clock; volume by "
+    "platform, queue and agent; sentiment and intent per hour, day or week; safety cases opened and reported "
+    "within their deadline. Default window: the 30 days before now.",
+    query=ReportQuery,
+    response=Report,
+    formats=("text/csv",),
+    roles=READERS,
+    errors=(NotFound,),
+    path_patterns={"name": "^(" + "|".join(REPORTS) + ")$"},
+)
+LIST_AUDIT = Operation(
+    id="listAudit",
+    method="GET",
+    path="/v1/audit",
+    service="respond",
+    tag="audit",
+    summary="The audit log of what is not a task's: configuration changes, erasures, safety cases",
+    description="Newest first, filtered by kind, action, actor and time; `stream` gives one stream oldest first "
+    "with its hash chain verified. Entries never hold people's words: those are kept apart, shown while kept "
+    "(`content: kept`) and gone once erased (`content: erased`).",
+    query=AuditQuery,
+    response=AuditLogPage,
+    roles=ADMINS,
+    errors=(NotFound,),
+)
+
 OPERATIONS: tuple[Operation, ...] = (
     WEBHOOK_HANDSHAKE,
     WEBHOOK_DELIVERY,
     SUBMIT_MENTIONS,
     HEALTH,
+    HEALTH_HEAD,
     LIST_MENTIONS,
     GET_MENTION,
     LIST_TASKS,
@@ -526,6 +742,7 @@ OPERATIONS: tuple[Operation, ...] = (
     LIST_NOTIFICATIONS,
     GET_CONFIG,
     CONFIG_AUDIT,
+    LIST_SOURCES,
     GET_OVERVIEW,
     WHOAMI,
     OPENAPI,
@@ -537,6 +754,17 @@ OPERATIONS: tuple[Operation, ...] = (
     GET_INCIDENT,
     ACK_INCIDENT,
     RESOLVE_INCIDENT,
+    LIST_SAFETY_CASES,
+    GET_SAFETY_CASE,
+    FOLLOW_UP_CASE,
+    REPORT_CASE,
+    DISMISS_CASE,
+    EXPORT_CASE,
+    ERASE_AUTHOR,
+    GET_AUTHOR,
+    EXPORT_AUTHOR,
+    GET_REPORT,
+    LIST_AUDIT,
 )
 
 

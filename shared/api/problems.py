@@ -71,6 +71,8 @@ PROBLEMS: dict[type[HarkError], ProblemType] = {
 METHOD_NOT_ALLOWED = PROBLEMS[NoHandshake]
 ROUTE_NOT_FOUND = PROBLEMS[NotFound]
 HEADERS_TOO_LARGE = ProblemType(431, "headers-too-large", "The request headers are too large")
+# Answered by API Gateway (a key's usage plan, the stage's throttle) and the WAF (the per-address rate rule).
+TOO_MANY_REQUESTS = ProblemType(429, "too-many-requests", "Too many requests; slow down and retry", 1)
 
 
 def problem_type(error: HarkError) -> ProblemType:

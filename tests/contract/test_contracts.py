@@ -13,8 +13,9 @@ from pydantic import BaseModel
 
 from services.classify import store as classify_store
 from services.classify.app import app as classify_app
+from services.ingest import store as ingest_store
 from services.ingest.app import app as ingest_app
-from services.respond import incident_store, stats_store
+from services.respond import governance_store, incident_store, source_store, stats_store
 from services.respond import store as respond_store
 from services.respond.app import app as respond_app
 from shared.api.operations import OPERATIONS, openapi
@@ -27,6 +28,7 @@ from shared.events import (
     MentionDeleted,
     MentionReceived,
     MentionUpdated,
+    SourceObserved,
     parse_envelope,
 )
 from shared.resources import FUNCTIONS, TABLES
@@ -38,6 +40,7 @@ CURRENT = {
     "mention.updated.v1.json": MentionUpdated,
     "mention.deleted.v1.json": MentionDeleted,
     "author.erased.v1.json": AuthorErased,
+    "source.observed.v1.json": SourceObserved,
 }
 
 
@@ -212,7 +215,14 @@ def test_query_parameters_come_from_the_query_models() -> None:
 
 OWNED_MODELS = {
     "classify": classify_store.MODELS,
-    "respond": {**respond_store.MODELS, **incident_store.MODELS, **stats_store.MODELS},
+    "respond": {
+        **respond_store.MODELS,
+        **incident_store.MODELS,
+        **governance_store.MODELS,
+        **source_store.MODELS,
+        **stats_store.MODELS,
+    },
+    "ingest": ingest_store.MODELS,
 }
 
 

@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,12 +59,23 @@ class Stack:
         raise AssertionError("timed out waiting")
 
 
-def start_stack(extra_env: dict[str, str] | None = None) -> Stack:
+def start_stack(extra_env: dict[str, str] | None = None, options: Sequence[str] = ()) -> Stack:
     """`hark up --no-demo` in its own process on free ports, once it answers /health."""
     port, aws_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HARK_", "AWS_"))}
     process = subprocess.Popen(
-        [sys.executable, "-m", "devstack", "up", "--no-demo", "--port", str(port), "--aws-port", str(aws_port)],
+        [
+            sys.executable,
+            "-m",
+            "devstack",
+            "up",
+            "--no-demo",
+            "--port",
+            str(port),
+            "--aws-port",
+            str(aws_port),
+            *options,
+        ],
         cwd=ROOT,
         env={**env, "COLUMNS": "200", **(extra_env or {})},
         stdout=subprocess.PIPE,
@@ -162,3 +173,20 @@ def test_ctrl_c_stops_everything(stack: Stack) -> None:
     assert "Stopped." in output
     with pytest.raises(requests.ConnectionError):
         requests.get(stack.url + "/health", timeout=2)
+
+
+def test_a_closed_output_pipe_does_not_stop_signals_from_stopping_the_stack() -> None:
+    stack = start_stack(options=["--verbose"])  # every request prints a line
+    try:
+        assert stack.process.stdout is not None
+        stack.process.stdout.close()  # `hark up | head`: the reader is gone
+        assert requests.get(stack.url + "/health", timeout=10).status_code == 200  # printed into the closed pipe
+        assert requests.get(stack.url + "/health", timeout=10).status_code == 200  # and still served
+        stack.process.send_signal(signal.SIGTERM)
+        assert stack.process.wait(timeout=30) == 0  # a clean stop, not rich's SystemExit(1) half-way
+        with pytest.raises(requests.ConnectionError):
+            requests.get(stack.url + "/health", timeout=2)
+    finally:
+        if stack.process.poll() is None:
+            stack.process.kill()
+            stack.process.wait(timeout=10)

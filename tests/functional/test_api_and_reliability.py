@@ -188,6 +188,15 @@ def test_health_openapi_and_dashboard(pipeline: Pipeline) -> None:
     assert b'src="/assets/' in page.data  # the built app (make web), not a placeholder
 
 
+def test_head_on_health_answers_like_get_without_a_body(pipeline: Pipeline) -> None:
+    # Uptime monitors probe with HEAD; a 405 there pages someone for nothing.
+    head = pipeline.http.head("/health")
+    assert head.status_code == 200
+    assert head.headers["Content-Type"] == "application/json"
+    assert head.data == b""
+    assert pipeline.http.head("/v1/tasks").status_code == 405  # only /health declares HEAD
+
+
 def test_a_redelivered_webhook_becomes_one_mention_and_one_task(pipeline: Pipeline) -> None:
     payload = json.loads(webhook_fixture("github", "issue_comment__created.payload.json"))
     payload["comment"]["author_association"] = "NONE"
@@ -215,3 +224,30 @@ def test_the_local_stack_refuses_a_busy_emulator_port_at_once() -> None:
         with pytest.raises(OSError, match="already in use"):
             stack.start()
         assert time.monotonic() - started < 5
+
+
+def port_in_time_wait() -> int:
+    """A port with nothing listening but a closed connection in TIME_WAIT on it, as a stopped stack leaves."""
+    import socket
+
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = int(listener.getsockname()[1])
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            accepted, _ = listener.accept()
+            accepted.close()  # the server side closes first, so its end waits in TIME_WAIT on `port`
+            client.recv(1)
+    return port
+
+
+def test_the_local_stack_starts_on_a_port_its_last_run_left_in_time_wait() -> None:
+    import socket
+
+    from devstack.stack import _check_free
+
+    port = port_in_time_wait()
+    with socket.socket() as naive, pytest.raises(OSError, match="in use"):
+        naive.bind(("127.0.0.1", port))  # what the check did: "already in use" while nothing listens
+    _check_free("127.0.0.1", port)

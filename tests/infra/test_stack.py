@@ -19,6 +19,8 @@ aws_cdk = pytest.importorskip("aws_cdk")
 
 from aws_cdk.assertions import Match, Template  # noqa: E402
 
+from devstack.gateway_keys import MIN_GATEWAY_KEY_CHARS, PLANS, plan_name  # noqa: E402
+from infra import cost  # noqa: E402
 from infra.iam import Resources, append_only, statements  # noqa: E402
 from infra.package import Packages  # noqa: E402
 from services.classify import store as classify_store  # noqa: E402
@@ -29,13 +31,16 @@ from shared.resources import (  # noqa: E402
     AUDIT_EXPORT,
     BUCKETS,
     CONFIG,
+    FAILURE_QUEUES,
     FUNCTIONS,
     QUEUES,
     TABLES,
+    TOPICS,
     FunctionSpec,
     KeyAttr,
     TableSpec,
 )
+from shared.secrets import values_from_json  # noqa: E402
 from shared.settings import Settings  # noqa: E402
 
 STAGE = "test"
@@ -169,6 +174,72 @@ def test_the_alarm_topic_invokes_respond(resources: dict[str, dict[str, Any]]) -
         assert any(s["Protocol"] == "lambda" and s["Endpoint"] == arn for s in subscriptions)
 
 
+def _granted(resources: Mapping[str, dict[str, Any]], spec: FunctionSpec) -> list[dict[str, Any]]:
+    """The statements of the policies attached to `spec`'s role."""
+    role = resources[function_logical_id(resources, spec)]["Properties"]["Role"]["Fn::GetAtt"][0]
+    return [
+        s
+        for logical, s in _policy_statements(resources)
+        if resources[logical]["Type"] == "AWS::IAM::Policy"
+        and {"Ref": role} in resources[logical]["Properties"]["Roles"]
+    ]
+
+
+def test_every_asynchronous_function_parks_what_fails_in_an_alarmed_failure_queue(
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    invoked_async = [f for f in FUNCTIONS if f.invoked_async]
+    assert {f.key for f in invoked_async} >= {"respond-alarms", "respond-sla", "respond-watch"}
+    configs = [c["Properties"] for c in of_type(resources, "AWS::Lambda::EventInvokeConfig").values()]
+    assert len(configs) == len(invoked_async)
+    queues = of_type(resources, "AWS::SQS::Queue")
+    alarms = _alarms(resources)
+    for spec in invoked_async:
+        assert spec.on_failure is not None
+        function = function_logical_id(resources, spec)
+        [config] = [c for c in configs if c["FunctionName"] == {"Ref": function}]
+        assert config["Qualifier"] == "$LATEST"
+        assert config["MaximumRetryAttempts"] == spec.async_retries
+        assert config["MaximumEventAgeInSeconds"] == spec.max_event_age_s
+        [queue, attribute] = config["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"]
+        assert attribute == "Arn"
+        props = queues[queue]["Properties"]
+        assert props["QueueName"] == spec.on_failure.physical_name(STAGE)
+        assert props["SqsManagedSseEnabled"] is True
+        assert props["MessageRetentionPeriod"] == spec.on_failure.retention_s
+        assert "RedrivePolicy" not in props  # it is the last stop: people read it
+        # Lambda delivers to the destination as the function: its role may send there, and only send.
+        sends = [s for s in _granted(resources, spec) if queue in json.dumps(s["Resource"])]
+        assert sends and all(_listed(s["Action"]) == ["sqs:SendMessage"] for s in sends)
+        alarm = alarms[f"hark-{STAGE}-dlq-{spec.on_failure.key}"]
+        assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}]
+        assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
+        assert (
+            alarm["AlarmDescription"].startswith("[critical]")
+            and "Runbook: failed-invocations" in (alarm["AlarmDescription"])
+        )
+        if spec.schedule:
+            # What EventBridge itself cannot deliver to the function goes to the same queue.
+            arn = {"Fn::GetAtt": [function, "Arn"]}
+            [rule] = [
+                r["Properties"]
+                for r in of_type(resources, "AWS::Events::Rule").values()
+                if r["Properties"]["Targets"][0]["Arn"] == arn
+            ]
+            assert rule["Targets"][0]["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [queue, "Arn"]}}
+            policies = [
+                p["Properties"]
+                for p in of_type(resources, "AWS::SQS::QueuePolicy").values()
+                if {"Ref": queue} in p["Properties"]["Queues"]
+            ]
+            assert any(
+                s.get("Principal") == {"Service": "events.amazonaws.com"} and s["Action"] == "sqs:SendMessage"
+                for p in policies
+                for s in p["PolicyDocument"]["Statement"]
+            )
+
+
 def test_queue_visibility_is_six_times_its_consumers_timeout(resources: dict[str, dict[str, Any]]) -> None:
     for spec in (f for f in FUNCTIONS if f.sqs_source):
         assert spec.sqs_source is not None
@@ -195,6 +266,8 @@ def test_one_method_per_operation_keyed_where_the_operation_has_roles(resources:
         assert method["HttpMethod"] == op.method
         assert method["ApiKeyRequired"] is (op.roles is not None), op.id
         assert method["Integration"]["Type"] == "AWS_PROXY"
+        [spec] = [f for f in FUNCTIONS if f.http and f.service == op.service]
+        assert _refs(method["Integration"]["Uri"]) == {function_logical_id(resources, spec)}, op.id
 
 
 def test_api_stage_throttles_logs_and_is_behind_waf(template: Template, resources: dict[str, dict[str, Any]]) -> None:
@@ -204,13 +277,54 @@ def test_api_stage_throttles_logs_and_is_behind_waf(template: Template, resource
     assert settings["LoggingLevel"] == "ERROR" and settings["DataTraceEnabled"] is False
     assert "DestinationArn" in stage["AccessLogSetting"] and '"status"' in stage["AccessLogSetting"]["Format"]
     plans = [p["Properties"] for p in of_type(resources, "AWS::ApiGateway::UsagePlan").values()]
-    assert {p["UsagePlanName"] for p in plans} == {f"hark-{STAGE}-partner", f"hark-{STAGE}-staff"}
+    # The plans `hark keys sync` looks for, by name.
+    assert {p["UsagePlanName"] for p in plans} == {plan_name(STAGE, plan) for plan in PLANS}
     assert all(p["Throttle"]["RateLimit"] > 0 and p["Quota"]["Period"] == "DAY" for p in plans)
     [acl] = [a["Properties"] for a in of_type(resources, "AWS::WAFv2::WebACL").values()]
     rules = {r["Name"]: r for r in acl["Rules"]}
     assert rules["partner-api-body-size"]["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 413
     assert "RateBasedStatement" in rules["partner-api-rate"]["Statement"]
     template.resource_count_is("AWS::WAFv2::WebACLAssociation", 1)
+
+
+def test_what_api_gateway_and_the_waf_answer_themselves_is_problem_json(
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    responses = {
+        r["Properties"]["ResponseType"]: r["Properties"]
+        for r in of_type(resources, "AWS::ApiGateway::GatewayResponse").values()
+    }
+    expected = {
+        "INVALID_API_KEY": "401",
+        "BAD_REQUEST_PARAMETERS": "401",
+        "THROTTLED": "429",
+        "QUOTA_EXCEEDED": "429",
+        "REQUEST_TOO_LARGE": "413",
+        "MISSING_AUTHENTICATION_TOKEN": "404",
+        "DEFAULT_4XX": None,
+        "DEFAULT_5XX": None,
+    }
+    assert set(responses) == set(expected)
+    for kind, status in expected.items():
+        props = responses[kind]
+        assert props.get("StatusCode") == status, kind
+        assert props["ResponseParameters"]["gatewayresponse.header.Content-Type"] == "'application/problem+json'"
+        body = props["ResponseTemplates"]["application/json"]
+        if status is None:
+            body = body.replace("$context.error.messageString", '"from API Gateway"')
+        document = json.loads(body)
+        assert set(document) == {"type", "title", "status", "detail"}, kind
+        assert document["type"].startswith("urn:hark:problem:")
+        if status is not None:
+            assert str(document["status"]) == status
+    assert responses["THROTTLED"]["ResponseParameters"]["gatewayresponse.header.Retry-After"] == "'1'"
+    [acl] = [a["Properties"] for a in of_type(resources, "AWS::WAFv2::WebACL").values()]
+    bodies = acl["CustomResponseBodies"]
+    rules = {r["Name"]: r["Action"]["Block"]["CustomResponse"] for r in acl["Rules"]}
+    assert rules["partner-api-rate"]["ResponseCode"] == 429
+    for custom in rules.values():
+        document = json.loads(bodies[custom["CustomResponseBodyKey"]]["Content"])
+        assert document["status"] == custom["ResponseCode"] and document["type"].startswith("urn:hark:problem:")
 
 
 @pytest.mark.parametrize(
@@ -294,10 +408,80 @@ def test_append_only_tables_cannot_be_updated_or_deleted_by_any_role(resources: 
     # The rule itself, on an audit table as the care workflow declares it.
     audit = TableSpec("audit", "HARK_TABLE_AUDIT", "respond", KeyAttr("id"), append_only=True)
     spec = FunctionSpec("w", "respond", "x.y", 10, 128, reads=(audit,), writes=(audit,))
-    arns = Resources({"audit": "arn:table/audit"}, {}, {}, {}, "k", {}, "s", "c", "r", "a")
+    arns = Resources({"audit": "arn:table/audit"}, {}, {}, {}, {}, "k", {}, "s", "c", "r", "a")
     granted = {a for s in statements(spec, arns) for a in _listed(s.to_statement_json()["Action"])}
     assert "dynamodb:PutItem" in granted and not granted & forbidden
     assert append_only(TableSpec("audit", "HARK_TABLE_AUDIT", "respond", KeyAttr("id")))
+
+
+def _refs(value: Any) -> set[str]:
+    """The logical ids a template value points at (Ref, Fn::GetAtt), pseudo parameters left out."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        if isinstance(value.get("Ref"), str) and not value["Ref"].startswith("AWS::"):
+            found.add(value["Ref"])
+        if isinstance(value.get("Fn::GetAtt"), list):
+            found.add(value["Fn::GetAtt"][0])
+        for inner in value.values():
+            found |= _refs(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            found |= _refs(inner)
+    return found
+
+
+def _logical(resources: Mapping[str, dict[str, Any]], kind: str, **properties: Any) -> str:
+    [found] = [
+        k
+        for k, v in of_type(resources, kind).items()
+        if all(v["Properties"].get(p) == x for p, x in properties.items())
+    ]
+    return found
+
+
+@pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda f: f.key)
+def test_each_role_reaches_exactly_what_its_intents_name(
+    spec: FunctionSpec, resources: dict[str, dict[str, Any]]
+) -> None:
+    queue = lambda name: _logical(resources, "AWS::SQS::Queue", QueueName=name)  # noqa: E731
+    expected = {table_logical_id(resources, t) for t in (*spec.reads, *spec.writes)}
+    expected |= {queue(q.physical_name(STAGE)) for q in spec.sends_to}
+    if spec.sqs_source is not None:
+        expected |= {queue(spec.sqs_source.queue.physical_name(STAGE)), queue(spec.sqs_source.queue.dlq_name(STAGE))}
+    if spec.on_failure is not None:
+        expected.add(queue(spec.on_failure.physical_name(STAGE)))
+    if spec.reads_secret:
+        expected.add(_logical(resources, "AWS::SecretsManager::Secret", Name=f"hark/{STAGE}/secrets"))
+    if spec.publishes_to:
+        expected |= {
+            _logical(resources, "AWS::SNS::Topic", TopicName=t.physical_name(STAGE)) for t in spec.publishes_to
+        }
+        expected |= set(of_type(resources, "AWS::KMS::Key"))
+    if spec.reads_config:
+        expected.add(_logical(resources, "AWS::SSM::Parameter", Name=CONFIG.physical_name(STAGE)))
+    bucket_refs = {b.key for b in (*spec.reads_buckets, *spec.writes_buckets)}
+    expected.add(_logical(resources, "AWS::Logs::LogGroup", LogGroupName=f"/aws/lambda/hark-{STAGE}-{spec.key}"))
+    reached = set().union(*(_refs(s.get("Resource", [])) for s in _granted(resources, spec)))
+    buckets = {r for r in reached if resources[r]["Type"] == "AWS::S3::Bucket"}
+    assert len(buckets) == len(bucket_refs), spec.key
+    assert reached - buckets == expected, spec.key
+    stars = [s for s in _granted(resources, spec) if "*" in _listed(s.get("Resource", []))]
+    assert bool(stars) == spec.uses_comprehend, spec.key
+
+
+@pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda f: f.key)
+def test_object_actions_are_exactly_the_bucket_intents(
+    spec: FunctionSpec, resources: dict[str, dict[str, Any]]
+) -> None:
+    """Only an erasure may delete an object (the raw archive through ingest-api); nothing else deletes or lists."""
+    actions: set[str] = set()
+    for statement in _granted(resources, spec):
+        listed = statement["Action"]
+        actions |= {a for a in ([listed] if isinstance(listed, str) else listed) if a.startswith("s3:")}
+    expected = {"s3:GetObject"} if spec.reads_buckets else set()
+    expected |= {"s3:PutObject"} if spec.writes_buckets else set()
+    expected |= {"s3:DeleteObject"} if spec.erases_buckets else set()
+    assert actions == expected, spec.key
 
 
 def test_no_managed_policies_on_function_roles(resources: dict[str, dict[str, Any]]) -> None:
@@ -377,8 +561,133 @@ def test_buckets_are_private_encrypted_tls_only_with_lifecycle_and_the_audit_exp
     assert retention == {"Mode": "COMPLIANCE", "Days": AUDIT_EXPORT.object_lock_days}
 
 
+def test_every_table_has_exactly_its_specs_indexes(resources: dict[str, dict[str, Any]]) -> None:
+    for spec in TABLES:
+        props = resources[table_logical_id(resources, spec)]["Properties"]
+        created = {g["IndexName"]: (g["KeySchema"], g["Projection"]) for g in props.get("GlobalSecondaryIndexes", [])}
+        wanted = {
+            i.name: (
+                [{"AttributeName": i.partition_key.name, "KeyType": "HASH"}]
+                + ([{"AttributeName": i.sort_key.name, "KeyType": "RANGE"}] if i.sort_key else []),
+                {"ProjectionType": i.projection},
+            )
+            for i in spec.indexes
+        }
+        assert created == wanted, spec.key
+
+
+def test_queues_are_tls_only_and_dead_letters_outlive_their_source(resources: dict[str, dict[str, Any]]) -> None:
+    queues = of_type(resources, "AWS::SQS::Queue")
+    assert len(queues) == 2 * len(QUEUES) + len(FAILURE_QUEUES)
+    policies = [p["Properties"] for p in of_type(resources, "AWS::SQS::QueuePolicy").values()]
+    for logical, queue in queues.items():
+        assert queue["Properties"]["SqsManagedSseEnabled"] is True
+        statements = [s for p in policies if {"Ref": logical} in p["Queues"] for s in p["PolicyDocument"]["Statement"]]
+        assert any(
+            s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements
+        ), logical
+    for spec in QUEUES:
+        source = queues[_logical(resources, "AWS::SQS::Queue", QueueName=spec.physical_name(STAGE))]["Properties"]
+        dead = _logical(resources, "AWS::SQS::Queue", QueueName=spec.dlq_name(STAGE))
+        assert source["RedrivePolicy"] == {
+            "deadLetterTargetArn": {"Fn::GetAtt": [dead, "Arn"]},
+            "maxReceiveCount": spec.max_receive_count,
+        }
+        assert source["MessageRetentionPeriod"] == spec.retention_s
+        # Standard queues keep the first enqueue time: a DLQ that keeps less would lose what it was given.
+        assert queues[dead]["Properties"]["MessageRetentionPeriod"] > spec.retention_s
+
+
+def test_function_logs_are_kept_a_month_in_their_own_group(resources: dict[str, dict[str, Any]]) -> None:
+    for spec in FUNCTIONS:
+        props = resources[function_logical_id(resources, spec)]["Properties"]
+        group = resources[props["LoggingConfig"]["LogGroup"]["Ref"]]["Properties"]
+        assert group == {"LogGroupName": f"/aws/lambda/hark-{STAGE}-{spec.key}", "RetentionInDays": 30}
+
+
+def test_topics_are_encrypted_with_a_rotated_key_cloudwatch_may_use(resources: dict[str, dict[str, Any]]) -> None:
+    [key] = of_type(resources, "AWS::KMS::Key")
+    props = resources[key]["Properties"]
+    assert props["EnableKeyRotation"] is True
+    assert any(
+        s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+        and set(s["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+        for s in props["KeyPolicy"]["Statement"]
+    )
+    topics = of_type(resources, "AWS::SNS::Topic")
+    assert {t["Properties"]["TopicName"] for t in topics.values()} == {t.physical_name(STAGE) for t in TOPICS}
+    policies = [p["Properties"] for p in of_type(resources, "AWS::SNS::TopicPolicy").values()]
+    for logical, topic in topics.items():
+        assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key, "Arn"]}
+        assert any(
+            {"Ref": logical} in p["Topics"]
+            and any(
+                s["Effect"] == "Deny" and "aws:SecureTransport" in json.dumps(s)
+                for s in p["PolicyDocument"]["Statement"]
+            )
+            for p in policies
+        )
+
+
+def test_the_local_stack_builds_the_same_tables_and_queues(resources: dict[str, dict[str, Any]], moto_url: str) -> None:
+    """`hark up` provisions from the same specs: what it creates in the emulator matches what CDK declares."""
+    import boto3
+    import requests
+
+    from devstack.provision import provision
+
+    requests.post(f"{moto_url}/moto-api/reset", timeout=10).raise_for_status()
+    session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1")
+    clients = {n: session.client(n, endpoint_url=moto_url) for n in ("dynamodb", "sqs", "secretsmanager")}
+    provisioned = provision(clients, STAGE, {})
+
+    def keys(schema: list[dict[str, str]]) -> list[tuple[str, str]]:
+        return [(k["AttributeName"], k["KeyType"]) for k in schema]
+
+    for spec in TABLES:
+        local = clients["dynamodb"].describe_table(TableName=spec.physical_name(STAGE))["Table"]
+        cloud = resources[table_logical_id(resources, spec)]["Properties"]
+        assert keys(local["KeySchema"]) == keys(cloud["KeySchema"]), spec.key
+        assert sorted(map(tuple, (d.values() for d in local["AttributeDefinitions"]))) == sorted(
+            map(tuple, (d.values() for d in cloud["AttributeDefinitions"]))
+        )
+        assert {
+            g["IndexName"]: (keys(g["KeySchema"]), g["Projection"]) for g in local.get("GlobalSecondaryIndexes", [])
+        } == {
+            g["IndexName"]: (keys(g["KeySchema"]), g["Projection"]) for g in cloud.get("GlobalSecondaryIndexes", [])
+        }, spec.key
+    sqs = clients["sqs"]
+    for logical, queue in of_type(resources, "AWS::SQS::Queue").items():
+        props = queue["Properties"]
+        url = sqs.get_queue_url(QueueName=props["QueueName"])["QueueUrl"]
+        local = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        assert int(local["MessageRetentionPeriod"]) == props["MessageRetentionPeriod"], logical
+        if "VisibilityTimeout" in props:
+            assert int(local["VisibilityTimeout"]) == props["VisibilityTimeout"], logical
+        if "RedrivePolicy" in props:
+            assert json.loads(local["RedrivePolicy"])["maxReceiveCount"] == props["RedrivePolicy"]["maxReceiveCount"]
+    assert set(provisioned.failure_queue_urls) == {f.key for f in FAILURE_QUEUES}
+
+
 def test_secret_config_and_alarm_email_parameters(template: Template, synthesised: dict[str, Any]) -> None:
     template.resource_count_is("AWS::SecretsManager::Secret", 1)
+    # A JSON document from the first deploy, with one random admin key long enough for API Gateway, so a fresh
+    # stack answers `hark smoke` instead of failing on a secret that is not JSON.
+    template.has_resource_properties(
+        "AWS::SecretsManager::Secret",
+        {
+            "Name": f"hark/{STAGE}/secrets",
+            "GenerateSecretString": {
+                "SecretStringTemplate": "{}",
+                "GenerateStringKey": "api_key",
+                "ExcludePunctuation": True,
+                "PasswordLength": Match.any_value(),
+            },
+        },
+    )
+    [secret] = of_type(synthesised["template"]["Resources"], "AWS::SecretsManager::Secret").values()
+    assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] >= MIN_GATEWAY_KEY_CHARS
+    assert values_from_json({"api_key": "k" * MIN_GATEWAY_KEY_CHARS}).api_keys  # the bootstrap key is a key
     template.has_resource_properties("AWS::SSM::Parameter", {"Name": f"/hark/{STAGE}/config", "Value": "{}"})
     parameters = synthesised["template"]["Parameters"]
     assert {"AlarmEmail", "OnCallEmail", "SafetyEmail", "ComprehendDailyBudgetUsd"} <= set(parameters)
@@ -403,7 +712,8 @@ def _alarms(resources: Mapping[str, dict[str, Any]]) -> dict[str, dict[str, Any]
 def test_alarms_that_mean_something(resources: dict[str, dict[str, Any]]) -> None:
     alarms = _alarms(resources)
     names = set(alarms)
-    expected = {f"hark-{STAGE}-dlq-{q.key}" for q in QUEUES} | {f"hark-{STAGE}-backlog-{q.key}" for q in QUEUES}
+    expected = {f"hark-{STAGE}-dlq-{q.key}" for q in (*QUEUES, *FAILURE_QUEUES)}
+    expected |= {f"hark-{STAGE}-backlog-{q.key}" for q in QUEUES}
     expected |= {f"hark-{STAGE}-{kind}-{f.key}" for f in FUNCTIONS for kind in ("errors", "throttles")}
     expected |= {
         f"hark-{STAGE}-{n}"
@@ -419,8 +729,17 @@ def test_alarms_that_mean_something(resources: dict[str, dict[str, Any]]) -> Non
         )
     }
     assert expected <= names
+    topic = {"Ref": _logical(resources, "AWS::SNS::Topic", TopicName=f"hark-{STAGE}-alarms")}
+    standard, anomaly, composite = cost.alarm_counts()  # what the cost estimate pays for
+    assert len(alarms) == standard + anomaly
+    assert len(of_type(resources, "AWS::CloudWatch::CompositeAlarm")) == composite
     for name, alarm in alarms.items():
         assert re.match(r"^\[(critical|warning|info)\]", alarm["AlarmDescription"]), name
+        assert alarm["TreatMissingData"] == "notBreaching", name
+        if alarm.get("ActionsEnabled") is False:
+            continue  # the anomaly alarms speak only through the composite
+        # Every alarm tells the alarm topic (e-mail and respond's incidents) when it fires and when it recovers.
+        assert topic in alarm["AlarmActions"] and alarm["OKActions"] == [topic], name
     assert alarms[f"hark-{STAGE}-comprehend-budget"]["Threshold"] == {"Ref": "ComprehendDailyBudgetUsd"}
     safety = alarms[f"hark-{STAGE}-adverse-events"]["AlarmActions"]
     assert len(safety) == 2  # the alarm topic and the safety team's
@@ -428,6 +747,27 @@ def test_alarms_that_mean_something(resources: dict[str, dict[str, Any]]) -> Non
         alarm = alarms[f"hark-{STAGE}-{anomaly}"]
         assert alarm["ThresholdMetricId"] == "band" and alarm["ActionsEnabled"] is False
         assert any("ANOMALY_DETECTION_BAND" in m.get("Expression", "") for m in alarm["Metrics"])
+
+
+def test_every_alarm_names_a_runbook_that_exists(resources: dict[str, dict[str, Any]]) -> None:
+    runbooks = (Path(__file__).parents[2] / "docs" / "operations.md").read_text()
+    described = [a["AlarmDescription"] for a in _alarms(resources).values() if a.get("ActionsEnabled") is not False]
+    described += [
+        c["Properties"]["AlarmDescription"] for c in of_type(resources, "AWS::CloudWatch::CompositeAlarm").values()
+    ]
+    for description in described:
+        [name] = re.findall(r"Runbook: ([a-z0-9-]+)\.", description)
+        assert f"- **{name}**" in runbooks, name
+
+
+def test_every_metric_an_alarm_watches_is_emitted_by_its_service() -> None:
+    from infra.monitoring import METRICS
+
+    root = Path(__file__).parents[2] / "services"
+    for metric, service in METRICS.items():
+        code = "\n".join(p.read_text() for p in (root / service).rglob("*.py"))
+        # `count(SERVICE, "Name")`, `count("classify", "Name")`, or a name chosen just before the call.
+        assert re.search(rf'count\((SERVICE|"{service}"),[^)]*"{metric}"', code), (service, metric)
 
 
 def test_crisis_is_a_composite_of_both_anomalies_that_pages_on_call(resources: dict[str, dict[str, Any]]) -> None:

@@ -83,3 +83,16 @@ def test_the_probe_would_notice_a_read(tmp_path: Path) -> None:
     )
     observed = json.loads(result.stdout.strip().splitlines()[-1])
     assert observed["reads"] == ["HARK_STAGE by _probe_reads_env.py:2"]
+
+
+def test_ingest_loads_no_aws_sdk_until_its_first_request() -> None:
+    # Slack and Discord give a webhook three seconds, cold start included: botocore and PynamoDB (the archive's
+    # index) are imported by the composition root on the first request, not by the entry module.
+    probe = (
+        "import sys, services.ingest.app\n"
+        "print(sorted(m for m in ('botocore', 'boto3', 'pynamodb') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]"

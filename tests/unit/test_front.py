@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 import threading
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +15,7 @@ import pytest
 from chalice.app import Chalice, Response
 from werkzeug.test import Client
 
-from devstack.front import Front, Gateway, build_routes, compile_template
+from devstack.front import MAX_REQUEST_LINE_AND_HEADERS, Front, Gateway, build_routes, compile_template
 from devstack.lambda_runtime import Function, LambdaContext, Throttled
 from shared.resources import FunctionSpec
 
@@ -143,3 +144,63 @@ def test_the_front_serves_requests_side_by_side() -> None:
         assert function.peak == 2
     finally:
         front.stop()
+
+
+@pytest.fixture
+def served() -> Any:
+    """The gateway over real HTTP on a free port, with the `things` app behind it."""
+    front = Front(Gateway([make_app("things")]), "127.0.0.1", 0)  # type: ignore[list-item]
+    front.start()
+    yield front
+    front.stop()
+
+
+def raw_exchange(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send bytes exactly as given (no client library normalises them) and read the whole answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
+    return int(status_line.split()[1]), headers, body
+
+
+def test_a_raw_utf8_path_reaches_the_app_as_the_client_meant_it(served: Any) -> None:
+    # curl sends non-ASCII paths as raw UTF-8; http.server reads the request line as latin-1.
+    for target in ("/things/été", "/things/%C3%A9t%C3%A9"):
+        status, _, body = raw_exchange(
+            served.port, f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+        )
+        assert status == 200
+        assert json.loads(body)["id"] == "été"
+
+
+def test_headers_over_api_gateways_limit_are_a_431_problem(served: Any) -> None:
+    within = "a" * (MAX_REQUEST_LINE_AND_HEADERS - 200)
+    status, _, _ = raw_exchange(
+        served.port, f"GET /things/x HTTP/1.1\r\nX-Big: {within}\r\nConnection: close\r\n\r\n".encode()
+    )
+    assert status == 200
+    for extra in (
+        f"X-Big: {'a' * (MAX_REQUEST_LINE_AND_HEADERS + 1)}\r\n",  # over API Gateway's 10,240 bytes
+        f"X-Huge: {'a' * 70_000}\r\n",  # over http.server's 65,536-byte line
+        "".join(f"X-H{n}: 1\r\n" for n in range(120)),  # over http.server's 100 headers
+    ):
+        status, headers, body = raw_exchange(
+            served.port, f"GET /things/x HTTP/1.1\r\nHost: x\r\n{extra}Connection: close\r\n\r\n".encode()
+        )
+        assert status == 431
+        assert headers["content-type"] == "application/problem+json"
+        problem = json.loads(body)
+        assert (problem["status"], problem["type"]) == (431, "urn:hark:problem:headers-too-large")
+
+
+def test_what_the_http_layer_refuses_is_a_problem_that_does_not_echo_the_input(served: Any) -> None:
+    status, headers, body = raw_exchange(served.port, b"GET /things/x <script> HTTP/1.1\r\nConnection: close\r\n\r\n")
+    assert status == 400
+    assert headers["content-type"] == "application/problem+json"
+    assert b"script" not in body
+    assert json.loads(body)["type"] == "urn:hark:problem:invalid-input"

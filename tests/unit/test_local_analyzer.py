@@ -4,15 +4,21 @@ addressee, and failure isolation. These use the committed model files, not the d
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from functools import cache
+from typing import Any
 
 import pytest
 
 from services.classify.analyzers.adverse import ProductDictionary
 from services.classify.analyzers.base import Document, Signals
+from services.classify.analyzers.cues import COMPLAINT_CUES, THREAT
 from services.classify.analyzers.features import normalise
 from services.classify.analyzers.lexicon import STOPWORDS, dense_features, strongest_word
-from services.classify.analyzers.local import LocalAnalyzer
+from services.classify.analyzers.local import REQUEST_CUES, LocalAnalyzer
+from services.classify.pipeline import Classifier
+from services.classify.policy import TriagePolicy
+from shared.events import Author, Classification, Mention
 from tests.conftest import ROOT
 
 
@@ -56,12 +62,12 @@ def test_held_out_intent_examples() -> None:
     assert correct / len(checks) >= 0.85, list(zip(predicted, [x["intent"] for x in checks], strict=True))
 
 
-def test_a_complaint_is_explained_by_a_content_word() -> None:
+def test_a_complaint_is_explained_by_a_complaint_cue_of_its_own_text() -> None:
     signals = analyze("Two weeks and still no refund for the returned shoes", addressed=True)
     assert signals.intent == "complaint"
     [cue] = signals.cues
     word = cue.removeprefix("complaint: ")
-    assert word and word not in STOPWORDS
+    assert word in COMPLAINT_CUES
     assert word in "two weeks and still no refund for the returned shoes"
 
 
@@ -202,3 +208,148 @@ def test_praise_is_explained_by_its_strongest_word(text: str, cue: str) -> None:
 def test_a_negated_word_is_no_reason() -> None:
     assert strongest_word(["¬great", "nice"], positive=True) == "nice"
     assert strongest_word(["¬great", "service"], positive=True) is None
+
+
+# --- what a new user tries first (issue 15): the classifier as `hark classify` runs it, no policy -----------------
+
+
+def classify(text: str, policy: TriagePolicy | None = None, **fields: Any) -> Classification:
+    """One text through the local analyzer and triage, as `hark classify` sends it (addressee estimated)."""
+    now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    values: dict[str, Any] = {
+        "id": "m", "platform": "x", "channel": "cli", "kind": "comment", "native_id": "n", "thread_id": "t",
+        "author": Author(id="unknown"), "addressed": None, "text": text, "created_at": now, "received_at": now,
+    }  # fmt: skip
+    values.update(fields)
+    policy = policy or TriagePolicy()
+    local = LocalAnalyzer(products=ProductDictionary(policy.products, policy.assumed_product))
+    [result] = Classifier("local", local, policy=policy).classify([Mention.model_validate(values)], now)
+    assert isinstance(result, Classification)
+    return result
+
+
+def test_a_crash_report_is_a_complaint_that_needs_a_reply() -> None:
+    result = classify("the app crashes when I upload a photo")
+    assert (result.intent, result.needs_response) == ("complaint", True)
+    assert result.reasons[0] == "complaint: crashes"
+
+
+def test_a_refund_demand_is_a_complaint_or_a_request_and_needs_a_reply() -> None:
+    result = classify("I want a refund now")
+    assert result.intent in ("complaint", "request")
+    assert result.needs_response
+
+
+def test_a_threat_is_toxic_and_needs_a_moderator_on_the_brands_own_surface() -> None:
+    threat = "you are all idiots, I will find where you live"
+    on_page = classify(threat, addressed=True)
+    assert on_page.toxic and on_page.needs_response
+    assert any(r.startswith("toxic") for r in on_page.reasons)
+    overheard = classify(threat, addressed=False)  # a reply among other people, heard by listening
+    assert overheard.toxic and not overheard.needs_response
+
+
+def test_a_few_letters_and_a_number_are_not_toxic() -> None:
+    result = classify("blk msg 187")
+    assert not result.toxic
+    assert not result.needs_response
+
+
+def test_a_seizure_after_a_pill_is_a_suspected_adverse_event_and_the_name_is_personal_data() -> None:
+    text = "I had a seizure after taking your pill. Call me, John Smith, +1 415 555 0132"
+    result = classify(text)
+    assert result.adverse_event and result.needs_response
+    assert result.priority >= 90
+    criteria = result.adverse_event_criteria
+    assert criteria is not None
+    assert (criteria.product, criteria.match, criteria.events) == ("your pill", "reference", ("seizure",))
+    assert {(p.type, text[p.start : p.end]) for p in result.pii} == {
+        ("NAME", "John Smith"),
+        ("PHONE", "+1 415 555 0132"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "named", "drug", "match"),
+    [
+        ("Advil gave me a horrible rash", "Advil", "ibuprofen", "brand"),
+        ("took ibuprofen yesterday and now I'm dizzy all the time", "ibuprofen", "ibuprofen", "generic"),
+        ("zanax made me so drowsy i slept through work", "zanax", "alprazolam", "misspelling"),
+    ],
+)
+def test_a_common_medicine_and_a_side_effect_are_an_adverse_event_without_any_policy(
+    text: str, named: str, drug: str, match: str
+) -> None:
+    result = classify(text)
+    assert result.adverse_event and result.needs_response
+    criteria = result.adverse_event_criteria
+    assert criteria is not None
+    assert (criteria.product, criteria.drug, criteria.match, criteria.own_product) == (named, drug, match, None)
+    assert f"suspected adverse event: {named}" in result.reasons[-1]
+
+
+def test_the_policy_products_say_whose_medicine_it_is_not_whether_it_is_detected() -> None:
+    policy = TriagePolicy(products=("Zoloft",))
+    other = classify("Advil gave me a horrible rash", policy)
+    assert other.adverse_event and other.needs_response
+    assert other.adverse_event_criteria is not None and other.adverse_event_criteria.own_product is False
+    own = classify("sertraline gave me terrible nightmares", policy)  # the generic name of the brand's Zoloft
+    assert own.adverse_event_criteria is not None and own.adverse_event_criteria.own_product is True
+    assert own.priority > other.priority
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "took two ibuprofen for my headache",  # what the medicine is for
+        "Molly gave me a headache with her music",  # a name that is also street slang, without a medicine cue
+        "I have a headache and a rash",  # no medicine
+    ],
+)
+def test_indications_namesakes_and_no_medicine_are_not_adverse_events(text: str) -> None:
+    assert not classify(text).adverse_event
+
+
+def _reason_terms(reasons: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [tuple(r.split(": ", 1)) for r in reasons if ": " in r and not r.startswith("suspected")]  # type: ignore[misc]
+
+
+def test_reasons_on_the_examples_name_words_that_carry_the_decision() -> None:
+    checks = [json.loads(line) for line in (ROOT / "ml/examples/checks.jsonl").read_text().splitlines() if line]
+    seen = 0
+    for check in checks:
+        result = classify(check["text"], lang=check["lang"])
+        for label, term in _reason_terms(result.reasons):
+            seen += 1
+            if label == "complaint":
+                assert term in COMPLAINT_CUES, (term, check["text"])
+            elif label == "request":
+                assert term in REQUEST_CUES, (term, check["text"])
+            elif label == "praise":
+                assert term not in STOPWORDS and len(term) >= 3, (term, check["text"])
+            assert term in check["text"].lower(), (term, check["text"])
+    assert seen >= 10
+
+
+def test_a_complaint_is_explained_by_its_cue_or_else_by_the_models_signal() -> None:
+    assert analyzer()._complaint_reason("so this happened with my order", 0.72) == "complaint tone 0.72"
+    assert analyzer()._complaint_reason("my parcel never arrived and nobody answers", 0.9) in (
+        "complaint: never arrived",
+        "complaint: nobody answers",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "threat"),
+    [
+        ("you are all idiots, I will find where you live", True),
+        ("I know where you live", True),
+        ("I'm going to kill you", True),
+        ("I will find you.", True),
+        ("I'll get you a replacement today", False),  # what care agents and customers say
+        ("we will find you a seat on the next flight", False),
+        ("this will kill you with laughter", False),
+    ],
+)
+def test_threats_of_harm_are_told_from_ordinary_promises(text: str, threat: bool) -> None:
+    assert (THREAT.search(text) is not None) is threat

@@ -29,6 +29,8 @@ def test_every_shipped_model_loads_and_is_small() -> None:
         assert 0 < model.threshold < 1
         total += path.stat().st_size
     assert total < 6_000_000
+    shipped = sum(p.stat().st_size for p in MODELS.iterdir() if p.is_file())
+    assert shipped <= 20_000_000  # the budget for model files in the Lambda package
 
 
 def _model(tmp_path: Path, bits: int = BITS, body: bytes | None = None) -> Path:
@@ -128,3 +130,41 @@ def test_policy_json_is_validated() -> None:
         TriagePolicy.from_json('{"vip_author": []}')
     with pytest.raises(NotConfigured):
         TriagePolicy.from_json("{not json")
+
+
+class SentimentFlippingEnricher:
+    """Comprehend stand-in: for every planned mention, reads the sentiment as strongly negative."""
+
+    def enrich(self, documents: Any, found: Any, plans: Any) -> list[Signals | Exception]:
+        from dataclasses import replace
+
+        return [
+            s if isinstance(s, Exception) or not p else replace(s, sentiment="negative", sentiment_score=0.99)
+            for s, p in zip(found, plans, strict=True)
+        ]
+
+
+def test_triage_runs_once_per_mention_and_again_only_where_comprehend_changed_the_signals(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from services.classify import pipeline
+
+    calls: list[str] = []
+    real = pipeline.triage
+
+    def counting(m: Mention, s: Signals, *args: Any) -> Any:
+        calls.append(m.text)
+        return real(m, s, *args)
+
+    monkeypatch.setattr(pipeline, "triage", counting)
+    classifier = Classifier("tiered", LocalAnalyzer(), SentimentFlippingEnricher(), TriagePolicy())  # type: ignore[arg-type]
+    routed = "I was charged twice and want a refund now"  # needs a human: enriched (entities, PII, ...)
+    own = "Thanks for reaching out, we are on it"  # the brand's own reply: Comprehend is never asked
+    results = classifier.classify([mention(routed, native_id="1"), mention(own, native_id="2", from_brand=True)], NOW)
+    assert calls.count(own) == 1
+    assert calls.count(routed) == 2
+    first, second = results
+    assert not isinstance(first, Exception) and not isinstance(second, Exception)
+    assert (first.sentiment, first.sentiment_score) == ("negative", 0.99)  # decided on Comprehend's reading
+    assert second.reasons == ("sent by the brand",)
+    assert second.sentiment_score != 0.99

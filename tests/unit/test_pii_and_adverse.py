@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from functools import cache
+
 import pytest
 
-from services.classify.analyzers.adverse import PATIENT, ProductDictionary, assess, symptoms
+from ml import drugs
+from services.classify.analyzers.adverse import PATIENT, Product, ProductDictionary, assess, suspect_product, symptoms
+from services.classify.analyzers.drugs import DrugLexicon, pack, unpack
+from services.classify.analyzers.local import MODELS
 from services.classify.analyzers.pii import find_pii, iban_valid, luhn_valid, merge_spans
 from shared.events import PiiSpan
 
@@ -109,3 +114,145 @@ def test_denied_or_ambiguous_symptoms_are_not_adverse_events(text: str) -> None:
     )
     assert not suspected
     assert criteria.events == ()
+
+
+# --- the drug lexicon -------------------------------------------------------------------------------------------
+
+
+@cache
+def lexicon() -> DrugLexicon:
+    return DrugLexicon.load(MODELS)
+
+
+def found(text: str) -> list[tuple[str, str | None, str]]:
+    return [(m.text, m.drug, m.match) for m in lexicon().find(text)]
+
+
+def test_values_pack_and_unpack() -> None:
+    assert unpack(pack(1234, 17, 3, True)) == (1234, 17, 3, True)
+    assert unpack(pack(0, 60, 0, False)) == (0, 60, 0, False)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Advil twice a day", [("Advil", "ibuprofen", "brand")]),
+        ("#zoloft day 3", [("zoloft", "sertraline", "brand")]),
+        ("paracetamol", [("paracetamol", "acetaminophen", "generic")]),
+        ("on sertraline", [("sertraline", "sertraline", "generic")]),
+        ("my xannax ran out", [("xannax", "alprazolam", "misspelling")]),
+        ("ibuprofin", [("ibuprofin", "ibuprofen", "misspelling")]),
+        ("advilx and madvil", []),  # only whole words
+        ("OxyContin", [("OxyContin", "oxycodone", "brand")]),
+    ],
+)
+def test_medicines_are_found_by_name_brand_and_misspelling(text: str, expected: list[tuple[str, str, str]]) -> None:
+    assert found(text) == expected
+
+
+def test_ordinary_words_and_first_names_need_a_medicine_cue() -> None:
+    assert found("Molly is coming to the party") == []
+    assert found("took some molly at the party") != []
+    assert found("White Sox take on the Red Sox") == []
+    assert found("lithium batteries") == []
+    assert [m[0] for m in found("I'm on lithium 300mg")] == ["lithium"]
+
+
+def test_a_medicine_named_without_its_name_is_a_reference() -> None:
+    assert found("since your pill my head hurts") == [("your pill", None, "reference")]
+    assert found("the vaccines played a great set") == [("the vaccines", None, "reference")]  # a band: no report
+    # without a symptom and a patient, a reference alone is never an adverse event
+    suspected, _ = assess(
+        "the vaccines played a great set",
+        adr_probability=0.0,
+        adr_threshold=0.4,
+        products=ProductDictionary(),
+        reporter_known=False,
+        drugs=lexicon(),
+    )
+    assert not suspected
+
+
+def test_the_canonical_name_of_a_policy_product() -> None:
+    assert lexicon().canonical("Zoloft") == "sertraline"
+    assert lexicon().canonical("not a medicine") is None
+    assert lexicon().canonical("") is None
+
+
+def test_a_policy_product_is_found_first_and_marked_as_the_brands_own() -> None:
+    products = ProductDictionary(("Lexapro",))
+    product = suspect_product("switched from Advil to Lexapro", products, lexicon())
+    assert product == Product("Lexapro", "escitalopram", "policy", True)
+    other = suspect_product("Advil made me dizzy", products, lexicon())
+    assert other == Product("Advil", "ibuprofen", "brand", False)
+    assert suspect_product("Advil made me dizzy", ProductDictionary(), lexicon()) == Product(
+        "Advil", "ibuprofen", "brand", None
+    )
+    assert suspect_product("it made me dizzy", ProductDictionary(assumed="Lexapro"), lexicon()) == Product(
+        "Lexapro", None, "assumed", True
+    )
+
+
+def test_a_symptom_given_as_the_reason_for_a_medicine_is_an_indication() -> None:
+    assert symptoms("ibuprofen for my headache") == []
+    indications: list[str] = []
+    assert symptoms("advil helps my headache, but gave me a rash", indications=indications) == ["rash"]
+    assert indications == ["headache"]
+
+
+def test_the_reaction_model_alone_needs_a_word_tying_it_to_the_medicine() -> None:
+    def suspected(text: str, probability: float) -> bool:
+        return assess(
+            text,
+            adr_probability=probability,
+            adr_threshold=0.4,
+            products=ProductDictionary(),
+            reporter_known=False,
+            drugs=lexicon(),
+        )[0]
+
+    assert suspected("I feel weird since starting my meds", 0.45)
+    assert not suspected("I feel weird, need my meds", 0.45)
+    assert suspected("I feel weird, need my meds", 0.9)  # a clear reaction stands on its own
+
+
+# --- packing the lexicon at training time (ml/drugs.py), without the data ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "cleaned"),
+    [
+        ("Zoloft", "zoloft"),
+        ("oxy_contin", "oxy contin"),
+        ("  Tylenol   PM ", "tylenol pm"),
+        ("5-fu", None),
+        ("sertraline [inn]", None),
+        ("a", None),
+        ("one two three four", None),
+    ],
+)
+def test_names_are_cleaned_to_plain_words(raw: str, cleaned: str | None) -> None:
+    assert drugs.clean(raw) == cleaned
+
+
+def test_edit_distance_and_typing_slips() -> None:
+    assert drugs.edits("xanax", "zanax") == 1
+    assert drugs.edits("ibuprofen", "ibuprofin") == 1
+    assert drugs.edits("adderall", "adderal") == 1
+    assert drugs.edits("lisinopril", "lisniopril") == 1  # a transposition is one slip
+    assert drugs.edits("zoloft", "prozac") == 3  # capped
+    slips = drugs.variants("xanax")
+    assert {"xanx", "xnaax", "xannax", "xenax"} <= slips
+    assert "xanax" not in slips
+
+
+def test_a_misspelling_is_close_to_a_clean_name_of_a_common_medicine_or_a_long_one() -> None:
+    def rare(word: str, language: str) -> float:  # wordfreq's Zipf frequency, for names no one writes
+        return {"heather": 3.9}.get(word, 1.0)
+
+    assert drugs.misspells("sertralline", ["sertraline"], rare)
+    assert drugs.misspells("zanax", ["xanax"], rare)  # a common medicine, however short
+    assert not drugs.misspells("eveko", ["ibuprofen", "advil"], rare)
+    assert not drugs.misspells("tation", ["talion"], rare)  # a short, rare brand: its "misspellings" are other words
+    assert drugs.misspells("amitryptiline", ["amitriptyline"], rare)
+    assert not drugs.misspells("heathers", ["heatherine"], lambda w, lang: 3.9)  # a name that is a common word

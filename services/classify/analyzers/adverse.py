@@ -1,11 +1,15 @@
-"""Suspected adverse events, for pharma and other regulated brands.
+"""Suspected adverse events, out of the box and for pharma and other regulated brands.
 
 Pharmacovigilance needs four things for a valid report: an identifiable patient, an identifiable reporter, a
 suspect product and an adverse event. This module reports which of the four a message carries:
-- product: a name from the brand's configured product dictionary (brand and generic names), or the product the
-  account is about when every mention concerns one product;
+- product: any medicine the drug lexicon recognises (generic, brand or other name, misspelling; see `drugs.py`), a
+  medicine referred to without its name ("your pill", "my meds"), a name from the brand's configured products, or
+  the product the account is about when every mention concerns one product. The brand's products do not narrow
+  detection (a pharma brand's channels carry competitors' names, generics, misspellings and slang); they say
+  whether the product is the brand's own, which routing uses;
 - event: a symptom from the lexicon below, or the adverse-drug-reaction model (trained on PsyTAR patient reviews)
-  recognising a described reaction;
+  recognising a described reaction; a symptom named as what the medicine is for ("advil for my headache") is an
+  indication, not an event;
 - patient: first-person experience ("I", "my") or a named relative ("my son");
 - reporter: the author, when the platform identifies them.
 A message with a product, an event and a patient is a suspected adverse event and goes to the safety queue.
@@ -17,7 +21,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from shared.events import AdverseEventCriteria
+from services.classify.analyzers.drugs import DrugLexicon, DrugMention
+from shared.events import AdverseEventCriteria, ProductMatch
 
 # Lay terms for reactions patients describe (English first; common Spanish, French, German and Italian ones).
 SYMPTOMS: tuple[str, ...] = (
@@ -35,7 +40,8 @@ SYMPTOMS: tuple[str, ...] = (
     "heart racing", "racing heart", "chest pain", "high blood pressure", "low libido", "no libido",
     "loss of libido", "sex drive", "erectile dysfunction", "anorgasmia", "yawning", "jaw clenching",
     "teeth grinding", "brain zaps", "brain shivers", "restless legs", "muscle pain", "muscle aches", "joint pain",
-    "fainted", "fainting", "passed out", "seizure", "seizures", "bleeding", "bruising", "nightmares",
+    "fainted", "fainting", "passed out", "seizure", "seizures", "convulsions", "throw up", "puking", "upset stomach",
+    "knocked me out", "bleeding", "bruising", "nightmares",
     "vivid dreams", "hallucinations", "hallucinating", "swelling", "swollen", "shortness of breath",
     "trouble breathing", "allergic reaction", "side effect", "side effects", "withdrawal", "withdrawals",
     "náuseas", "mareo", "mareos", "dolor de cabeza", "insomnio", "efectos secundarios", "nausée", "nausées",
@@ -48,6 +54,19 @@ PATIENT = re.compile(
     r"|grandma|grandmother|grandpa|grandfather|friend|boyfriend|girlfriend)\b",
     re.IGNORECASE,
 )
+# A report about somebody else, unnamed ("he", "people", "you"): no identifiable patient. A post that names nobody
+# ("drowsy from too much Piriton", "Severe nausea since the higher dose") is the author's own experience.
+OTHERS = re.compile(
+    r"\b(?:he|she|they|him|her|his|them|their|people|patients|everyone|everybody|someone|anyone|users|you|your|u|ur)\b",
+    re.IGNORECASE,
+)
+CLEAR_REACTION = 0.55
+CAUSAL = re.compile(
+    r"\b(?:made|makes|making|make|gave|gives|giving|caused|causes|causing|since|after|side[ -]?effects?|reaction|"
+    r"on (?:it|this|that|them|these)|from (?:it|this|that|the|my|taking)|because of|due to|withdrawals?|"
+    r"stopped|coming off|came off|weaned)\b",
+    re.IGNORECASE,
+)
 _SYMPTOM = re.compile(
     r"(?<!\w)(?:" + "|".join(re.escape(s) for s in sorted(set(SYMPTOMS), key=len, reverse=True)) + r")(?!\w)",
     re.IGNORECASE,
@@ -56,14 +75,46 @@ _SYMPTOM = re.compile(
 
 @dataclass(frozen=True)
 class ProductDictionary:
+    """The brand's own products (brand and generic names) from its policy, and the one it assumes."""
+
     names: tuple[str, ...] = ()
     assumed: str | None = None  # the one product an account is about, when every mention concerns it
 
-    def find(self, text: str) -> str | None:
+    def find(self, text: str) -> DrugMention | None:
         for name in self.names:
-            if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE):
-                return name
-        return self.assumed
+            match = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE)
+            if match:
+                return DrugMention(match.group(), None, "policy", match.start(), match.end())
+        return None
+
+
+@dataclass(frozen=True)
+class Product:
+    named: str
+    drug: str | None
+    match: ProductMatch
+    own: bool | None
+
+
+def suspect_product(text: str, products: ProductDictionary, drugs: DrugLexicon | None) -> Product | None:
+    """The product a report would name: the brand's own if the text names it, else the first medicine it names,
+    else a medicine it refers to, else the product the policy assumes."""
+    found = drugs.find(text) if drugs is not None else []
+    own_drugs = {drugs.canonical(n) for n in products.names} - {None} if drugs is not None else set()
+    if (policy := products.find(text)) is not None:
+        return Product(policy.text, drugs.canonical(policy.text) if drugs else None, "policy", True)
+    named = [m for m in found if m.drug is not None]
+    listed = bool(products.names)
+    for mention in named:  # the brand's product under another of its names ("sertraline" for a "Zoloft" policy)
+        if mention.drug in own_drugs:
+            return Product(mention.text, mention.drug, mention.match, True)
+    if named:
+        return Product(named[0].text, named[0].drug, named[0].match, False if listed else None)
+    if found:
+        return Product(found[0].text, None, "reference", None)
+    if products.assumed:
+        return Product(products.assumed, None, "assumed", True)
+    return None
 
 
 # Words that, within three words before a symptom, deny it ("no side effects", "I had no nausea").
@@ -85,13 +136,29 @@ AMBIGUOUS = frozenset(
 _WORDS = re.compile(r"[\w']+")
 
 
-def symptoms(text: str) -> list[str]:
-    """Symptoms the text names and does not deny."""
+# Just before a symptom, these make it what the medicine is taken for ("ibuprofen for my headache", "Zoloft helps
+# my anxiety"): an indication, not a reaction.
+INDICATION = frozenset(
+    """
+    for treat treats treating treated relieve relieves relieved relief cure cures cured against prevent prevents
+    help helps helped helping fixed fixes stops stopped para pour gegen contro
+    """.split()
+)
+
+
+def symptoms(text: str, *, indications: list[str] | None = None) -> list[str]:
+    """Symptoms the text names and neither denies nor gives as what the medicine is for (those go to
+    `indications`, when given)."""
     found = []
     for match in _SYMPTOM.finditer(text):
         before = _WORDS.findall(text[max(0, match.start() - 40) : match.start()].lower())[-3:]
-        if not NEGATORS.intersection(before):
-            found.append(match.group().lower())
+        if NEGATORS.intersection(before):
+            continue
+        if INDICATION.intersection(before):
+            if indications is not None:
+                indications.append(match.group().lower())
+            continue
+        found.append(match.group().lower())
     return list(dict.fromkeys(found))
 
 
@@ -102,17 +169,28 @@ def assess(
     adr_threshold: float,
     products: ProductDictionary,
     reporter_known: bool,
+    drugs: DrugLexicon | None = None,
 ) -> tuple[bool, AdverseEventCriteria]:
-    named = symptoms(text)
+    indications: list[str] = []
+    named = symptoms(text, indications=indications)
     events: Sequence[str] = [s for s in named if s not in AMBIGUOUS or adr_probability >= adr_threshold]
-    if not events and adr_probability >= adr_threshold:
+    # The reaction model reads "ibuprofen for my headache" as a reaction; a text that gives its symptom as the
+    # reason for the medicine is not one.
+    # Alone (no symptom named), the model was trained on drug reviews, where every sentence is about the drug; in
+    # other posts it needs a word that ties the experience to the medicine.
+    confident = adr_probability >= CLEAR_REACTION or (adr_probability >= adr_threshold and CAUSAL.search(text))
+    if not events and not indications and confident:
         events = ["adverse reaction described"]
+    product = suspect_product(text, products, drugs)
     criteria = AdverseEventCriteria(
-        patient=bool(PATIENT.search(text)),
+        patient=bool(PATIENT.search(text)) or not OTHERS.search(text),
         reporter=reporter_known,
-        product=products.find(text),
+        product=product.named if product else None,
         events=tuple(events),
         reaction_score=round(adr_probability, 3),
+        drug=product.drug if product else None,
+        match=product.match if product else None,
+        own_product=product.own if product else None,
     )
     suspected = bool(criteria.product and criteria.events and criteria.patient)
     return suspected, criteria

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from shared.events import AdverseEventCriteria, Entity, Intent, PiiSpan, SentimentLabel
 
@@ -26,9 +26,7 @@ class Signals:
     sentiment_score: float
     intent: Intent
     language_confidence: float = 0.0
-    intent_score: float = 1.0
     addressed: float = 1.0  # probability the message is addressed to the brand
-    complaint: float = 0.0
     toxicity: float = 0.0
     toxic: bool = False
     spam: bool = False
@@ -41,4 +39,3 @@ class Signals:
     analyzer: str = "local"
     comprehend_apis: tuple[str, ...] = ()
     comprehend_units: int = 0
-    probabilities: dict[str, float] = field(default_factory=dict)

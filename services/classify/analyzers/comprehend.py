@@ -226,7 +226,7 @@ class ComprehendEnricher:
             top, score = str(classes[0]["Name"]).lower(), float(classes[0]["Score"])
             if top in INTENTS and score >= 0.5:
                 reason = f"{top} (custom classifier {score:.2f})"
-                run.update(i, intent=top, intent_score=round(score, 3), cues=(reason,), spam=top == "spam")
+                run.update(i, intent=top, cues=(reason,), spam=top == "spam")
 
     def _batch(
         self, operation: str, indexes: list[int], texts: list[str], read: Callable[[dict[str, Any]], Any], **params: Any

@@ -29,6 +29,7 @@ LINK = re.compile(
 )
 _MENTION = re.compile(r"@\w+")
 _HANDLE = re.compile(r"@(\w+)")
+_LEADING = re.compile(r"(?:@\w+\s*)+")
 # Handles of customer-care accounts say who a message is addressed to (@BTCare, @hulu_support, @FC_Help).
 _CARE_CUES = ("help", "care", "support", "service", "assist", "team")
 _REPEAT = re.compile(r"(.)\1{2,}")
@@ -96,12 +97,26 @@ def bucket(feature: str) -> int:
 
 
 def _handle_features(text: str) -> set[str]:
+    """What the @handles say about the addressee, never their names: care-account words, and the shape of the
+    first handle (organisations' handles rarely carry digits, often open with capitals: @BootsUK, @FC_Help), and
+    whether the text opens with one handle (a reply to an account) or several (a conversation among people)."""
     names: set[str] = set()
-    handles = _HANDLE.findall(text.lower())
+    handles = _HANDLE.findall(text)
     for handle in handles:
-        names.update("hc:" + cue for cue in _CARE_CUES if cue in handle)
-    if handles and text.lstrip().startswith("@"):
+        names.update("hc:" + cue for cue in _CARE_CUES if cue in handle.lower())
+    if handles:
+        first = handles[0]
+        if any(c.isdigit() for c in first):
+            names.add("h:digits")
+        if first.islower():
+            names.add("h:lower")
+        if first[:2].isupper():
+            names.add("h:capitals")
+    leading = _LEADING.match(text.lstrip())
+    if handles and leading:
         names.add("m:addressed")
+        if len(leading.group().split()) > 1:
+            names.add("m:several")
     return names
 
 

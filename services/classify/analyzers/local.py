@@ -1,9 +1,10 @@
 """The local analyzer: no network, no AWS. The classify Lambda's first tier, and the whole analyzer offline.
 
 Per text (about a millisecond, see `make bench`): hashed features once; language (trained model + lingua);
-sentiment (English model with VADER's lexicon, or the multilingual one); spam, offensive language, whether the
-text is addressed to the brand and whether it is a complaint (trained models, see ml/train.py); question and
-request cues; PII; adverse-event criteria. Each decision keeps the words that drove it.
+sentiment (English model with VADER's lexicon, or the multilingual one); spam, offensive language (and threats),
+whether the text is addressed to the brand and whether it is a complaint (trained models, see ml/train.py);
+question and request cues; PII; medicines (the packed drug lexicon) and adverse-event criteria. Each decision keeps
+the words that drove it, or names the model's signal when no word of the text did.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from pathlib import Path
 
 from services.classify.analyzers.adverse import ProductDictionary, assess
 from services.classify.analyzers.base import Document, Signals
+from services.classify.analyzers.cues import THREAT, complaint_cues, cue_features
+from services.classify.analyzers.drugs import DrugLexicon, shipped
 from services.classify.analyzers.features import LINK, Features, featurise
 from services.classify.analyzers.language import SentimentRouter
 from services.classify.analyzers.lexicon import STOPWORDS, dense_features, strongest_word
@@ -32,6 +35,10 @@ CLEAR_SPAM = 0.85
 # Flagging a message as toxic sends it to moderators: only on a clear signal (the model's own threshold, tuned for
 # macro-F1 on OLID, also catches heated bug reports).
 TOXIC_FLAG = 0.7
+# Below this many words the offensive model's n-gram evidence is too thin to flag anything ("blk msg 187"): only
+# profanity or a threat does.
+TOXIC_MIN_WORDS = 3
+THREAT_TOXICITY = 0.95
 MODEL_NAMES = ("language", "sentiment_en", "sentiment_multi", "addressed", "complaint", "offensive", "spam", "adr")
 
 # Openings of questions, by language (a question mark is the stronger cue; many questions online lack one).
@@ -47,6 +54,7 @@ QUESTION_OPENINGS = frozenset(
 REQUEST_CUES = (
     "please", "pls", "plz", "can you", "could you", "would you", "will you", "i need", "we need", "i want to",
     "i'd like", "i would like", "help me", "dm me", "send me", "let me know", "get back to me", "cancel my",
+    "i want", "i demand", "forward", "kindly", "refund me",
     "change my", "update my", "por favor", "necesito", "quiero", "podrían", "s'il vous plaît", "svp", "merci de",
     "je voudrais", "j'aimerais", "bitte", "ich möchte", "ich brauche", "könnten sie", "per favore", "vorrei",
     "potreste", "preciso", "quero", "poderiam",
@@ -97,10 +105,23 @@ class Models:
 class LocalAnalyzer:
     name = "local"
 
-    def __init__(self, models: Models | None = None, products: ProductDictionary | None = None) -> None:
+    def __init__(
+        self,
+        models: Models | None = None,
+        products: ProductDictionary | None = None,
+        drugs: DrugLexicon | None = None,
+    ) -> None:
         self.models = models or Models.load()
         self.products = products or ProductDictionary()
         self.router = SentimentRouter(self.models.language, self.models.sentiment_en, self.models.sentiment_multi)
+        self._drugs = drugs
+
+    @property
+    def drugs(self) -> DrugLexicon:
+        # The automaton takes ~25 ms to build: on the first message, not in the Lambda's init (like lingua's models).
+        if self._drugs is None:
+            self._drugs = shipped(MODELS)
+        return self._drugs
 
     def analyze(self, documents: Sequence[Document]) -> list[Signals | Exception]:
         results: list[Signals | Exception] = []
@@ -127,8 +148,10 @@ class LocalAnalyzer:
         spam = m.spam.positive(features, dense)
         toxicity = m.offensive.positive(features, dense)
         addressed = m.addressed.positive(features) if document.addressed is None else float(document.addressed)
-        complaint_dense = {**dense, **self.router.as_dense(sentiment)}
-        complaint = addressed * m.complaint.positive(features, complaint_dense)
+        lowered = text.lower()
+        complaint_dense = {**dense, **self.router.as_dense(sentiment), **cue_features(lowered)}
+        tone = m.complaint.positive(features, complaint_dense)  # a complaint, if it is addressed to the brand
+        complaint = addressed * tone
         adr = m.adr.positive(features)
         suspected, criteria = assess(
             text,
@@ -136,9 +159,26 @@ class LocalAnalyzer:
             adr_threshold=m.adr.threshold,
             products=self.products,
             reporter_known=document.reporter_known,
+            drugs=self.drugs,
         )
-        intent, score, cues = self._intent(
-            text, features, document, language, sentiment, complaint=complaint, spam=spam, addressed=addressed
+        intent, cues = self._intent(
+            text,
+            features,
+            document,
+            language,
+            sentiment,
+            complaint=complaint,
+            tone=tone,
+            spam=spam,
+            addressed=addressed,
+        )
+        words = sum(1 for w in features.words if w[:1].isalpha() and w not in PLACEHOLDERS)
+        threat = THREAT.search(text) is not None
+        if threat:
+            toxicity = max(toxicity, THREAT_TOXICITY)
+        toxic = threat or (
+            toxicity >= max(m.offensive.threshold, TOXIC_FLAG)
+            and (words >= TOXIC_MIN_WORDS or dense["has_profanity"] > 0)
         )
         return Signals(
             language=language,
@@ -146,23 +186,15 @@ class LocalAnalyzer:
             sentiment=sentiment.label,  # type: ignore[arg-type]
             sentiment_score=round(sentiment.probability, 3),
             intent=intent,
-            intent_score=round(score, 3),
             addressed=round(addressed, 3),
-            complaint=round(complaint, 3),
             toxicity=round(toxicity, 3),
-            toxic=toxicity >= max(m.offensive.threshold, TOXIC_FLAG),
+            toxic=toxic,
             spam=intent == "spam",
             pii=find_pii(full_text[:PII_CHARS], language),
             adverse_event=suspected,
             adverse_event_criteria=criteria if (criteria.events or criteria.product) else None,
             cues=cues,
             analyzer=self.name,
-            probabilities={
-                "spam": round(spam, 3),
-                "offensive": round(toxicity, 3),
-                "adverse_reaction": round(adr, 3),
-                **{f"sentiment_{k}": round(v, 3) for k, v in sentiment.probabilities.items()},
-            },
         )
 
     def _intent(
@@ -174,33 +206,32 @@ class LocalAnalyzer:
         sentiment: Prediction,
         *,
         complaint: float,
+        tone: float,
         spam: float,
         addressed: float,
-    ) -> tuple[Intent, float, tuple[str, ...]]:
-        """The intent, its confidence, and the cue that explains it, decided in a fixed order."""
+    ) -> tuple[Intent, tuple[str, ...]]:
+        """The intent and the reason that explains it, decided in a fixed order."""
         m = self.models
         lowered = text.lower()
         asks = "?" in LINK.sub(" ", text)
         request = _cue(lowered, REQUEST_CUES)
         threshold = m.complaint.threshold if document.addressed else m.complaint.threshold_unaddressed
-        # For a message known to be addressed to the brand, a calm question or request ("When does the sale
-        # start?", "I need a receipt") stays one unless the complaint signal is clear: the complaint model's
-        # threshold was tuned where two brand-directed tweets in three are complaints. (When the addressee is
-        # estimated, the probability already carries that doubt.) An unhappy question is still a complaint.
-        calm_ask = (asks or request is not None) and sentiment.label != "negative"
-        complains = complaint >= threshold and (not document.addressed or complaint >= CLEAR_COMPLAINT or not calm_ask)
+        # A calm question or request ("What can I bring on board?", "Could you forward this e-mail?") stays one
+        # unless the complaint signal is clear: the complaint model's threshold was tuned where two brand-directed
+        # tweets in three are complaints. An unhappy question is still a complaint.
+        calm_ask = (asks or request is not None or is_question(text, features)) and sentiment.label != "negative"
+        complains = complaint >= threshold and (not calm_ask or tone >= CLEAR_COMPLAINT)
         # A complaint is not filed away as spam ("please check my order") unless the spam signal is overwhelming.
         if spam >= m.spam.threshold and (spam >= CLEAR_SPAM or not (complains and addressed >= 0.5)):
-            return "spam", spam, ("spam",)
+            return "spam", ("spam",)
         if complains:
-            term = m.complaint.top_terms(features, "complaint", ignore=STOPWORDS)
-            return "complaint", complaint, (f"complaint: {term[0]}" if term else "complaint",)
+            return "complaint", (self._complaint_reason(lowered, tone),)
         if asks:
-            return "question", 0.9, ("question",)
+            return "question", ("question",)
         if request:
-            return "request", 0.7, (f"request: {request}",)
+            return "request", (f"request: {request}",)
         if is_question(text, features) and not (sentiment.label == "positive" and sentiment.probability >= PRAISE_MIN):
-            return "question", 0.7, ("question",)
+            return "question", ("question",)
         if sentiment.label == "positive" and sentiment.probability >= PRAISE_MIN:
             word = strongest_word(features.words, positive=True) if language == "en" else None
             term = (
@@ -208,7 +239,16 @@ class LocalAnalyzer:
                 if word
                 else self.router.sentiment_model(language).top_terms(features, "positive", ignore=STOPWORDS)
             )
-            return "praise", sentiment.probability, (f"praise: {term[0]}" if term else "praise",)
+            return "praise", (f"praise: {term[0]}" if term else "praise",)
         if feedback := _cue(lowered, FEEDBACK_CUES):
-            return "feedback", 0.6, (f"feedback: {feedback}",)
-        return "other", 1 - max(complaint, spam), ()
+            return "feedback", (f"feedback: {feedback}",)
+        return "other", ()
+
+    def _complaint_reason(self, lowered: str, tone: float) -> str:
+        """The complaint cue of the text the model weighs most ("complaint: never arrived"); with none, the
+        model's own signal, said plainly. A word the model merely leaned on ("bring", "out") explains nothing."""
+        found = complaint_cues(lowered)
+        if not found:
+            return f"complaint tone {tone:.2f}"
+        scored = {cue: self.models.complaint.positive(featurise(cue)) for cue in dict.fromkeys(found)}
+        return f"complaint: {max(scored, key=lambda cue: (scored[cue], len(cue)))}"

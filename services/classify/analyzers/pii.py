@@ -3,7 +3,9 @@
 Emails by pattern; phone numbers with `phonenumbers` (valid numbers only, in the regions the message's language
 suggests, plus any number written in international form); payment cards by pattern and the Luhn checksum;
 IBANs by pattern and the ISO 13616 mod-97 checksum; street addresses in English, German, French, Spanish, Italian
-and Portuguese forms, with UK and US postcodes. Checksums keep order numbers and timestamps out.
+and Portuguese forms, with UK and US postcodes; people's names where the text introduces or signs with one ("my
+name is", "regards,", "call me,") or writes one beside a phone number or an e-mail address. Checksums keep order
+numbers and timestamps out. Names elsewhere in a text are Comprehend's (DetectPiiEntities) in `tiered` mode.
 """
 
 from __future__ import annotations
@@ -39,7 +41,24 @@ _REGIONS = {
     "hi": ("IN",),
     "ar": ("SA", "EG"),
 }
-_PRIORITY = {"CREDIT_DEBIT_NUMBER": 0, "BANK_ACCOUNT_NUMBER": 1, "EMAIL": 2, "PHONE": 3, "ADDRESS": 4}
+_PRIORITY = {"CREDIT_DEBIT_NUMBER": 0, "BANK_ACCOUNT_NUMBER": 1, "EMAIL": 2, "PHONE": 3, "ADDRESS": 4, "NAME": 5}
+_CAPITALISED = r"[A-Z][a-zà-ÿ'\u2019-]+"
+_FULL_NAME = rf"{_CAPITALISED}(?:[ ](?:[A-Z]\.[ ])?{_CAPITALISED}){{1,2}}"
+# Introductions and sign-offs that name the writer; the weak ones ("I'm", "this is") only with a full name.
+NAME = re.compile(
+    rf"(?i:\b(?:my name is|my name's|name:|regards|kind regards|best regards|sincerely|thanks|cheers|call me|"
+    rf"contact me|ask for|signed)[,:]?\s+)(?P<strong>{_CAPITALISED}(?:[ ]{_CAPITALISED}){{0,2}})"
+    rf"|(?i:\b(?:i am|i'm|im|this is|from)[,:]?\s+)(?P<weak>{_FULL_NAME})"
+)
+_NAME_BESIDE = re.compile(rf"(?P<name>{_FULL_NAME})[\s,:;-]*$")
+# Capitalised words that open sentences or name things, not people.
+_NOT_NAMES = frozenset(
+    """
+    The This That These Those There Here Your You Yours Our We Please Thanks Thank Call Email Phone Mobile Order
+    Customer Service Support Team Manager Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February
+    March April May June July August September October November December Street Road Avenue London Paris Madrid
+    """.split()
+)
 
 
 def _longest_valid(candidate: str, valid: Callable[[str], bool]) -> int:
@@ -99,6 +118,7 @@ def find_pii(text: str, language: str | None = None) -> tuple[PiiSpan, ...]:
         if end:
             found.append(PiiSpan(type="BANK_ACCOUNT_NUMBER", start=match.start(), end=match.start() + end))
     found.extend(_phones(text, language))
+    found.extend(_names(text, found))
     for match in ADDRESS.finditer(text):
         end = match.end()
         postcode = POSTCODE.search(text, end, min(len(text), end + 40))
@@ -106,6 +126,23 @@ def find_pii(text: str, language: str | None = None) -> tuple[PiiSpan, ...]:
             end = postcode.end()
         found.append(PiiSpan(type="ADDRESS", start=match.start(), end=end))
     return merge_spans(found)
+
+
+def _names(text: str, contact: list[PiiSpan]) -> Iterable[PiiSpan]:
+    for match in NAME.finditer(text):
+        group = "strong" if match.group("strong") else "weak"
+        words = match.group(group).split()
+        while words and words[-1] in _NOT_NAMES:
+            words.pop()
+        if words and words[0] not in _NOT_NAMES:
+            start = match.start(group)
+            yield PiiSpan(type="NAME", start=start, end=start + len(" ".join(words)))
+    for span in contact:  # "John Smith, +1 415 555 0132"
+        if span.type in ("PHONE", "EMAIL"):
+            beside = _NAME_BESIDE.search(text[max(0, span.start - 60) : span.start])
+            if beside and not set(beside.group("name").split()) & _NOT_NAMES:
+                start = max(0, span.start - 60) + beside.start("name")
+                yield PiiSpan(type="NAME", start=start, end=start + len(beside.group("name")))
 
 
 def merge_spans(spans: Iterable[PiiSpan]) -> tuple[PiiSpan, ...]:

@@ -24,6 +24,7 @@ from shared.events import (
     MAX_FOLLOWERS,
     MAX_ID_CHARS,
     MAX_NAME_CHARS,
+    MAX_REPLY_CONTEXT,
     MAX_URL_CHARS,
     Attachment,
     Author,
@@ -251,6 +252,7 @@ def build_mention(
     rating: int | None = None,
     edited_at: datetime | None = None,
     source: str = PLATFORM_SOURCE,
+    reply_context: Mapping[str, str] | None = None,
 ) -> Mention:
     """A mention from what a connector read, fitted to the contract's bounds so that whatever is acknowledged can be
     stored. Identity is never cut: an id too long to store refuses the delivery. Text, names and URLs are cut (or
@@ -271,6 +273,10 @@ def build_mention(
     cut_media = len(attachments) > MAX_ATTACHMENTS or any(
         a.type != m.type or a.url != m.url for a, m in zip(media, attachments, strict=False)
     )
+    # What a reply needs besides the ids (an interaction token, a CID, a visibility): never cut, dropped whole.
+    context = {
+        k[:64]: v for k, v in list((reply_context or {}).items())[:MAX_REPLY_CONTEXT] if v and len(v) <= MAX_URL_CHARS
+    }
     return Mention(
         id=mention_id(platform, native_id, source),
         platform=platform,
@@ -293,6 +299,7 @@ def build_mention(
         received_at=received_at,
         edited_at=None if edited_at is None else plausible(edited_at, received_at),
         source=source,
+        reply_context=context,
     )
 
 

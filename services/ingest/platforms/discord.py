@@ -143,6 +143,13 @@ class Discord:
             lang=text_or_none(interaction.get("locale")),
             created_at=created,
             received_at=delivery.received_at,
+            # The reply is a follow-up on this interaction (its token works 15 minutes), as private as the
+            # acknowledgement it got (services/respond/outbound/discord.py).
+            reply_context={
+                "interaction_token": str(interaction.get("token") or ""),
+                "application_id": str(interaction.get("application_id") or ""),
+                "ephemeral": "true",
+            },
         )
 
 

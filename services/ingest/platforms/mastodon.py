@@ -145,5 +145,10 @@ class Mastodon:
             edited_at=from_iso(edited)
             if isinstance(edited, str)
             else (delivery.received_at if event == "status.updated" else None),
+            # A reply keeps the conversation's visibility (services/respond/outbound/mastodon.py).
+            reply_context={
+                "visibility": str(status.get("visibility") or ""),
+                "language": str(status.get("language") or ""),
+            },
         )
         return Parsed(mentions=[mention])

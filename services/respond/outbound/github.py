@@ -7,9 +7,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from services.respond.outbound import Delivered, Outbound
-from services.respond.outbound.http import HttpAnswer, post_json
+from services.respond.outbound import Delivered, Outbound, RulesOf
+from services.respond.outbound.http import HttpAnswer, post_json, retry_at
+from shared.credentials import Credential
 from shared.errors import PlatformRefused
+from shared.events import utcnow
 
 DEFAULT_BASE = "https://api.github.com"
 API_VERSION = "2022-11-28"
@@ -17,7 +19,7 @@ ISSUE = re.compile(r"^(?P<owner>[^/#]+)/(?P<repo>[^/#]+)#(?P<number>\d+)$")
 DISCUSSION = re.compile(r"^(?P<owner>[^/#]+)/(?P<repo>[^/#]+)/discussions/(?P<number>\d+)$")
 
 
-class GitHubSender:
+class GitHubSender(RulesOf):
     platform = "github"
 
     def __init__(self, base: str | None = None) -> None:
@@ -31,7 +33,8 @@ class GitHubSender:
             "User-Agent": "hark",
         }
 
-    def send(self, reply: Outbound, token: str) -> Delivered:
+    def send(self, reply: Outbound, credential: Credential) -> Delivered:
+        token = credential.access_token
         issue = ISSUE.match(reply.thread_id)
         if issue:
             url = f"{self._base}/repos/{issue['owner']}/{issue['repo']}/issues/{issue['number']}/comments"
@@ -130,6 +133,11 @@ def refusal(answer: HttpAnswer) -> PlatformRefused:
         code, retryable = "platform_error", True
     else:
         code, retryable = f"http_{status}", False
+    extra: dict[str, Any] = {}
+    if code == "rate_limited":
+        when = retry_at(answer.headers, utcnow(), reset="x-ratelimit-reset")
+        if when is not None:
+            extra["retry_at"] = when.isoformat()
     return PlatformRefused(
         f"GitHub refused the reply: {message}",
         platform="github",
@@ -137,4 +145,5 @@ def refusal(answer: HttpAnswer) -> PlatformRefused:
         message=message,
         retryable=retryable,
         status=status,
+        **extra,
     )

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.respond.outbound import Delivered, Outbound
+from services.respond.outbound import Delivered, Outbound, RulesOf
 from services.respond.outbound.http import HttpAnswer, post_json
+from shared.credentials import Credential
 from shared.errors import PlatformRefused
 
 DEFAULT_BASE = "https://graph.facebook.com"
@@ -18,13 +19,14 @@ WINDOW_CODES = frozenset({131047, 131026})
 TOKEN_CODES = frozenset({190, 102})
 
 
-class MetaSender:
+class MetaSender(RulesOf):
     platform = "meta"
 
     def __init__(self, base: str | None = None) -> None:
         self._base = (base or DEFAULT_BASE).rstrip("/") + "/" + GRAPH_VERSION
 
-    def send(self, reply: Outbound, token: str) -> Delivered:
+    def send(self, reply: Outbound, credential: Credential) -> Delivered:
+        token = credential.access_token
         headers = {"Authorization": f"Bearer {token}"}
         channel = reply.channel
         if channel.startswith("facebook."):
