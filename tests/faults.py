@@ -48,6 +48,7 @@ class Rule:
     times: int | None = None
     when: Callable[[str], bool] | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # more fields of the error document
+    entries: bool = False  # SQS's partial failure: the batch call succeeds, its entries come back as Failed
     seen: int = 0  # matching calls
     failed: int = 0  # calls answered with the error
 
@@ -75,6 +76,7 @@ class Faults:
         share: float = 1.0,
         times: int | None = None,
         when: Callable[[str], bool] | None = None,
+        entries: bool = False,
         **extra: Any,
     ) -> Rule:
         default_code, default_status = THROTTLED[service]
@@ -87,6 +89,7 @@ class Faults:
             times,
             when,
             extra,
+            entries,
         )
         with self._lock:
             self.rules.append(rule)
@@ -126,6 +129,8 @@ class Faults:
                 if rule.share < 1.0 and self._random.random() >= rule.share:
                     continue
                 rule.failed += 1
+                if rule.entries:
+                    return _failed_entries(request.url, text, rule)
                 return _error_response(request.url, service, rule)
         return None
 
@@ -166,6 +171,17 @@ def _error_response(url: str, service: str, rule: Rule) -> Any:
         if service == "sqs":
             headers["x-amzn-query-error"] = f"{rule.code};{'Sender' if rule.status < 500 else 'Receiver'}"
     return AWSResponse(url, rule.status, headers, _Body(body))
+
+
+def _failed_entries(url: str, body: str, rule: Rule) -> Any:
+    """A batch send SQS answered with every entry failed (it reports entries one by one, on a 200)."""
+    from botocore.awsrequest import AWSResponse
+
+    entries = json.loads(body).get("Entries", [])
+    failed = [{"Id": e["Id"], "SenderFault": False, "Code": rule.code, "Message": "injected"} for e in entries]
+    document = json.dumps({"Successful": [], "Failed": failed}).encode()
+    headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "fault"}
+    return AWSResponse(url, 200, headers, _Body(document))
 
 
 @pytest.fixture(name="faults")

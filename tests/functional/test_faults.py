@@ -241,11 +241,13 @@ def test_accepted_is_always_stored_or_dead_lettered_and_a_redrive_brings_the_res
     faults.fail("dynamodb", "PutItem", code=code, status=status, when=lambda body: any(m in body for m in outage))
     faults.fail("dynamodb", *WRITES, share=0.2)
     faults.fail("sqs", "SendMessageBatch", code="InternalError", status=500, share=0.1)
+    partial = faults.fail("sqs", "SendMessageBatch", code="InternalError", share=0.3, entries=True)
     accepted = [i for n in range(9) for i in github_issue(pipeline, 6200 + n)]
     accepted += submit(pipeline, [f"{COMPLAINT} (order {n})" for n in range(12)], "books")
     outage.update(accepted[::3])
     settle(pipeline)
 
+    assert partial.failed
     with faults.cleared():
         stored, parked = set(ids(pipeline, "mentions")), parked_mention_ids(pipeline)
         assert stored | parked == set(accepted)
@@ -263,3 +265,23 @@ def test_accepted_is_always_stored_or_dead_lettered_and_a_redrive_brings_the_res
     assert ids(pipeline, "inbox") == Counter(accepted)
     assert {m: len(t) for m, t in tasks_by_mention(pipeline).items()} == dict.fromkeys(accepted, 1)
     assert pipeline.aws.queue_depth(CLASSIFY_QUEUE.key, dlq=True) == 0
+
+
+@pytest.mark.usefixtures("retry_at_once")
+def test_a_delivery_sqs_will_not_take_is_refused_with_503_and_accepted_only_when_queued(
+    pipeline: Pipeline, faults: Faults
+) -> None:
+    """SQS fails a batch's entries one by one on a 200; the publisher tries the failed ones again once, and if they
+    fail again the delivery is refused, so the platform sends it again: nothing is acknowledged unqueued."""
+    refused = faults.fail(
+        "sqs", "SendMessageBatch", code="InternalError", entries=True, times=2, when=lambda body: "classify" in body
+    )
+    body = json.dumps(_github_issue(6300, "Charged twice", COMPLAINT, "cust-6300", 96300)).encode()
+    first = pipeline.github(body, "issues")
+    assert first.status_code == 503, first.get_data(as_text=True)
+    assert first.headers["Content-Type"] == "application/problem+json"
+    assert refused.failed == 2
+    again = pipeline.github(body, "issues")
+    assert again.status_code == 200
+    settle(pipeline)
+    assert ids(pipeline, "mentions") == Counter(again.json["mention_ids"])
