@@ -103,6 +103,32 @@ def x_post(n: int) -> tuple[Webhook, Where]:
     )
 
 
+def x_dm(n: int) -> tuple[Webhook, Where]:
+    """A direct message (Account Activity API): the reply is a DM to the same person, not a post."""
+    person = f"31{n}"
+    payload = {
+        "for_user_id": "7001",
+        "direct_message_events": [
+            {
+                "type": "message_create",
+                "id": str(1_870_000_000_000_000_000 + n),
+                "created_timestamp": str(_ms()),
+                "message_create": {
+                    "target": {"recipient_id": "7001"},
+                    "sender_id": person,
+                    "message_data": {"text": COMPLAINT},
+                },
+            }
+        ],
+        "users": {person: {"id": person, "screen_name": f"sam{n}", "name": "Sam Rivera"}},
+    }
+    body = json.dumps(payload).encode()
+    return (
+        Webhook("/webhooks/x", body, x_headers(body, dev_platform_secret("x"))),
+        Where("POST", f"/2/dm_conversations/with/{person}/messages", check=lambda b: bool(b.get("text"))),
+    )
+
+
 def slack_message(n: int) -> tuple[Webhook, Where]:
     ts = f"{int(time.time())}.{n:06d}"
     payload = {
@@ -346,6 +372,7 @@ def google_review(n: int) -> tuple[Webhook, Where]:
 
 WEBHOOKS: dict[str, Callable[[int], tuple[Webhook, Where]]] = {
     "x": x_post,
+    "x.dm": x_dm,
     "slack": slack_message,
     "telegram": telegram_message,
     "twitch": twitch_chat,
@@ -447,7 +474,7 @@ def discord_message(n: int) -> tuple[Mention, Where]:
     )
 
 
-def discord_command(n: int) -> tuple[Mention, Where]:
+def discord_command_mention(n: int) -> tuple[Mention, Where]:
     interaction = str(1_300_000_000_000_000_000 + n)
     context = {"interaction_token": f"itoken{n}", "application_id": "1200000000000000001"}
     return (
@@ -521,7 +548,7 @@ MENTIONS: dict[str, Callable[[int], tuple[Mention, Where]]] = {
     "bluesky": bluesky,
     "tiktok": tiktok,
     "discord.message": discord_message,
-    "discord.command": discord_command,
+    "discord.command": discord_command_mention,
     "zendesk": zendesk,
     "mastodon": mastodon,
     "trustpilot": trustpilot,

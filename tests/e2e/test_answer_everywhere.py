@@ -29,7 +29,8 @@ from tests.functional.test_workflow import CONFIG, KEY, KEYS
 
 pytestmark = pytest.mark.e2e
 
-# Platforms whose rate limit names no time to wait (Meta's code 4, TikTok's 40100): a retry may go at once.
+# Platforms whose rate limit, as the fake gives it, names no time to wait (Meta's app-level code 4, TikTok's 40100):
+# a retry may go at once. Meta's Business Use Case wait (minutes) is read in tests/unit/test_meta_rate_limits.py.
 NO_RETRY_TIME = frozenset({"meta", "tiktok"})
 WAIT_S = 2
 

@@ -4,16 +4,21 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from typing import Any
 
 from services.respond.outbound import Delivered, Outbound, RulesOf
 from services.respond.outbound.http import HttpAnswer, post_json
 from shared.credentials import Credential
 from shared.errors import PlatformRefused
+from shared.http import retry_at as said_retry_at
 
 DEFAULT_BASE = "https://graph.facebook.com"
 GRAPH_VERSION = "v21.0"
-RATE_CODES = frozenset({4, 17, 32, 613, 80007, 130429, 131056})
+# 4, 17, 32, 613: app, user, page and custom limits; 80001, 80002, 80006, 80007: Business Use Case limits (Pages,
+# Instagram, Messenger, WhatsApp); 130429, 131056: WhatsApp throughput and pair rate.
+RATE_CODES = frozenset({4, 17, 32, 613, 80001, 80002, 80006, 80007, 130429, 131056})
 WINDOW = {(10, 2018278), (10, 2018065), (100, 2018278)}
 WINDOW_CODES = frozenset({131047, 131026})
 TOKEN_CODES = frozenset({190, 102})
@@ -83,6 +88,25 @@ def _delivered(answer: HttpAnswer, pick: Any) -> Delivered:
     raise refusal(answer)
 
 
+def regain_at(headers: dict[str, str], now: datetime) -> datetime | None:
+    """When Meta takes calls again. Page and Instagram tokens are under Business Use Case limits, whose usage header
+    says how long until access is regained (`estimated_time_to_regain_access`, minutes, per business and use case);
+    app-level limits (code 4) name no time, and a Retry-After is read where one comes."""
+    minutes = 0.0
+    try:
+        usage = json.loads(headers.get("x-business-use-case-usage") or "{}")
+        for entries in usage.values() if isinstance(usage, dict) else ():
+            for entry in entries if isinstance(entries, list) else ():
+                wait = entry.get("estimated_time_to_regain_access") if isinstance(entry, dict) else None
+                if isinstance(wait, int | float) and not isinstance(wait, bool):
+                    minutes = max(minutes, float(wait))
+    except ValueError:
+        pass
+    if minutes > 0:
+        return said_retry_at({}, now, seconds=minutes * 60)
+    return said_retry_at(headers, now)
+
+
 def refusal(answer: HttpAnswer) -> PlatformRefused:
     body = answer.body if isinstance(answer.body, dict) else {}
     found = body.get("error")
@@ -103,11 +127,14 @@ def refusal(answer: HttpAnswer) -> PlatformRefused:
     else:
         kind, retryable = "refused", False
     where = f" (code {code}" + (f", subcode {subcode}" if subcode else "") + ")" if code is not None else ""
+    at = regain_at(answer.headers, datetime.now(UTC)) if kind == "rate_limited" else None
+    when = f"; it takes replies again from {at:%Y-%m-%d %H:%M:%S} UTC" if at else ""
     return PlatformRefused(
-        f"Meta refused the reply: {message}{where}",
+        f"Meta refused the reply: {message}{where}{when}",
         platform="meta",
         code=kind,
         message=message + where,
         retryable=retryable,
         status=answer.status,
+        **({"retry_at": at.isoformat()} if at else {}),
     )
