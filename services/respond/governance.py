@@ -525,6 +525,7 @@ class Governance:
             name=latest.name if latest else None,
             mentions=[privacy.mention_for(principal, m) for m in page.items],
             next_cursor=page.next_cursor,
+            mention_count=self._inbox.count_by_author(platform, author_id) if page.next_cursor else len(page.items),
             conversations=conversations,
             safety_cases=cases,
             erasures=self._erasures.of_subject(platform, author_id),

@@ -675,6 +675,11 @@ class Inbox:
             return Page([_to_stored(r) for r in records[:limit]], encode_cursor(records[limit - 1].said_at))
         return Page([_to_stored(r) for r in records], None)
 
+    def count_by_author(self, platform: str, author_id: str) -> int:
+        """How many messages Hark holds from this person (a count query: nothing is read out)."""
+        with translate_errors("count the author's mentions"):
+            return int(InboxRecord.by_author.count(author_key(platform, author_id)))
+
     def brand_replies(self, platform: str, source: str, thread_id: str) -> list[str]:
         """The ids of the brand's own messages in a conversation (sent from Hark or on the platform)."""
         with translate_errors("read thread"):

@@ -272,6 +272,9 @@ class AuthorView(BaseModel):
     name: str | None = None
     mentions: list[StoredMention]
     next_cursor: str | None
+    mention_count: int | None = Field(
+        default=None, description="How many messages Hark holds from them, on every page."
+    )
     conversations: list[AuthorConversation] = Field(description="The tasks of the mentions on this page.")
     safety_cases: list[str] = Field(default_factory=list, description="Case ids (safety and admin callers only).")
     erasures: list[ErasureRecord] = Field(default_factory=list, description="Erasures done on request.")

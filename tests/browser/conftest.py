@@ -23,6 +23,7 @@ users:
   ana: {name: Ana, roles: [agent], languages: [en]}
   abe: {name: Abe, roles: [approver]}
   vera: {name: Vera, roles: [viewer]}
+  sara: {name: Sara, roles: [safety]}
 teams:
   care: {members: [dev, ana]}
 queues:

@@ -38,6 +38,7 @@ KEYS: dict[str, dict[str, Any]] = {
     "hark-test-agent-key": {"user": "ana", "roles": ["agent"]},
     "hark-test-approver-key": {"user": "abe", "roles": ["approver"]},
     "hark-test-partner-key": {"user": "crm", "roles": ["partner"]},
+    "hark-test-safety-key": {"user": "sara", "roles": ["safety"]},
 }
 DEV_KEY = "hark-dev-api-key"
 

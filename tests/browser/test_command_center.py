@@ -193,14 +193,21 @@ def test_the_keyboard_drives_the_loop(page: Any, stack: Stack) -> None:
 
 def test_a_viewer_sees_the_work_but_is_offered_no_action_and_no_personal_data(page: Any, stack: Stack) -> None:
     token = uuid.uuid4().hex[:8]
-    mention_id = stack.submit(f"Order {token} is broken, write to me at jo.{token}@example.com please, I need a refund")
+    author = {"id": f"jo-{token}", "handle": f"jo_{token}"}
+    mention_id = stack.submit(
+        f"Order {token} is broken, write to me at jo.{token}@example.com please, I need a refund", author=author
+    )
     mention = stack.classified(mention_id)
     assert any(span["type"] == "EMAIL" for span in mention["classification"]["pii"])
     task_id = stack.wait_for(lambda: stack.get(f"/v1/mentions/{mention_id}").get("task_id"))
+    # The same person again, in a conversation of its own: the author panel of either shows the other.
+    later = stack.submit(f"And the invoice {token} is wrong too, can someone help?", author=author, thread_id=token)
+    later_task = stack.wait_for(lambda: stack.get(f"/v1/mentions/{later}").get("task_id"))
+    assert later_task != task_id
 
     sign_in(page, stack.url, key="hark-test-viewer-key")
     page.goto(f"{stack.url}/#/inbox/{mention_id}")
-    shown = card(page, token)
+    shown = card(page, f"Order {token}")
     shown.wait_for(timeout=15_000)
     assert f"jo.{token}@example.com" not in page.locator("body").inner_text()
     assert "[email hidden]" in shown.inner_text()
@@ -212,12 +219,20 @@ def test_a_viewer_sees_the_work_but_is_offered_no_action_and_no_personal_data(pa
         page.locator("textarea#draft").count() == 0
         or page.locator("textarea#draft").get_attribute("readonly") is not None
     )
+    page.goto(f"{stack.url}/#/queue/{later_task}")
+    panel = page.get_by_role("region", name="Author")
+    panel.get_by_text("2 messages").wait_for()
+    assert panel.locator(f'a[href="#/queue/{task_id}"]').inner_text() == "open in social"  # the other conversation
+    assert "[email hidden]" in panel.inner_text()  # what they said before, as a viewer may see it
+    assert f"jo.{token}@example.com" not in page.locator("body").inner_text()
 
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, stack.url)  # the dev key (agent, admin) sees the address it must answer
     page.goto(f"{stack.url}/#/inbox/{mention_id}")
-    card(page, token).wait_for(timeout=15_000)
-    assert f"jo.{token}@example.com" in card(page, token).inner_text()
+    card(page, f"Order {token}").wait_for(timeout=15_000)
+    assert f"jo.{token}@example.com" in card(page, f"Order {token}").inner_text()
+    page.goto(f"{stack.url}/#/queue/{later_task}")
+    page.get_by_role("region", name="Author").get_by_text(f"jo.{token}@example.com").wait_for()
 
 
 def test_an_edit_replaces_the_mention_shown_instead_of_adding_one(page: Any, stack: Stack) -> None:

@@ -101,3 +101,16 @@ def test_active_tasks_come_in_one_listing_without_the_closed_ones(care: Care) ->
     assert kept in active and done not in active
     every = [t["id"] for t in care.call("GET", "/v1/tasks?limit=200", "carol").get_json()["items"]]
     assert {kept, done} <= set(every)
+
+
+def test_the_author_panel_counts_everything_a_person_said_not_just_the_page(pipeline: Pipeline) -> None:
+    for n in range(3):
+        said = {"native_id": f"hist-{n}", "author": {"id": "regular-1"}, "thread_id": f"th-{n}", "text": f"Hi {n}"}
+        assert pipeline.submit(said).status_code == 202
+    assert pipeline.submit({"native_id": "hist-x", "author": {"id": "someone-else"}, "text": "Hi"}).status_code == 202
+    pipeline.flow()
+    one = pipeline.get("/v1/authors/generic/regular-1?limit=1").get_json()
+    assert len(one["mentions"]) == 1 and one["next_cursor"]
+    assert one["mention_count"] == 3
+    assert pipeline.get("/v1/authors/generic/regular-1").get_json()["mention_count"] == 3
+    assert pipeline.get("/v1/authors/generic/nobody-here").get_json()["mention_count"] == 0

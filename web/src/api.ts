@@ -104,13 +104,26 @@ export class Api {
     return this.call<T>("PUT", path, {}, body);
   }
 
+  /** A download (an export): the file as a blob, with the name the server gives it. */
+  async download(path: string, query: Query = {}): Promise<{ blob: Blob; name: string | null }> {
+    const response = await this.send("GET", path, query, undefined, "*/*");
+    const disposition = response.headers.get("content-disposition") ?? "";
+    const name = /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? null;
+    return { blob: await response.blob(), name };
+  }
+
   private async call<T>(method: string, path: string, query: Query, body?: unknown): Promise<T> {
+    const response = await this.send(method, path, query, body, "application/json");
+    return (await response.json()) as T;
+  }
+
+  private async send(method: string, path: string, query: Query, body: unknown, accept: string): Promise<Response> {
     const params = new URLSearchParams();
     for (const [name, value] of Object.entries(query)) {
       if (value !== undefined && value !== null && value !== "") params.set(name, String(value));
     }
     const url = params.size ? `${path}?${params}` : path;
-    const headers: Record<string, string> = { "x-api-key": this.key, accept: "application/json" };
+    const headers: Record<string, string> = { "x-api-key": this.key, accept };
     if (body !== undefined) headers["content-type"] = "application/json";
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), TIMEOUT_MS);
@@ -128,7 +141,7 @@ export class Api {
     } finally {
       clearTimeout(timer);
     }
-    if (response.ok) return (await response.json()) as T;
+    if (response.ok) return response;
     let problem: Record<string, unknown> = {};
     try {
       problem = (await response.json()) as Record<string, unknown>;

@@ -1,12 +1,13 @@
 import { useEffect, useRef } from "preact/hooks";
 import { mount } from "./boot";
-import { go, useRoute } from "./router";
+import { type View, go, useRoute } from "./router";
 import { useSession } from "./session";
 import { SHORTCUTS, installShortcuts, useShortcut } from "./shortcuts";
 import { useValue } from "./store";
 import { InboxView } from "./views/inbox";
 import { OverviewView } from "./views/overview";
 import { QueueView } from "./views/queue";
+import { SafetyView } from "./views/safety";
 
 function Shell() {
   const session = useSession();
@@ -20,11 +21,13 @@ function Shell() {
   useShortcut("g i", () => go("inbox"));
   useShortcut("g o", () => go("overview"));
   const online = !feed.error && !board.error;
-  const tabs: { view: "queue" | "inbox" | "overview"; label: string; count?: number }[] = [
+  const tabs: { view: View; label: string; count?: number }[] = [
     { view: "queue", label: "Queue", count: board.byId.size },
     { view: "inbox", label: "Inbox" },
     { view: "overview", label: "Overview" },
   ];
+  // Drug safety's screen, for the roles the API lets read the cases.
+  if (session.can("listSafetyCases")) tabs.push({ view: "safety", label: "Safety" });
   return (
     <>
       <a class="skip" href="#main">
@@ -63,6 +66,7 @@ function Shell() {
         {route.view === "queue" ? <QueueView selected={route.id} /> : null}
         {route.view === "inbox" ? <InboxView selected={route.id} /> : null}
         {route.view === "overview" ? <OverviewView /> : null}
+        {route.view === "safety" && session.can("listSafetyCases") ? <SafetyView selected={route.id} /> : null}
       </div>
       <dialog ref={help} class="help" aria-labelledby="help-title">
         <h2 id="help-title">Keyboard shortcuts</h2>

@@ -1,7 +1,8 @@
-// Hash routes: #/queue, #/queue/<task id>, #/inbox, #/inbox/<mention id>, #/overview.
+// Hash routes: #/queue, #/queue/<task id>, #/inbox, #/inbox/<mention id>, #/overview, #/safety, #/safety/<case id>,
+// #/reports.
 import { useEffect, useState } from "preact/hooks";
 
-export type View = "queue" | "inbox" | "overview";
+export type View = "queue" | "inbox" | "overview" | "safety" | "reports";
 export interface Route {
   view: View;
   id: string | null;
@@ -9,10 +10,10 @@ export interface Route {
 
 export function parse(hash: string): Route {
   const [, view, id] = hash.replace(/^#/, "").split("/");
-  const known: View[] = ["queue", "inbox", "overview"];
+  const known: View[] = ["queue", "inbox", "overview", "safety", "reports"];
   return {
     view: known.includes(view as View) ? (view as View) : "queue",
-    id: id && /^[a-z]_[a-z2-7]{26}$/.test(id) ? id : null,
+    id: id && /^[a-z]{1,2}_[a-z2-7]{26}$/.test(id) ? id : null,
   };
 }
 

@@ -168,6 +168,7 @@ export interface Task {
   closed_at?: string | null;
   notes?: number;
   actions?: string[];
+  safety_case_id?: string | null;
 }
 
 export interface Note {
@@ -248,4 +249,117 @@ export interface Overview {
   first_response: ClockStats;
   next_response: ClockStats;
   resolution: ClockStats;
+}
+
+// Governance (shared/api/governance.py): safety cases, a person's conversations, reports; and source health.
+export type Criterion = "patient" | "reporter" | "product" | "event";
+export type CaseStatus = "open" | "followed_up" | "reported" | "not_a_case";
+
+export interface CriterionCheck {
+  criterion: Criterion;
+  present: boolean;
+  why: string;
+  evidence: string[];
+  confirmed_at?: string | null;
+  confirmed_by?: string | null;
+}
+
+export interface FollowUp {
+  at: string;
+  by: string;
+  channel: string;
+  outcome: string;
+  note?: string | null;
+  confirms: Criterion[];
+}
+
+export interface CaseReport {
+  kind: "initial" | "follow_up";
+  at: string;
+  by: string;
+  reference?: string | null;
+  due_at: string;
+  within_deadline: boolean;
+  note?: string | null;
+}
+
+export interface SafetyCase {
+  id: string;
+  task_id: string;
+  status: CaseStatus;
+  queue: string;
+  day0: string;
+  due_at: string;
+  reporting_days: number;
+  days_left: number;
+  overdue: boolean;
+  criteria: CriterionCheck[];
+  valid: boolean;
+  missing: Criterion[];
+  product?: { name: string; drug?: string | null; match?: string | null; own_product?: boolean | null; how: string } | null;
+  events: string[];
+  verbatim: { mention_id: string; text: string; language?: string | null; channel: string; said_at: string; url?: string | null }[];
+  reporter: { platform: string; id: string; handle?: string | null; name?: string | null; url?: string | null };
+  platform: string;
+  channel: string;
+  follow_ups: FollowUp[];
+  reports: CaseReport[];
+  dismissal?: { at: string; by: string; reason: string; comment?: string | null } | null;
+  new_information_at?: string | null;
+  holds: { erasure_id: string; requested_at: string; kept: string[]; basis: string }[];
+  retention: string;
+  created_at: string;
+  updated_at: string;
+  actions: string[];
+}
+
+export interface AuthorConversation {
+  task_id: string;
+  status: string;
+  queue: string;
+  priority: number;
+  updated_at: string;
+}
+
+export interface AuthorView {
+  platform: string;
+  id: string;
+  handle?: string | null;
+  name?: string | null;
+  mentions: Mention[];
+  next_cursor: string | null;
+  mention_count?: number | null;
+  conversations: AuthorConversation[];
+  safety_cases: string[];
+  erasures: { erasure_id: string; requested_at: string }[];
+}
+
+export interface Report {
+  name: string;
+  title: string;
+  since: string;
+  until: string;
+  generated_at: string;
+  columns: string[];
+  rows: Record<string, unknown>[];
+  summary: Record<string, unknown>;
+  definitions: Record<string, string>;
+  truncated: boolean;
+}
+
+export interface Source {
+  id: string;
+  platform: string;
+  health: "ok" | "unhealthy" | "unknown";
+  reason?: string | null;
+  unhealthy_since?: string | null;
+  last_delivery_at?: string | null;
+  last_poll_at?: string | null;
+  last_send_at?: string | null;
+  last_error?: { at: string; where: string; code: string; message: string } | null;
+  deliveries: number;
+  polls: number;
+  sends: number;
+  send_failures: number;
+  credential?: { configured: boolean; refreshable: boolean; expires_at?: string | null } | null;
 }

@@ -18,8 +18,9 @@ import {
 import { useSession } from "../session";
 import { useShortcut } from "../shortcuts";
 import { useValue } from "../store";
-import type { AuditPage, Mention, Note, Page, Suggestion, Task, TaskWarning } from "../types";
+import type { AuditPage, AuthorView, Mention, Note, Page, SafetyCase, Suggestion, Task, TaskWarning } from "../types";
 import { describe } from "./queue";
+import { CaseClock } from "./safety";
 
 const REJECT_REASONS = ["tone", "accuracy", "policy", "legal", "medical", "privacy", "other"];
 
@@ -176,6 +177,7 @@ export function TaskView({ taskId, initial }: { taskId: string; initial: Task | 
         </div>
         <aside class="task-side" aria-label="About this conversation">
           {latest?.classification ? <Why mention={latest} /> : <WhyFromTask task={task} />}
+          {task.safety_case_id ? <SafetyCasePanel caseId={task.safety_case_id} /> : null}
           <AuthorPanel task={task} thread={thread} />
           {session.can("listNotes") ? <Notes task={task} onChange={() => setAuditTick((n) => n + 1)} /> : null}
           {session.can("taskAudit") ? <Audit task={task} tick={auditTick} /> : null}
@@ -580,22 +582,146 @@ function WhyFromTask({ task }: { task: Task }) {
   ) : null;
 }
 
+/** The person behind the conversation, from the authors API: where they speak to the brand, how often, and their
+ *  other conversations (respond masks personal data in what they said for a viewer). */
 function AuthorPanel({ task, thread }: { task: Task; thread: Mention[] | null }) {
+  const session = useSession();
+  const reveal = maySeePii(session.me);
   const first = thread?.find((m) => !m.from_brand);
   const author = first?.author ?? task.author;
+  const [view, setView] = useState<AuthorView | null>(null);
+  const [failed, setFailed] = useState<string | null>(null);
+  const authorId = author?.id;
+  useEffect(() => {
+    setView(null);
+    setFailed(null);
+    if (!authorId || !session.can("getAuthor")) return;
+    let live = true;
+    session.api
+      .get<AuthorView>(`/v1/authors/${encodeURIComponent(task.platform)}/${encodeURIComponent(authorId)}`, { limit: 20 })
+      .then((found) => live && setView(found))
+      .catch((failure) => live && setFailed(describe(failure)));
+    return () => {
+      live = false;
+    };
+  }, [task.platform, authorId]);
   if (!author) return null;
+  const networks = view
+    ? [...new Set(view.mentions.filter((m) => !m.from_brand).map((m) => channelLabel(m.platform, m.channel, m.kind)))]
+    : [channelLabel(task.platform, task.channel)];
+  const others = (view?.conversations ?? []).filter((c) => c.task_id !== task.id);
+  const count = view ? (view.mention_count ?? view.mentions.length) : null;
+  const elsewhere = (view?.mentions ?? []).filter((m) => m.task_id !== task.id && !m.from_brand).slice(0, 3);
   return (
-    <section class="panel" aria-labelledby="author-title">
+    <section class="panel author-panel" aria-labelledby="author-title">
       <h3 id="author-title">Author</h3>
       <p>
         <strong>{authorName(author)}</strong>
         {author.name && author.handle ? <span class="muted"> · {author.name}</span> : null}
+        {author.followers ? <span class="muted"> · {plural(author.followers, "follower")}</span> : null}
       </p>
-      <p class="muted">
-        {channelLabel(task.platform, task.channel)}
-        {author.followers ? ` · ${plural(author.followers, "follower")}` : ""}
+      <p class="author-where">
+        <PlatformIcon platform={task.platform} channel={task.channel} size={18} /> {networks.join(" · ")}
       </p>
-      {thread ? <p class="muted">{plural(thread.filter((m) => !m.from_brand).length, "message")} in this conversation</p> : null}
+      {count !== null ? (
+        <p class="author-count">
+          <strong>{plural(count, "message")}</strong>{" "}
+          <span class="muted">
+            to the brand{view?.next_cursor && view.mention_count == null ? " (at least)" : ""}, in{" "}
+            {plural((view?.conversations.length ?? 0) || 1, "conversation")}
+          </span>
+        </p>
+      ) : thread ? (
+        <p class="muted">{plural(thread.filter((m) => !m.from_brand).length, "message")} in this conversation</p>
+      ) : null}
+      {others.length ? (
+        <>
+          <h4>Other conversations</h4>
+          <ul class="author-conversations">
+            {others.map((c) => (
+              <li key={c.task_id}>
+                <a href={`#/queue/${c.task_id}`}>
+                  {statusLabel(c.status)} in {c.queue}
+                </a>{" "}
+                <span class="muted">
+                  P{c.priority} · {ago(c.updated_at)}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : view ? (
+        <p class="muted small">No other conversation with the brand.</p>
+      ) : null}
+      {elsewhere.length ? (
+        <>
+          <h4>Said before</h4>
+          <ul class="author-said">
+            {elsewhere.map((m) => (
+              <li key={m.id}>
+                <span class="muted small">{ago(m.created_at)}</span> <MentionText mention={m} reveal={reveal} />
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+      {view?.safety_cases.length && session.can("getSafetyCase") ? (
+        <p>
+          {view.safety_cases.map((id) => (
+            <a key={id} href={`#/safety/${id}`} class="case-link">
+              Safety case {id.slice(3, 9)}
+            </a>
+          ))}
+        </p>
+      ) : null}
+      {failed ? <p class="muted small">Their history could not be read: {failed}</p> : null}
+    </section>
+  );
+}
+
+/** A suspected adverse event was reported in this conversation: drug safety's case, with its clock for those who
+ *  work cases, and a word of caution for everyone else (public replies are limited to the acknowledgement). */
+function SafetyCasePanel({ caseId }: { caseId: string }) {
+  const session = useSession();
+  const [found, setFound] = useState<SafetyCase | null>(null);
+  const mayRead = session.can("getSafetyCase");
+  useEffect(() => {
+    if (!mayRead) return;
+    let live = true;
+    session.api
+      .get<SafetyCase>(`/v1/safety-cases/${caseId}`)
+      .then((c) => live && setFound(c))
+      .catch(() => live && setFound(null));
+    return () => {
+      live = false;
+    };
+  }, [caseId]);
+  return (
+    <section class="panel safety-panel" aria-labelledby="safety-case-title">
+      <h3 id="safety-case-title">Safety case</h3>
+      {mayRead ? (
+        <>
+          {found ? (
+            <p>
+              <Pill tone={`case-${found.status}`}>{statusLabel(found.status)}</Pill> <CaseClock safetyCase={found} />
+            </p>
+          ) : null}
+          <p>
+            <a href={`#/safety/${caseId}`}>Open the safety case</a>
+            {found ? (
+              <span class="muted">
+                {" "}
+                · {found.product?.name ?? "product not named"}, {found.valid ? "all four criteria" : `missing ${found.missing.join(", ")}`}
+              </span>
+            ) : null}
+          </p>
+        </>
+      ) : (
+        <p>
+          This conversation reports a suspected adverse event: drug safety has a case for it. A public reply may only be
+          the approved acknowledgement.
+        </p>
+      )}
     </section>
   );
 }
