@@ -37,13 +37,13 @@ ALLOWED_REFUSALS = {
             "GET /v1/audit",
             "GET /v1/authors/{platform}/{author_id}",
         ],
-        ["400"],
+        ("400",),
     ),
-    "GET /v1/reports/{name}": ["400"],  # a report covers at most 400 days, `since` before `until`
-    "POST /v1/incidents/alarms": ["400"],  # the SNS Message must be a CloudWatch alarm (JSON inside a string)
-    "POST /v1/safety-cases/{case_id}/dismiss": ["400"],  # reason `other` needs a comment
-    "PUT /v1/tasks/{task_id}/draft": ["400"],  # a draft has its text or a template
-    "GET /webhooks/{platform}": ["400", "405"],  # only Meta, X and WebSub platforms have a GET handshake
+    "GET /v1/reports/{name}": ("400",),  # a report covers at most 400 days, `since` before `until`
+    "POST /v1/incidents/alarms": ("400",),  # the SNS Message must be a CloudWatch alarm (JSON inside a string)
+    "POST /v1/safety-cases/{case_id}/dismiss": ("400",),  # reason `other` needs a comment
+    "PUT /v1/tasks/{task_id}/draft": ("400",),  # a draft has its text or a template
+    "GET /webhooks/{platform}": ("400", "405"),  # only Meta, X and WebSub platforms have a GET handshake
 }
 
 
