@@ -29,6 +29,7 @@ from shared.api.problems import (
     PROBLEM_JSON,
     PROBLEMS,
     ROUTE_NOT_FOUND,
+    TOO_MANY_REQUESTS,
     ProblemType,
     problem_document,
 )
@@ -39,10 +40,10 @@ from shared.web import problem_response
 MAX_BODY = 10 * 1024 * 1024
 MAX_REQUEST_LINE_AND_HEADERS = 10_240
 BAD_GATEWAY = ProblemType(502, "bad-gateway", "The function failed")
-# Every local environment of the function stayed busy past the function's timeout. Locally that cap is the
-# emulator's, not an account limit, so the answer is the retryable 429 (API Gateway itself answers a throttled
-# Lambda with its INTEGRATION_FAILURE response, 500 unless mapped).
-THROTTLED = ProblemType(429, "throttled", "Too many requests at once; retry shortly", retry_after_s=1)
+# Every local environment of the function stayed busy past the function's timeout: the retryable 429 the deployed
+# API answers when its throttle refuses a request (Lambda's own throttle reaches a caller through API Gateway as a
+# 500 unless mapped; the CDK app maps what it can to this problem).
+THROTTLED = TOO_MANY_REQUESTS
 # What the HTTP layer refuses before there is a request to route.
 HTTP_PROBLEMS: dict[int, ProblemType] = {
     400: PROBLEMS[InvalidInput],

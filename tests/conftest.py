@@ -11,12 +11,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 # Plain asserts in the shared connector checks explain their failures like the tests' own.
 pytest.register_assert_rewrite("tests.connectors")
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
+
+# Property-based tests: a modest number of examples in `make test`, many more in `make fuzz`
+# (--hypothesis-profile=fuzz). No example database: nothing may be written into the checkout.
+settings.register_profile("hark", max_examples=12, deadline=None, database=None, print_blob=True)
+settings.register_profile("fuzz", max_examples=600, deadline=None, database=None, print_blob=True)
+settings.load_profile("hark")
 
 
 def _tree_changes() -> set[str]:

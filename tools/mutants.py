@@ -32,6 +32,7 @@ SAFETY = "services/respond/safety.py"
 FUNCTIONAL_GOVERNANCE = ("tests/functional/test_governance.py",)
 STORM_TESTS = ("tests/e2e/test_storms.py",)
 FAULT_TESTS = ("tests/functional/test_faults.py",)
+AUTH_TESTS = ("tests/functional/test_auth_every_route.py",)
 
 MUTANTS: tuple[Mutant, ...] = (
     # Parsers
@@ -255,4 +256,9 @@ MUTANTS: tuple[Mutant, ...] = (
            "if permanent:", "a record out of receives reaches the dead-letter queue without its reason", FAULT_TESTS),
     Mutant("consumer-parks-at-once", "shared/consumer.py", "if permanent or receives >= self.max_receive_count:",
            "if True:", "a passing fault sends the record to the dead-letter queue", FAULT_TESTS),
+    Mutant("edge-roles-unchecked", "shared/web.py", "if op.roles and not principal.has_any(op.roles):", "if False:",
+           "any valid key may call any operation", AUTH_TESTS),
+    Mutant("key-case-folded", "shared/auth.py", "digest = hashlib.sha256(presented.encode()).digest()",
+           "digest = hashlib.sha256(presented.lower().encode()).digest()", "a key matches in any letter case",
+           AUTH_TESTS),
 )  # fmt: skip

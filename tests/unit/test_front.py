@@ -114,6 +114,7 @@ def test_a_throttled_function_is_a_retryable_429_problem() -> None:
     response = Client(Gateway([function])).get("/things/x")  # type: ignore[list-item]
     assert response.status_code == 429
     assert response.headers["Retry-After"] == "1"
+    assert response.json["type"] == "urn:hark:problem:too-many-requests"
     assert response.headers["Content-Type"] == "application/problem+json"
 
 
