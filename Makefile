@@ -44,6 +44,7 @@ help:
 	@echo "make eval   score the local analyzer on the public datasets (DATA=../shared/data), write docs/evaluation.md"
 	@echo "make train  retrain the local analyzer's models from the public datasets into services/classify/models"
 	@echo "make mutate plant each listed bug (tools/mutants.py) in a scratch copy and check the tests notice"
+	@echo "make fuzz   the property-based and schemathesis suites with many more examples (not part of make test)"
 	@echo "make package  build the Lambda packages without Docker (cached in build/lambda), print their sizes"
 	@echo "make synth  synthesise the CloudFormation template (STAGE=dev), cfn-lint it"
 	@echo "make diff / deploy / destroy  compare with, deploy to, or delete the stack in your AWS account"
@@ -161,6 +162,11 @@ bench: $(STAMP)
 
 mutate: $(STAMP)
 	$(VENV)/bin/python -m tools.mutate
+
+# The hostile-input suites with many more examples than make test runs (hypothesis' `fuzz` profile: 600 per
+# property and platform; schemathesis' coverage phase and 100 examples per operation). Tens of minutes.
+fuzz: $(STAMP)
+	$(VENV)/bin/pytest --hypothesis-profile=fuzz tests/unit/test_fuzz_webhooks.py tests/e2e/test_api_schema.py
 
 # The ml group is added to the test environment on demand (`uv run` does not remove what is not in the group).
 train: $(STAMP)

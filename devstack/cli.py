@@ -47,6 +47,7 @@ def up(args: argparse.Namespace) -> int:
         aws_port=args.aws_port,
         endpoint=args.endpoint,
         verbose=args.verbose,
+        concurrency=args.concurrency,
     )
 
     def on_request(method: str, path: str, status: int, seconds: float) -> None:
@@ -319,6 +320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     up_parser.add_argument("--endpoint", help="use this AWS endpoint (e.g. LocalStack) instead of the embedded one")
     up_parser.add_argument("--no-demo", action="store_true", help="start empty, without the demo stream")
     up_parser.add_argument("--verbose", action="store_true", help="show every request, batch and service log")
+    up_parser.add_argument("--concurrency", type=_positive, default=4, help="execution environments per function (4)")
     up_parser.set_defaults(func=up)
 
     _operator_commands(commands)

@@ -2,7 +2,12 @@
 messages within the batching window, invokes the function with an `aws:sqs` event, deletes what succeeded and
 leaves the `batchItemFailures` (or, if the function raised, the whole batch) to reappear after the queue's
 visibility timeout. The queue's redrive policy moves a message to its dead-letter queue after `maxReceiveCount`
-receives, exactly as in AWS, because the emulator implements it."""
+receives, exactly as in AWS, because the emulator implements it.
+
+Like Lambda's, a mapping runs several batches at once (`pollers`, up to the source's `MaximumConcurrency`): each
+poller gathers its own batch and invokes the function, whose pool of environments (`devstack.lambda_runtime`)
+serves them side by side, so two copies of a message, or two messages of one thread, can be processed at the same
+instant, as they are in AWS."""
 
 from __future__ import annotations
 
@@ -70,6 +75,7 @@ class SqsEventSource:
         source: SqsSource,
         on_batch: Callable[[str, int, int], None] | None = None,
         poll_wait_s: int = 1,
+        pollers: int = 1,
     ) -> None:
         self._sqs = sqs
         self._url = queue_url
@@ -79,15 +85,20 @@ class SqsEventSource:
         self._on_batch = on_batch
         self._poll_wait_s = poll_wait_s
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"esm-{function.name}", daemon=True)
+        self._threads = [
+            threading.Thread(target=self._run, name=f"esm-{function.name}-{n}", daemon=True) for n in range(pollers)
+        ]
+        self._count = threading.Lock()
         self.invocations = 0
 
     def start(self) -> None:
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=self._poll_wait_s + 10)
+        for thread in self._threads:
+            thread.join(timeout=self._poll_wait_s + 10)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -138,7 +149,8 @@ class SqsEventSource:
     def _invoke(self, messages: list[dict[str, Any]]) -> int:
         event = {"Records": [sqs_record(m, self._arn) for m in messages]}
         batch_ids = {m["MessageId"] for m in messages}
-        self.invocations += 1
+        with self._count:
+            self.invocations += 1
         try:
             result = self._function.invoke(event)
             failed = failed_ids(result, batch_ids)

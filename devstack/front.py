@@ -22,13 +22,14 @@ import orjson
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from devstack.lambda_runtime import ACCOUNT, Function
+from devstack.lambda_runtime import ACCOUNT, Function, Throttled
 from shared.api.problems import (
     HEADERS_TOO_LARGE,
     METHOD_NOT_ALLOWED,
     PROBLEM_JSON,
     PROBLEMS,
     ROUTE_NOT_FOUND,
+    TOO_MANY_REQUESTS,
     ProblemType,
     problem_document,
 )
@@ -39,6 +40,10 @@ from shared.web import problem_response
 MAX_BODY = 10 * 1024 * 1024
 MAX_REQUEST_LINE_AND_HEADERS = 10_240
 BAD_GATEWAY = ProblemType(502, "bad-gateway", "The function failed")
+# Every local environment of the function stayed busy past the function's timeout: the retryable 429 the deployed
+# API answers when its throttle refuses a request (Lambda's own throttle reaches a caller through API Gateway as a
+# 500 unless mapped; the CDK app maps what it can to this problem).
+THROTTLED = TOO_MANY_REQUESTS
 # What the HTTP layer refuses before there is a request to route.
 HTTP_PROBLEMS: dict[int, ProblemType] = {
     400: PROBLEMS[InvalidInput],
@@ -179,6 +184,8 @@ class Gateway:
             event = to_event(request, route, match.groupdict(), function.handler.api.binary_types)
             try:
                 return from_result(function.invoke(event))
+            except Throttled as exc:
+                return _problem(THROTTLED, str(exc), **{"Retry-After": str(THROTTLED.retry_after_s)})
             except Exception as exc:  # what API Gateway answers when the function itself crashes
                 return _problem(BAD_GATEWAY, type(exc).__name__)
         return _problem(ROUTE_NOT_FOUND, f"nothing is served at {request.path}")

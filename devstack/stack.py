@@ -36,6 +36,10 @@ class StackOptions:
     aws_port: int = 5000
     endpoint: str | None = None  # an AWS endpoint already running (LocalStack); None starts the embedded one
     verbose: bool = False
+    # Execution environments per function (Lambda runs many; this machine has a few cores): the HTTP functions
+    # serve this many requests at once, each SQS mapping runs this many batches at once (or its MaximumConcurrency,
+    # if lower).
+    concurrency: int = 4
 
 
 def _env() -> Any:
@@ -54,6 +58,7 @@ class LocalStack:
         self._on_batch = on_batch
         self._moto: Any = None
         self.front: Front | None = None
+        self.functions: dict[str, Function] = {}
         self.sources: list[SqsEventSource] = []
         self.schedules: list[Schedule] = []
         self.provisioned: Provisioned | None = None
@@ -71,8 +76,10 @@ class LocalStack:
         if self.options.endpoint is None:
             from moto.server import ThreadedMotoServer  # noqa: PLC0415
 
+            from devstack.consistency import atomic_dynamodb  # noqa: PLC0415
             from devstack.emulator import speed_up  # noqa: PLC0415
 
+            atomic_dynamodb()
             speed_up()
             # The emulator binds in its own thread and would wait forever on a busy port: find out here.
             _check_free(self.options.host, self.options.aws_port)
@@ -107,7 +114,8 @@ class LocalStack:
         )
         env.update(self.provisioned.env)
 
-        functions = {spec.key: Function(spec, STAGE) for spec in FUNCTIONS}
+        functions = {spec.key: Function(spec, STAGE, concurrency=self.options.concurrency) for spec in FUNCTIONS}
+        self.functions = functions
         gateway = Gateway([f for f in functions.values() if f.spec.http], on_request=self._on_request)
         self.front = Front(gateway, self.options.host, self.options.port)
         self.front.start()
@@ -122,6 +130,7 @@ class LocalStack:
                 function,
                 source,
                 on_batch=self._on_batch,
+                pollers=min(source.max_concurrency or self.options.concurrency, self.options.concurrency),
             )
             event_source.start()
             self.sources.append(event_source)

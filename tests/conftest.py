@@ -11,12 +11,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 # Plain asserts in the shared connector checks explain their failures like the tests' own.
 pytest.register_assert_rewrite("tests.connectors")
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
+
+# Property-based tests: a modest number of examples in `make test`, many more in `make fuzz`
+# (--hypothesis-profile=fuzz). No example database: nothing may be written into the checkout.
+settings.register_profile("hark", max_examples=12, deadline=None, database=None, print_blob=True)
+settings.register_profile("fuzz", max_examples=600, deadline=None, database=None, print_blob=True)
+settings.load_profile("hark")
 
 
 def _tree_changes() -> set[str]:
@@ -57,8 +64,10 @@ def load_json(path: Path) -> Any:
 def moto_url() -> Iterator[str]:
     from moto.server import ThreadedMotoServer
 
+    from devstack.consistency import atomic_dynamodb
     from devstack.emulator import speed_up
 
+    atomic_dynamodb()  # as the local stack does: each DynamoDB request atomic, as in DynamoDB
     speed_up()  # as the local stack does: moto's SQS otherwise slows with every message queued
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

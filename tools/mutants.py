@@ -29,6 +29,9 @@ TRIAGE = "services/classify/triage.py"
 TASKS = "services/respond/tasks.py"
 SAFETY = "services/respond/safety.py"
 FUNCTIONAL_GOVERNANCE = ("tests/functional/test_governance.py",)
+STORM_TESTS = ("tests/e2e/test_storms.py",)
+FAULT_TESTS = ("tests/functional/test_faults.py",)
+AUTH_TESTS = ("tests/functional/test_auth_every_route.py",)
 
 MUTANTS: tuple[Mutant, ...] = (
     # Parsers
@@ -209,4 +212,23 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("erasure-late-arrival", "services/respond/service.py",
            "if erased is None or mention.created_at > erased:", "if True:",
            "a message in flight at the erasure brings the person back", FUNCTIONAL_GOVERNANCE),
+    # Proof suites (issue 16): what only a race, a fault or a storm shows
+    Mutant("send-not-once", "services/respond/outbound/once.py",
+           'return Delivered(**send_reply(request={"key": key}))', "return send()",
+           "two sends racing past the task's status both post", STORM_TESTS),
+    Mutant("task-last-writer-wins", "services/respond/store.py", "    version = VersionAttribute()",
+           "    version = NumberAttribute(null=True)", "two agents claiming at once both hold the task", STORM_TESTS),
+    Mutant("ingest-accepts-unqueued", "services/ingest/service.py",
+           '        if failed:\n            count(SERVICE, "EnqueueFailures", len(failed))',
+           '        if False:\n            count(SERVICE, "EnqueueFailures", len(failed))',
+           "a delivery SQS did not take is acknowledged", FAULT_TESTS),
+    Mutant("consumer-never-parks", "shared/consumer.py", "if permanent or receives >= self.max_receive_count:",
+           "if permanent:", "a record out of receives reaches the dead-letter queue without its reason", FAULT_TESTS),
+    Mutant("consumer-parks-at-once", "shared/consumer.py", "if permanent or receives >= self.max_receive_count:",
+           "if True:", "a passing fault sends the record to the dead-letter queue", FAULT_TESTS),
+    Mutant("edge-roles-unchecked", "shared/web.py", "if op.roles and not principal.has_any(op.roles):", "if False:",
+           "any valid key may call any operation", AUTH_TESTS),
+    Mutant("key-case-folded", "shared/auth.py", "digest = hashlib.sha256(presented.encode()).digest()",
+           "digest = hashlib.sha256(presented.lower().encode()).digest()", "a key matches in any letter case",
+           AUTH_TESTS),
 )  # fmt: skip

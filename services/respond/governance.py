@@ -60,7 +60,7 @@ from shared.api.governance import (
 from shared.api.models import AuditEntry, Notification
 from shared.auth import Principal, Role
 from shared.config import HarkConfig
-from shared.errors import Conflict, HarkError, NotFound
+from shared.errors import Conflict, HarkError, InvalidQuery, NotFound
 from shared.events import (
     PLATFORMS,
     Annotation,
@@ -587,7 +587,8 @@ class Governance:
         until = query.until or now
         since = query.since or until - timedelta(days=30)
         if until - since > timedelta(days=400):
-            raise Conflict("a report covers at most 400 days")
+            # The query is out of range (400), as when both ends are given and the query model refuses it.
+            raise InvalidQuery("a report covers at most 400 days")
         if name in ("sentiment", "intent", "volume"):
             # Stored a little after they arrived: read past `until`, then keep what arrived in the window.
             mentions, more = self._inbox.stored_between(since, until + STORE_LAG, REPORT_LIMIT)

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.api.models import EPOCH, AuditEntry, Note, Paging
+from shared.api.models import _Strict as StrictModel
 from shared.events import PlatformId, StoredMention, Task
 
 Criterion = Literal["patient", "reporter", "product", "event"]
@@ -21,8 +22,8 @@ FollowUpOutcome = Literal["pending", "information_received", "no_response", "dec
 DismissReason = Literal["no_adverse_event", "no_product", "not_identifiable", "duplicate", "spam", "other"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _Strict(StrictModel):
+    """The partner API's input models: unknown fields refused, times only as RFC 3339 text."""
 
 
 def _plus(value: Any) -> Any:

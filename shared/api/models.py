@@ -3,8 +3,9 @@ generated from them, so what is published is what the code accepts and returns."
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AwareDatetime,
@@ -39,8 +40,37 @@ MAX_BATCH = 100
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _is_time(annotation: Any) -> bool:
+    return annotation in (datetime, AwareDatetime) or any(_is_time(arg) for arg in get_args(annotation))
+
+
+def _trimmed(schema: dict[str, Any]) -> None:
+    """Strings are trimmed before their length is checked: say so in the document, so that a value the schema
+    allows (a lone tab, a vertical tab) is not refused as empty. `\\S` is "a character that is not space"."""
+    for prop in schema.get("properties", {}).values():
+        for option in (prop, *prop.get("anyOf", ())):
+            if option.get("type") == "string" and option.get("minLength", 0) >= 1 and "pattern" not in option:
+                option["pattern"] = r"\S"
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=_trimmed)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _times_are_text(cls, data: Any) -> Any:
+        """A time is RFC 3339 text with an offset, as the OpenAPI document says; pydantic alone would also read a
+        number (`0`, `"0.5"`) as seconds since 1970, so the code would take what the schema refuses."""
+        if isinstance(data, dict):
+            for name, info in cls.model_fields.items():
+                value = data.get(info.alias or name)
+                number = isinstance(value, int | float) and not isinstance(value, bool)
+                if _is_time(info.annotation) and (number or (isinstance(value, str) and _NUMBER.fullmatch(value))):
+                    raise ValueError(f"{info.alias or name} must be an RFC 3339 time with an offset, not a number")
+        return data
 
 
 class PartnerAuthor(_Strict):

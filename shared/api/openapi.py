@@ -11,7 +11,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from shared.api import Operation
 from shared.api.models import Problem
-from shared.api.problems import PROBLEM_JSON, problem_type
+from shared.api.problems import HEADERS_TOO_LARGE, PROBLEM_JSON, TOO_MANY_REQUESTS, problem_type
 
 REF = "#/components/schemas/{model}"
 
@@ -70,6 +70,9 @@ def _responses(
     problem = {"content": {PROBLEM_JSON: {"schema": refs[(Problem, "serialization")]}}}
     for error in op.all_errors:
         kind = problem_type(error("x"))
+        responses.setdefault(str(kind.status), {"description": kind.title, **problem})
+    # API Gateway answers these for any operation, before it is invoked (its throttle, its header limit).
+    for kind in (TOO_MANY_REQUESTS, HEADERS_TOO_LARGE):
         responses.setdefault(str(kind.status), {"description": kind.title, **problem})
     return dict(sorted(responses.items()))
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 import base64
 import json
 import socket
+import threading
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -13,7 +16,8 @@ from chalice.app import Chalice, Response
 from werkzeug.test import Client
 
 from devstack.front import MAX_REQUEST_LINE_AND_HEADERS, Front, Gateway, build_routes, compile_template
-from devstack.lambda_runtime import LambdaContext
+from devstack.lambda_runtime import Function, LambdaContext, Throttled
+from shared.resources import FunctionSpec
 
 
 class AppFunction:
@@ -98,6 +102,49 @@ def test_a_crashing_function_is_a_502_problem() -> None:
     response = Client(Gateway([function])).get("/things/x")  # type: ignore[list-item]
     assert response.status_code == 502
     assert response.json["detail"] == "RuntimeError"
+
+
+def test_a_throttled_function_is_a_retryable_429_problem() -> None:
+    function = make_app("things")
+
+    def throttled(event: dict[str, Any]) -> Any:
+        raise Throttled("hark-local-things: all 1 environments busy")
+
+    function.invoke = throttled  # type: ignore[method-assign]
+    response = Client(Gateway([function])).get("/things/x")  # type: ignore[list-item]
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "1"
+    assert response.json["type"] == "urn:hark:problem:too-many-requests"
+    assert response.headers["Content-Type"] == "application/problem+json"
+
+
+# Served over a real socket by a pool of two environments: each request waits inside the view until the other has
+# arrived, so both are answered only if the front serves them at the same time.
+together = Chalice(app_name="together", env={}, configure_logs=False)
+_both_inside = threading.Barrier(2)
+
+
+@together.route("/meet", methods=["GET"])
+def meet() -> dict[str, int]:
+    return {"waiting": _both_inside.wait(timeout=5) + 1}
+
+
+def test_the_front_serves_requests_side_by_side() -> None:
+    spec = FunctionSpec(
+        key="together", service="probe", handler="tests.unit.test_front.together", timeout_s=5, memory_mb=128
+    )
+    function = Function(spec, concurrency=2)
+    front = Front(Gateway([function]), "127.0.0.1", 0)
+    front.start()
+    try:
+        url = f"http://127.0.0.1:{front.port}/meet"
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(lambda _: urllib.request.urlopen(url, timeout=10), range(2)))
+        assert [a.status for a in answers] == [200, 200]
+        assert sorted(json.loads(a.read())["waiting"] for a in answers) == [1, 2]
+        assert function.peak == 2
+    finally:
+        front.stop()
 
 
 @pytest.fixture
