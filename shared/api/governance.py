@@ -290,6 +290,7 @@ class AuthorCountQuery(_Strict):
     authors: str = Field(
         min_length=3,
         max_length=MAX_AUTHOR_COUNTS * 545,
+        pattern=r"^[a-z]{1,32}/[^/,]{1,512}(,[a-z]{1,32}/[^/,]{1,512})*$",
         description=f"Up to {MAX_AUTHOR_COUNTS} people as `platform/author_id`, comma-separated (ids URL-encoded).",
     )
 
