@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from devstack.demo import Delivery
+from shared.settings import DEV_API_KEY
 
 
 class SafeStream(io.TextIOBase):
@@ -114,10 +115,20 @@ class Feed:
             self._console.print(task_line(task, verb))
 
 
+def mask_pii(text: str, spans: Any) -> str:
+    """The text with what classify found to be personal data (emails, phone numbers, …) masked: consoles are
+    logged, and a log is no place for a person's contact details."""
+    for span in sorted(spans, key=lambda s: s["start"], reverse=True):
+        start, end = max(0, int(span["start"])), min(len(text), int(span["end"]))
+        if start < end:
+            text = f"{text[:start]}[{span['type']}]{text[end:]}"
+    return text
+
+
 def mention_line(mention: dict[str, Any]) -> str:
     c = mention["classification"]
     author = mention["author"].get("handle") or mention["author"].get("name") or mention["author"]["id"]
-    text = mention["text"].replace("\n", " ")
+    text = mask_pii(mention["text"], c.get("pii") or ()).replace("\n", " ")
     text = text if len(text) <= 70 else text[:69] + "…"
     verdict = f"{c['intent']}, {c['sentiment']}, {c['language'] or '?'}, P{c['priority']}"
     flag = "[bold yellow]needs a reply[/]" if c["needs_response"] else "[dim]no reply needed[/]"
@@ -158,12 +169,14 @@ def delivery_line(delivery: Delivery, status: int, body: str) -> str:
 
 def banner(console: Console, base_url: str, aws_url: str, api_key: str, env: dict[str, str], demo: bool) -> None:
     table = Table(show_header=False, box=None, padding=(0, 2))
-    table.add_row("Command center", f"{base_url}/  (sign in with the API key {api_key})")
+    # Only the documented development key is printed: a key of the user's own is a secret, and consoles are logged.
+    shown = api_key if api_key == DEV_API_KEY else "one of your keys (HARK_API_KEYS)"
+    table.add_row("Command center", f"{base_url}/  (sign in with the API key {shown})")
     table.add_row("Wall screen", f"{base_url}/wall")
     from services.ingest.platforms import CONNECTORS  # noqa: PLC0415 - only the banner needs the list
 
     table.add_row("Webhooks", f"{base_url}/webhooks/{{platform}}  ({', '.join(sorted(CONNECTORS))})")
-    table.add_row("Partner API", f"{base_url}/v1/mentions · {base_url}/v1/tasks  (header x-api-key: {api_key})")
+    table.add_row("Partner API", f"{base_url}/v1/mentions · {base_url}/v1/tasks  (header x-api-key: {shown})")
     table.add_row("OpenAPI", f"{base_url}/openapi.json")
     table.add_row("Health", f"{base_url}/health")
     table.add_row("AWS emulator", f"{aws_url}  (AWS_ENDPOINT_URL; tables, queues and the secret below)")
