@@ -12,7 +12,8 @@
   single GitHub deliveries one at a time, and 100- and 400-message Meta batches at handler level; then 400-message
   Meta batches over real HTTP on the whole local stack as `make run` starts it, with classify and respond working
   meanwhile (target: acknowledged within 3 s, Slack's and Discord's deadline; every message stored);
-- e2e: from a partner submission over real HTTP to its task in the API, on the whole local stack.
+- e2e: from a partner submission over real HTTP to its task in the API, on the whole local stack;
+- first_view: the command center's first view in Chromium (bench/first_view.py, which also compares two builds).
 Each part is bounded in count and time. Results go to the terminal and to bench/results.json.
 """
 
@@ -393,6 +394,7 @@ PARTS: dict[str, Callable[[], dict[str, Any]]] = {
     "cold": cold,
     "ingest": ingest,
     "e2e": e2e,
+    "first_view": lambda: __import__("bench.first_view", fromlist=["first_view"]).first_view(),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 # Plain asserts in the shared connector checks explain their failures like the tests' own.
 pytest.register_assert_rewrite("tests.connectors")
@@ -20,7 +22,9 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 
 # Property-based tests: a modest number of examples in `make test`, many more in `make fuzz`
-# (--hypothesis-profile=fuzz). No example database: nothing may be written into the checkout.
+# (--hypothesis-profile=fuzz). No example database, and hypothesis' own files (its constants cache) go to a
+# temporary folder: nothing may be written into the checkout.
+set_hypothesis_home_dir(tempfile.mkdtemp(prefix="hark-hypothesis-"))
 settings.register_profile("hark", max_examples=12, deadline=None, database=None, print_blob=True)
 settings.register_profile("fuzz", max_examples=600, deadline=None, database=None, print_blob=True)
 settings.load_profile("hark")

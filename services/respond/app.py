@@ -19,6 +19,8 @@ from shared.api import operations as ops
 from shared.api.governance import (
     AuditLogPage,
     AuditQuery,
+    AuthorCountQuery,
+    AuthorCounts,
     AuthorView,
     DismissBody,
     ExportQuery,
@@ -349,6 +351,11 @@ def get_author(call: Call[Paging, None]) -> AuthorView:
     return _governance().author(
         call.caller, call.path["platform"], call.path["author_id"], call.query.cursor, call.query.limit
     )
+
+
+@edge.operation(ops.COUNT_AUTHORS)
+def count_authors(call: Call[AuthorCountQuery, None]) -> AuthorCounts:
+    return AuthorCounts(counts=_service().count_authors(call.caller, call.query.authors.split(",")))
 
 
 @edge.operation(ops.EXPORT_AUTHOR)

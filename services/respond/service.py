@@ -15,11 +15,12 @@ import builtins
 import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from services.respond import privacy, sla, sources, stats, voice, workflow
+from services.respond import inbox_filter, privacy, sla, sources, stats, voice, workflow
 from services.respond.audit import CONFIG_STREAM, Content, entry_for, hold_apart, seal, verify
 from services.respond.drafting import Drafter, NoDrafter, render, suggested, variables_for
 from services.respond.facts import fact_of
@@ -93,7 +94,7 @@ from shared.events import (
 from shared.ids import mention_id
 from shared.observability import count, get_logger
 from shared.sources import credential_of, source_for
-from shared.store.paging import Page, encode_cursor, time_key
+from shared.store.paging import MAX_PAGE, Page, encode_cursor, time_key
 
 SERVICE = "respond"
 SAVE_ATTEMPTS = 5
@@ -162,6 +163,15 @@ class InboxStore(Protocol):
     def delete(self, mention_ids: list[str]) -> int: ...
     def stored_between(self, since: datetime, until: datetime, limit: int) -> tuple[list[StoredMention], bool]: ...
     def get(self, mention_id: str) -> StoredMention | None: ...
+    def newest(
+        self,
+        *,
+        platform: str | None = None,
+        needs_response: bool | None = None,
+        since: datetime | None = None,
+        cursor: str | None = None,
+        page_size: int = 100,
+    ) -> Iterator[tuple[str, StoredMention]]: ...
     def newer(
         self,
         *,
@@ -1207,6 +1217,21 @@ class RespondService:
         return self._notifications.list(principal.user, cursor=cursor, limit=limit)
 
     def list_mentions(self, principal: Principal, query: MentionQuery) -> Page[StoredMention]:
+        wanted = self._mention_filter(principal, query)
+        if wanted.active():
+            # Masked first: a viewer's search never finds the personal data it may not read.
+            stream = (
+                (key, privacy.mention_for(principal, m))
+                for key, m in self._inbox.newest(
+                    platform=query.platform,
+                    needs_response=query.needs_response,
+                    since=query.since,
+                    cursor=query.cursor,
+                    page_size=min(MAX_PAGE, max(query.limit * 2, 50)),
+                )
+            )
+            found = inbox_filter.take(stream, lambda m: inbox_filter.matches(m, wanted), query.limit, encode_cursor)
+            return Page(found.items, found.next_cursor)
         page = self._inbox.list(
             platform=query.platform,
             needs_response=query.needs_response,
@@ -1215,6 +1240,42 @@ class RespondService:
             limit=query.limit,
         )
         return Page([privacy.mention_for(principal, m) for m in page.items], page.next_cursor)
+
+    def count_authors(self, _principal: Principal, keys: list[str]) -> dict[str, int]:
+        """How many messages Hark holds from each `platform/author_id` (a count query each, a few at once)."""
+        wanted = list(dict.fromkeys(keys))
+
+        def count(key: str) -> int:
+            platform, _, author_id = key.partition("/")
+            return self._inbox.count_by_author(platform, author_id) if platform in PLATFORMS else 0
+
+        with ThreadPoolExecutor(max_workers=min(8, len(wanted) or 1)) as pool:
+            return dict(zip(wanted, pool.map(count, wanted), strict=True))
+
+    def _mention_filter(self, principal: Principal, query: MentionQuery) -> inbox_filter.MentionFilter:
+        task_ids: set[str] | None = None
+        if query.assignee is not None:
+            user = principal.user if query.assignee == "me" else query.assignee
+            task_ids = {t.id for t in self._tasks.held_by(user)}
+        if query.queue is not None:
+            in_queue: set[str] = set()
+            cursor = None
+            for _ in range(10):  # the queue's conversations still being worked, up to 2,000
+                page = self._tasks.list(queue=query.queue, statuses=ACTIVE, cursor=cursor, limit=200)
+                in_queue |= {t.id for t in page.items}
+                cursor = page.next_cursor
+                if cursor is None:
+                    break
+            task_ids = in_queue if task_ids is None else task_ids & in_queue
+        return inbox_filter.MentionFilter(
+            network=query.network,
+            account=query.account,
+            sentiment=query.sentiment,
+            intent=query.intent,
+            language=query.language,
+            search=query.q,
+            task_ids=frozenset(task_ids) if task_ids is not None else None,
+        )
 
     def export_author(self, principal: Principal, platform: str, author_id: str) -> AuthorExport:
         return self.governance.author_export(principal, platform, author_id, self._present)
@@ -1234,6 +1295,9 @@ class RespondService:
                 limit=query.limit,
             )
             items = [privacy.mention_for(principal, m) for m in page.items]
+            wanted = self._mention_filter(principal, query)
+            if wanted.active():
+                items = [m for m in items if inbox_filter.matches(m, wanted)]
             return Feed(items, page.next_cursor, page.next_cursor)
         listing = self.list_mentions(principal, query)
         return Feed(listing.items, listing.next_cursor, encode_cursor(time_key(horizon)))

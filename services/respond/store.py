@@ -12,6 +12,7 @@ mention, so a redelivered event changes nothing.
 from __future__ import annotations
 
 import builtins
+import heapq
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -766,6 +767,53 @@ class Inbox:
 
         page = merge_pages((shard(n) for n in range(FEED_SHARDS)), lambda r: r.feed_key, limit, descending=True)
         return Page([_to_stored(r) for r in page.items], page.next_cursor)
+
+    def newest(
+        self,
+        *,
+        platform: str | None = None,
+        needs_response: bool | None = None,
+        since: datetime | None = None,
+        cursor: str | None = None,
+        page_size: int = 100,
+    ) -> Iterator[tuple[str, StoredMention]]:
+        """Every mention newest first (in stored order) with its position, read a page at a time as consumed."""
+        before = decode_cursor(cursor)
+        after = time_key(since) if since else None
+        if before is not None and after is not None and after > before:
+            return
+        range_condition: Condition | None
+        if before is not None and after is not None:
+            range_condition = InboxRecord.feed_key.between(after, before)
+        elif before is not None:
+            range_condition = InboxRecord.feed_key < before
+        elif after is not None:
+            range_condition = InboxRecord.feed_key >= after
+        else:
+            range_condition = None
+        filter_condition: Condition | None = None
+        for condition in (
+            InboxRecord.platform == platform if platform is not None else None,
+            InboxRecord.needs_response == needs_response if needs_response is not None else None,
+        ):
+            if condition is not None:
+                filter_condition = condition if filter_condition is None else filter_condition & condition
+
+        def shard(n: int) -> Iterator[InboxRecord]:
+            with translate_errors("list mentions"):
+                for record in InboxRecord.feed.query(
+                    str(n),
+                    range_key_condition=range_condition,
+                    filter_condition=filter_condition,
+                    scan_index_forward=False,
+                    page_size=page_size,
+                ):
+                    if record.feed_key != before:  # BETWEEN is inclusive
+                        yield record
+
+        merged = heapq.merge(*(shard(n) for n in range(FEED_SHARDS)), key=lambda r: r.feed_key, reverse=True)
+        for record in merged:
+            yield record.feed_key, _to_stored(record)
 
     def newer(
         self,

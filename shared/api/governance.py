@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -279,6 +280,35 @@ class AuthorView(BaseModel):
     conversations: list[AuthorConversation] = Field(description="The tasks of the mentions on this page.")
     safety_cases: list[str] = Field(default_factory=list, description="Case ids (safety and admin callers only).")
     erasures: list[ErasureRecord] = Field(default_factory=list, description="Erasures done on request.")
+
+
+AUTHOR_KEY = re.compile(r"^[a-z]{1,32}/[^/,]{1,512}$")
+MAX_AUTHOR_COUNTS = 50
+
+
+class AuthorCountQuery(_Strict):
+    authors: str = Field(
+        min_length=3,
+        max_length=MAX_AUTHOR_COUNTS * 545,
+        pattern=r"^[a-z]{1,32}/[^/,]{1,512}(,[a-z]{1,32}/[^/,]{1,512})*$",
+        description=f"Up to {MAX_AUTHOR_COUNTS} people as `platform/author_id`, comma-separated (ids URL-encoded).",
+    )
+
+    @field_validator("authors")
+    @classmethod
+    def _keys(cls, value: str) -> str:
+        keys = value.split(",")
+        if len(keys) > MAX_AUTHOR_COUNTS:
+            raise ValueError(f"at most {MAX_AUTHOR_COUNTS} people at once")
+        if not all(AUTHOR_KEY.match(k) for k in keys):
+            raise ValueError("each person is `platform/author_id`")
+        return value
+
+
+class AuthorCounts(BaseModel):
+    """How many messages Hark holds from each person asked about (the inbox's author history), keyed as asked."""
+
+    counts: dict[str, int]
 
 
 class AuthorExport(BaseModel):

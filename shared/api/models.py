@@ -169,6 +169,28 @@ class MentionQuery(Paging):
     platform: PlatformId | None = Field(default=None, description="Only this platform.")
     needs_response: bool | None = Field(default=None, description="Only mentions that need (or not) a human.")
     since: AwareDatetime | None = Field(default=None, description="Received at or after (RFC 3339, with offset).")
+    # The command center's filters and search, applied by respond to every stored mention (not only a page of them).
+    network: str | None = Field(
+        default=None, pattern=r"^[a-z]{1,32}$", description="A platform or a channel's network (`instagram`)."
+    )
+    account: str | None = Field(default=None, min_length=1, max_length=256, description="The account addressed.")
+    sentiment: Literal["positive", "neutral", "negative", "mixed"] | None = None
+    intent: str | None = Field(default=None, min_length=1, max_length=64)
+    language: str | None = Field(default=None, min_length=1, max_length=16, description="As classified (`en`).")
+    queue: str | None = Field(
+        default=None, min_length=1, max_length=64, description="Conversations still being worked in this queue."
+    )
+    assignee: str | None = Field(
+        default=None, min_length=1, max_length=128, description="Conversations this user holds (`me`: the caller)."
+    )
+    q: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Words in the text or the author's handle or name, any case (a viewer's search sees masked text). "
+        "A filtered listing reads up to 1,000 mentions per call: fewer than `limit` items with a `next_cursor` "
+        "means read on.",
+    )
 
     @field_validator("since", mode="before")
     @classmethod

@@ -10,6 +10,8 @@ from shared.api.governance import (
     REPORTS,
     AuditLogPage,
     AuditQuery,
+    AuthorCountQuery,
+    AuthorCounts,
     AuthorExport,
     AuthorView,
     DismissBody,
@@ -667,6 +669,17 @@ GET_AUTHOR = Operation(
     errors=(NotFound,),
     path_patterns=_AUTHOR,
 )
+COUNT_AUTHORS = Operation(
+    id="countAuthors",
+    method="GET",
+    path="/v1/author-counts",
+    service="respond",
+    tag="authors",
+    summary="How many messages Hark holds from each of up to 50 people (the inbox's author history count)",
+    query=AuthorCountQuery,
+    response=AuthorCounts,
+    roles=READERS,
+)
 EXPORT_AUTHOR = Operation(
     id="exportAuthor",
     method="GET",
@@ -762,6 +775,7 @@ OPERATIONS: tuple[Operation, ...] = (
     EXPORT_CASE,
     ERASE_AUTHOR,
     GET_AUTHOR,
+    COUNT_AUTHORS,
     EXPORT_AUTHOR,
     GET_REPORT,
     LIST_AUDIT,

@@ -95,6 +95,28 @@ def shoot(out: Path) -> dict[str, float]:
             page.wait_for_timeout(800)
             page.screenshot(path=str(out / "overview.png"), full_page=True)
 
+            # Drug safety's screen: a reported reaction to a medicine, on its clock, with its four criteria.
+            reported = stack.submit(
+                "I started taking Zoloft last week and since then I have terrible nausea and dizziness. Normal?",
+                author={"id": "pat-77", "handle": "kim_r"},
+            )
+            task_id = stack.wait_for(lambda: stack.get(f"/v1/mentions/{reported}").get("task_id"))
+            case_id = stack.wait_for(lambda: stack.get(f"/v1/tasks/{task_id}").get("safety_case_id"))
+            page.goto(f"{stack.url}/#/safety/{case_id}")
+            page.locator("#case-title").wait_for()
+            page.locator(".case-card").first.wait_for()
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(out / "safety-case.png"))
+
+            page.goto(stack.url + "/#/reports")
+            page.get_by_role("region", name="Sources").get_by_role("table").wait_for()
+            page.locator(".report-stack table caption", has_text="First response").or_(
+                page.get_by_text("Nothing in this period.")
+            ).first.wait_for(timeout=60_000)
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(out / "reports.png"), full_page=True)
+
             page.keyboard.press("?")
             page.get_by_role("dialog", name="Keyboard shortcuts").wait_for()
             page.screenshot(path=str(out / "shortcuts.png"))

@@ -211,6 +211,7 @@ def test_a_viewer_sees_the_work_but_is_offered_no_action_and_no_personal_data(pa
     shown.wait_for(timeout=15_000)
     assert f"jo.{token}@example.com" not in page.locator("body").inner_text()
     assert "[email hidden]" in shown.inner_text()
+    shown.locator(".history").filter(has_text="2 messages").wait_for()  # the author's history count
     page.goto(f"{stack.url}/#/queue/{task_id}")
     page.locator("#task-title").wait_for()
     toolbar = page.get_by_role("toolbar", name="Task actions")

@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from unittest.mock import ANY
 
+import pytest
+
+from services.respond import inbox_filter
 from services.respond.store import Inbox
 from shared.events import ClassifiedMention
 from shared.settings import Settings
 from shared.store.paging import encode_cursor, time_key
 from tests.conftest import Aws
 from tests.functional.conftest import Pipeline
+from tests.functional.test_governance import Gov, gov  # noqa: F401 - the fixture, used by name
 from tests.functional.test_workflow import Care, care  # noqa: F401 - the fixture, used by name
 from tests.unit.test_tasks import classification, mention
 
@@ -114,3 +119,61 @@ def test_the_author_panel_counts_everything_a_person_said_not_just_the_page(pipe
     assert one["mention_count"] == 3
     assert pipeline.get("/v1/authors/generic/regular-1").get_json()["mention_count"] == 3
     assert pipeline.get("/v1/authors/generic/nobody-here").get_json()["mention_count"] == 0
+    # The inbox's history count, for many people at once, keyed as asked.
+    counts = pipeline.get("/v1/author-counts?authors=generic/regular-1,generic/someone-else,generic/nobody,nowhere/x")
+    assert counts.status_code == 200, counts.text
+    assert counts.get_json()["counts"] == {
+        "generic/regular-1": 3,
+        "generic/someone-else": 1,
+        "generic/nobody": 0,
+        "nowhere/x": 0,
+    }
+    for bad in ("", "generic", "generic/a,", ",".join(f"generic/p{n}" for n in range(51))):
+        assert pipeline.get(f"/v1/author-counts?authors={bad}").status_code == 400, bad
+    assert pipeline.get("/v1/author-counts?authors=generic/regular-1", api_key=None).status_code == 401
+
+
+def test_the_inbox_filters_apply_to_every_stored_mention_and_read_on_in_bounded_calls(
+    gov: Gov,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    oldest = gov.say("flt-0", "Needle-7 order arrived broken, write to me at jo.needle@example.com", author="jo-1")
+    for n in range(1, 6):
+        gov.say(f"flt-{n}", f"Just saying hi number {n}", author=f"fan-{n}")
+    found = gov.call("GET", "/v1/mentions?q=needle-7&limit=50").get_json()
+    assert [m["id"] for m in found["items"]] == [oldest] and found["next_cursor"] is None
+    assert gov.call("GET", "/v1/mentions?q=nowhere-to-be-seen").get_json() == {
+        "items": [],
+        "next_cursor": None,
+        "feed_cursor": ANY,
+    }
+    # A viewer's search sees what a viewer may read: the address is masked, so it finds nothing.
+    assert gov.call("GET", "/v1/mentions?q=jo.needle@example.com", "vic").get_json()["items"] == []
+    assert [m["id"] for m in gov.call("GET", "/v1/mentions?q=jo.needle@example.com").get_json()["items"]] == [oldest]
+
+    # Filters on the conversation: its queue, who holds it.
+    tid = gov.mention(oldest)["task_id"]
+    assert gov.call("POST", f"/v1/tasks/{tid}/claim", "alice").status_code == 200
+    held = gov.call("GET", "/v1/mentions?assignee=alice").get_json()["items"]
+    assert [m["id"] for m in held] == [oldest]
+    assert [m["id"] for m in gov.call("GET", "/v1/mentions?assignee=me", "alice").get_json()["items"]] == [oldest]
+    assert gov.call("GET", "/v1/mentions?assignee=alice&queue=elsewhere").get_json()["items"] == []
+    in_care = {m["id"] for m in gov.call("GET", "/v1/mentions?queue=care&limit=200").get_json()["items"]}
+    assert oldest in in_care
+    assert {
+        m["classification"]["language"] for m in gov.call("GET", "/v1/mentions?language=en").get_json()["items"]
+    } == {"en"}
+    assert gov.call("GET", "/v1/mentions?sentiment=furious").status_code == 400
+    assert gov.call("GET", "/v1/mentions?network=Not_A_Network").status_code == 400
+
+    # Read in bounded calls: with a budget of two mentions per call, the oldest of six takes three calls or more.
+    monkeypatch.setattr(inbox_filter, "SCAN_BUDGET", 2)
+    cursor, pages = None, []
+    while len(pages) < 10:
+        page = gov.call("GET", "/v1/mentions?q=needle-7" + (f"&cursor={cursor}" if cursor else "")).get_json()
+        pages.append([m["id"] for m in page["items"]])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert cursor is None and [m for p in pages for m in p] == [oldest]
+    assert len(pages) >= 3 and pages[0] == [] and pages[1] == []

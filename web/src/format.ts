@@ -49,6 +49,12 @@ export function network(platform: string, channel?: string | null): Network {
   return NETWORKS[head] ?? NETWORKS[platform] ?? { label: platform, mark: platform.slice(0, 2), hue: "generic" };
 }
 
+/** The key of that network, as the API's `network` filter takes it (`instagram`, `github`). */
+export function networkKey(platform: string, channel?: string | null): string {
+  const head = (channel ?? "").split(".")[0] ?? "";
+  return NETWORKS[head] ? head : platform;
+}
+
 export function channelLabel(platform: string, channel?: string | null, kind?: string): string {
   const net = network(platform, channel);
   const surface = (channel ?? "").split(".")[1];

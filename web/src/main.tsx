@@ -7,6 +7,7 @@ import { useValue } from "./store";
 import { InboxView } from "./views/inbox";
 import { OverviewView } from "./views/overview";
 import { QueueView } from "./views/queue";
+import { ReportsView } from "./views/reports";
 import { SafetyView } from "./views/safety";
 
 function Shell() {
@@ -28,6 +29,9 @@ function Shell() {
   ];
   // Drug safety's screen, for the roles the API lets read the cases.
   if (session.can("listSafetyCases")) tabs.push({ view: "safety", label: "Safety" });
+  // Reports and source health: an admin's screen (the routes are readers', the screen is for who runs Hark).
+  const admin = session.me.roles.includes("admin") && (session.can("getReport") || session.can("listSources"));
+  if (admin) tabs.push({ view: "reports", label: "Reports" });
   return (
     <>
       <a class="skip" href="#main">
@@ -67,6 +71,7 @@ function Shell() {
         {route.view === "inbox" ? <InboxView selected={route.id} /> : null}
         {route.view === "overview" ? <OverviewView /> : null}
         {route.view === "safety" && session.can("listSafetyCases") ? <SafetyView selected={route.id} /> : null}
+        {route.view === "reports" && admin ? <ReportsView /> : null}
       </div>
       <dialog ref={help} class="help" aria-labelledby="help-title">
         <h2 id="help-title">Keyboard shortcuts</h2>

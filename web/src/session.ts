@@ -4,7 +4,7 @@ import { createContext } from "preact";
 import { useContext } from "preact/hooks";
 import { Api, ApiError, Capabilities, keyStore } from "./api";
 import { MentionFeed } from "./feed";
-import { TaskBoard } from "./tasks";
+import { TaskBoard, firstScreenful } from "./tasks";
 import type { Me } from "./types";
 
 export interface Session {
@@ -36,6 +36,9 @@ export async function signIn(
     onSignedOut(reason);
   };
   const api = new Api(key, () => signOut("Your API key is no longer accepted. Sign in again."));
+  // The queue's first screenful is asked for at once with the key: it does not wait for the sign-in's answer
+  // (on a client of its own, so a key refused here is told so once, by the sign-in).
+  const first = firstScreenful(new Api(key));
   let me: Me;
   let caps: Capabilities;
   try {
@@ -55,7 +58,7 @@ export async function signIn(
     me,
     caps,
     feed: new MentionFeed(api),
-    board: new TaskBoard(api, caps),
+    board: new TaskBoard(api, caps, first),
     can: (operation) => caps.allows(operation, me),
     signOut,
   };

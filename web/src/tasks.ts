@@ -29,6 +29,8 @@ export class TaskBoard {
   constructor(
     private readonly api: Api,
     capabilities: Capabilities,
+    /** The first screenful, asked for while signing in (see `firstScreenful`); shown before the whole queue. */
+    private first: Promise<Page<Task> | null> | null = null,
   ) {
     this.active = capabilities.taskStatuses.filter((s) => s !== "closed");
     this.oneListing = capabilities.taskParameters.has("active");
@@ -45,6 +47,17 @@ export class TaskBoard {
 
   async refresh(): Promise<void> {
     if (this.timer !== null) clearTimeout(this.timer);
+    const first = this.first;
+    this.first = null;
+    const early = first && this.oneListing ? await first : null;
+    if (early && !this.state.get().loaded) {
+      // The top of the queue on screen now; the rest of it follows in the same breath.
+      this.state.set({ byId: new Map(early.items.map((t) => [t.id, t])), loaded: true, error: null });
+      if (!early.next_cursor) {
+        if (!this.stopped) this.timer = setTimeout(() => void this.refresh(), POLL_MS);
+        return;
+      }
+    }
     try {
       // One listing of every active task where the API has it; else one per active status.
       const queries = this.oneListing ? [{ active: true }] : this.active.map((status) => ({ status }));
@@ -81,4 +94,12 @@ export class TaskBoard {
   sorted(): Task[] {
     return [...this.state.get().byId.values()].sort(workOrder);
   }
+}
+
+export const FIRST_SCREENFUL = 30;
+
+/** The top of the work queue, asked for while the key is being checked: the queue is the first view, and this
+ *  saves it a round trip. Null when it fails (an older deployment without `active`): the full listing follows. */
+export function firstScreenful(api: Api): Promise<Page<Task> | null> {
+  return api.get<Page<Task>>("/v1/tasks", { active: true, limit: FIRST_SCREENFUL }).catch(() => null);
 }

@@ -21,7 +21,7 @@ function Wall() {
   const facts = backlogFacts([...board.byId.values()], t);
   const charts = useMemo(() => (overview ? chartData(overview) : null), [overview]);
   const latest = feed.order
-    .slice(0, 6)
+    .slice(0, 4)
     .map((id) => feed.byId.get(id))
     .filter((m): m is Mention => !!m);
   const lastHour = overview?.buckets.at(-1);
@@ -80,9 +80,22 @@ function Wall() {
         </div>
       </section>
       {charts ? (
-        <section class="wall-chart" aria-label="Mentions per hour, last 24 hours">
-          <TimeChart times={charts.times} series={charts.volume} summary={charts.volumeSummary} height={260} big />
-        </section>
+        <div class="wall-charts">
+          <section class="wall-chart" aria-labelledby="wall-volume">
+            <h2 id="wall-volume">Mentions per hour</h2>
+            <TimeChart times={charts.times} series={charts.volume} summary={charts.volumeSummary} height={200} big />
+          </section>
+          <section class="wall-chart" aria-labelledby="wall-sentiment">
+            <h2 id="wall-sentiment">How it feels</h2>
+            <TimeChart times={charts.times} series={charts.sentiments} summary={charts.sentimentSummary} height={200} big />
+            <Legend series={charts.sentiments} />
+          </section>
+          <section class="wall-chart" aria-labelledby="wall-intent">
+            <h2 id="wall-intent">What people want</h2>
+            <TimeChart times={charts.times} series={charts.intents} summary={charts.intentSummary} height={200} big />
+            <Legend series={charts.intents} />
+          </section>
+        </div>
       ) : null}
       <section class="wall-latest" aria-label="Latest mentions">
         <ul>
@@ -97,6 +110,22 @@ function Wall() {
         </ul>
       </section>
     </main>
+  );
+}
+
+/** The chart's colours named, in type large enough for the room (uPlot's own legend is off on the wall). */
+function Legend({ series }: { series: { label: string; colour: string }[] }) {
+  return (
+    <ul class="wall-legend" aria-hidden="true">
+      {series.map((s) => (
+        <li key={s.label}>
+          <svg width="14" height="14" viewBox="0 0 14 14" aria-hidden="true">
+            <rect width="14" height="14" rx="3" fill={s.colour} />
+          </svg>{" "}
+          {s.label}
+        </li>
+      ))}
+    </ul>
   );
 }
 

@@ -1,6 +1,7 @@
-// The inbox: every mention as it arrives, newest first, with who said it where, what Hark made of it and why;
-// filters and search over what is loaded (older pages load on demand).
-import { useMemo, useRef, useState } from "preact/hooks";
+// The inbox: every mention as it arrives, newest first, with who said it where, what Hark made of it and why.
+// Filters and search go to respond, which applies them to every stored mention (GET /v1/mentions with the filters);
+// what arrives live afterwards is matched here, so a new mention that fits appears without a reload.
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { Empty, ErrorNote, MentionText, PlatformIcon, Pill, Priority, useTitle } from "../components/bits";
 import {
   SENTIMENT_LABEL,
@@ -11,13 +12,15 @@ import {
   languageName,
   maySeePii,
   network,
+  networkKey,
   plural,
 } from "../format";
 import { go } from "../router";
 import { useSession } from "../session";
 import { useShortcut } from "../shortcuts";
 import { useValue } from "../store";
-import type { Mention, Task } from "../types";
+import type { Mention, Page, Task } from "../types";
+import { describe } from "./queue";
 import { TaskView } from "./task";
 
 interface Filters {
@@ -45,7 +48,7 @@ const NONE: Filters = {
 
 function matches(m: Mention, f: Filters, task: Task | undefined): boolean {
   const c = m.classification;
-  if (f.network && network(m.platform, m.channel).label !== f.network) return false;
+  if (f.network && networkKey(m.platform, m.channel) !== f.network && m.platform !== f.network) return false;
   if (f.account && (m.account_id ?? "") !== f.account) return false;
   if (f.sentiment && c?.sentiment !== f.sentiment) return false;
   if (f.intent && c?.intent !== f.intent) return false;
@@ -59,6 +62,108 @@ function matches(m: Mention, f: Filters, task: Task | undefined): boolean {
     if (!hay.includes(needle)) return false;
   }
   return true;
+}
+
+function queryOf(f: Filters): Record<string, string | number | boolean | undefined> {
+  return {
+    limit: 50,
+    network: f.network || undefined,
+    account: f.account || undefined,
+    sentiment: f.sentiment || undefined,
+    intent: f.intent || undefined,
+    language: f.language || undefined,
+    needs_response: f.needs ? f.needs === "yes" : undefined,
+    queue: f.queue || undefined,
+    assignee: f.assignee || undefined,
+    q: f.search.trim() || undefined,
+  };
+}
+
+interface Found {
+  key: string;
+  items: Mention[];
+  cursor: string | null;
+  loading: boolean;
+  error: string | null;
+  before: Set<string>; // the ids the live feed had when the search started
+}
+
+/** The filtered listing from respond, page by page; null while no filter is set. */
+function useServerFilter(filters: Filters, active: boolean) {
+  const session = useSession();
+  const [found, setFound] = useState<Found | null>(null);
+  const key = JSON.stringify(queryOf(filters));
+  useEffect(() => {
+    if (!active) {
+      setFound(null);
+      return;
+    }
+    let live = true;
+    const before = new Set(session.feed.state.get().order);
+    setFound((f) => ({ key, items: f?.key === key ? f.items : [], cursor: null, loading: true, error: null, before }));
+    // Typing in the search box waits for a pause before asking.
+    const timer = setTimeout(() => {
+      session.api
+        .get<Page<Mention>>("/v1/mentions", queryOf(filters))
+        .then((page) => live && setFound({ key, items: page.items, cursor: page.next_cursor, loading: false, error: null, before }))
+        .catch((failure) => live && setFound({ key, items: [], cursor: null, loading: false, error: describe(failure), before }));
+    }, 250);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [key, active]);
+  const more = async () => {
+    if (!found?.cursor) return;
+    setFound({ ...found, loading: true });
+    try {
+      const page = await session.api.get<Page<Mention>>("/v1/mentions", { ...queryOf(filters), cursor: found.cursor });
+      const seen = new Set(found.items.map((m) => m.id));
+      setFound({ ...found, items: [...found.items, ...page.items.filter((m) => !seen.has(m.id))], cursor: page.next_cursor, loading: false });
+    } catch (failure) {
+      setFound({ ...found, loading: false, error: describe(failure) });
+    }
+  };
+  return { found, more };
+}
+
+// How many messages Hark holds from each author (GET /v1/author-counts), asked for the authors on screen, in
+// batches, after the mentions themselves are shown; an author who writes again is asked about again.
+const counts = new Map<string, number>();
+const asked = new Set<string>();
+const authorKey = (m: Mention) => `${m.platform}/${m.author.id}`;
+
+function useAuthorCounts(mentions: Mention[]): Map<string, number> {
+  const session = useSession();
+  const [, setTick] = useState(0);
+  const fresh = session.feed.state.get().arrived;
+  useEffect(() => {
+    if (!session.can("countAuthors")) return;
+    for (const m of mentions) if (fresh.has(m.id) && counts.has(authorKey(m)) && !asked.has(m.id)) {
+      asked.add(m.id); // a new message from someone already counted: count again
+      asked.delete(authorKey(m));
+    }
+    const wanted = [...new Set(mentions.slice(0, 200).map(authorKey))].filter((k) => !asked.has(k) && !k.includes(","));
+    if (!wanted.length) return;
+    for (const k of wanted) asked.add(k);
+    let live = true;
+    const batches: string[][] = [];
+    for (let i = 0; i < wanted.length; i += 50) batches.push(wanted.slice(i, i + 50));
+    void Promise.all(
+      batches.map((keys) =>
+        session.api
+          .get<{ counts: Record<string, number> }>("/v1/author-counts", { authors: keys.join(",") })
+          .then((answer) => {
+            for (const [k, n] of Object.entries(answer.counts)) counts.set(k, n);
+          })
+          .catch(() => keys.forEach((k) => asked.delete(k))),
+      ),
+    ).then(() => live && setTick((n) => n + 1));
+    return () => {
+      live = false;
+    };
+  }, [mentions]);
+  return counts;
 }
 
 export function InboxView({ selected }: { selected: string | null }) {
@@ -75,7 +180,7 @@ export function InboxView({ selected }: { selected: string | null }) {
     const distinct = (values: (string | null | undefined)[]) =>
       [...new Set(values.filter((v): v is string => !!v))].sort();
     return {
-      network: distinct(all.map((m) => network(m.platform, m.channel).label)),
+      network: distinct(all.map((m) => networkKey(m.platform, m.channel))),
       account: distinct(all.map((m) => m.account_id)),
       intent: distinct(all.map((m) => m.classification?.intent)),
       language: distinct(all.map((m) => m.classification?.language)),
@@ -83,7 +188,19 @@ export function InboxView({ selected }: { selected: string | null }) {
       assignee: distinct(tasks.map((t) => t.holder)),
     };
   }, [all, board]);
-  const shown = all.filter((m) => matches(m, filters, m.task_id ? board.byId.get(m.task_id) : undefined));
+  const active = Object.values(filters).some(Boolean);
+  const { found, more } = useServerFilter(filters, active);
+  // Filtered: what respond found (the live copy where the feed has a newer one), and on top what arrived since.
+  const shown = useMemo(() => {
+    if (!active) return all;
+    if (!found) return [];
+    const listed = new Set(found.items.map((m) => m.id));
+    const arrived = all.filter(
+      (m) => !found.before.has(m.id) && !listed.has(m.id) && matches(m, filters, m.task_id ? board.byId.get(m.task_id) : undefined),
+    );
+    return [...arrived, ...found.items.map((m) => feed.byId.get(m.id) ?? m)];
+  }, [active, found, all, board]);
+  const history = useAuthorCounts(shown);
   const index = shown.findIndex((m) => m.id === selected);
   useShortcut("/", () => search.current?.focus());
   useShortcut("j", () => {
@@ -96,7 +213,6 @@ export function InboxView({ selected }: { selected: string | null }) {
   });
   const set = (name: keyof Filters) => (e: Event) =>
     setFilters({ ...filters, [name]: (e.target as HTMLInputElement | HTMLSelectElement).value });
-  const active = Object.values(filters).some(Boolean);
   const selectedMention = selected ? feed.byId.get(selected) : undefined;
   const reveal = maySeePii(session.me);
 
@@ -119,7 +235,11 @@ export function InboxView({ selected }: { selected: string | null }) {
           <h1 id="inbox-title">
             Inbox{" "}
             <span class="muted">
-              {active ? `${shown.length} of ${plural(all.length, "mention")}` : plural(all.length, "mention")}
+              {active
+                ? found?.loading && !found.items.length
+                  ? "searching…"
+                  : `${plural(shown.length, "match", "matches")}${found?.cursor ? "+" : ""} in every stored mention`
+                : plural(all.length, "mention")}
             </span>
           </h1>
           <label class="search">
@@ -133,7 +253,7 @@ export function InboxView({ selected }: { selected: string | null }) {
             />
           </label>
           <div class="filters" role="group" aria-label="Filter the inbox">
-            {select("network", "Platform", options.network)}
+            {select("network", "Platform", options.network, (v) => network(v, v).label)}
             {options.account.length > 1 ? select("account", "Account", options.account) : null}
             {select("sentiment", "Sentiment", ["negative", "mixed", "neutral", "positive"], (v) => SENTIMENT_LABEL[v as "mixed"])}
             {select("intent", "Intent", options.intent)}
@@ -147,20 +267,41 @@ export function InboxView({ selected }: { selected: string | null }) {
               </button>
             ) : null}
           </div>
-          <ErrorNote error={feed.error} />
+          <ErrorNote error={feed.error ?? found?.error ?? null} />
         </div>
-        {!feed.loaded ? (
-          <Empty>Loading the inbox…</Empty>
+        {!feed.loaded || (active && found?.loading && !shown.length) ? (
+          <Empty>{active ? "Searching every stored mention…" : "Loading the inbox…"}</Empty>
         ) : shown.length === 0 ? (
-          <Empty>{active ? "Nothing loaded matches these filters." : "No mentions yet. They appear here the moment they are stored."}</Empty>
+          <Empty>
+            {active
+              ? found?.cursor
+                ? "None in the latest thousand mentions read; look further back."
+                : "No mention matches these filters."
+              : "No mentions yet. They appear here the moment they are stored."}
+          </Empty>
         ) : (
           <ul class="cards" aria-label="Mentions, newest first" aria-live="polite" aria-relevant="additions">
             {shown.map((m) => (
-              <MentionCard key={m.id} mention={m} current={m.id === selected} fresh={feed.arrived.has(m.id)} reveal={reveal} />
+              <MentionCard
+                key={m.id}
+                mention={m}
+                current={m.id === selected}
+                fresh={feed.arrived.has(m.id)}
+                reveal={reveal}
+                said={history.get(authorKey(m))}
+              />
             ))}
           </ul>
         )}
-        {feed.olderCursor ? (
+        {active ? (
+          found?.cursor ? (
+            <div class="more">
+              <button type="button" disabled={found.loading} onClick={() => void more()}>
+                {found.loading ? "Searching…" : "Look further back"}
+              </button>
+            </div>
+          ) : null
+        ) : feed.olderCursor ? (
           <div class="more">
             <button
               type="button"
@@ -188,7 +329,8 @@ export function InboxView({ selected }: { selected: string | null }) {
   );
 }
 
-function MentionCard({ mention: m, current, fresh, reveal }: { mention: Mention; current: boolean; fresh: boolean; reveal: boolean }) {
+function MentionCard(props: { mention: Mention; current: boolean; fresh: boolean; reveal: boolean; said: number | undefined }) {
+  const { mention: m, current, fresh, reveal, said } = props;
   const c = m.classification;
   return (
     <li class={`card mention-card ${current ? "current" : ""} ${fresh ? "fresh" : ""} ${m.deleted_at ? "deleted" : ""}`} data-mention={m.id}>
@@ -196,6 +338,11 @@ function MentionCard({ mention: m, current, fresh, reveal }: { mention: Mention;
         <span class="card-top">
           <PlatformIcon platform={m.platform} channel={m.channel} size={22} />
           <span class="author">{authorName(m.author)}</span>
+          {said !== undefined ? (
+            <span class="muted small history" title="Messages Hark holds from them">
+              {said > 1 ? plural(said, "message") : "first message"}
+            </span>
+          ) : null}
           {m.author.followers ? <span class="muted small">{plural(m.author.followers, "follower")}</span> : null}
           <time class="muted small" dateTime={m.created_at} title={clock(m.created_at)}>
             {ago(m.created_at)}

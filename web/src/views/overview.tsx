@@ -6,8 +6,9 @@ import { Empty, ErrorNote, Pill, now, useTitle } from "../components/bits";
 import { ago, maySeePii, network, plural, shownText, span, urgency } from "../format";
 import { useSession } from "../session";
 import { useValue } from "../store";
-import type { ClockStats, Incident, Overview, Page, Task } from "../types";
+import type { ClockStats, Incident, Overview, Page, SafetyCase, Task } from "../types";
 import { describe } from "./queue";
+import { caseUrgency } from "./safety";
 
 export const SENTIMENT_COLOURS: Record<string, string> = {
   negative: "#ff7b72",
@@ -15,6 +16,9 @@ export const SENTIMENT_COLOURS: Record<string, string> = {
   neutral: "#9da7b3",
   positive: "#3fb950",
 };
+
+// Told apart by lightness as well as hue (legend and summary carry the names).
+const INTENT_COLOURS = ["#58a6ff", "#f778ba", "#d29922", "#3fb950", "#a371f7"];
 
 export function useOverview(hours: number, refreshMs: number): { overview: Overview | null; error: string | null } {
   const session = useSession();
@@ -145,6 +149,8 @@ export function OverviewView() {
         ) : null}
       </section>
 
+      {session.can("listSafetyCases") ? <SafetyTiles at={t} /> : null}
+
       {incidents && incidents.length ? <Incidents incidents={incidents} /> : null}
 
       <div class="grid">
@@ -157,6 +163,10 @@ export function OverviewView() {
             <section class="panel wide" aria-labelledby="sentiment-title">
               <h2 id="sentiment-title">Sentiment per hour</h2>
               <TimeChart times={charts.times} series={charts.sentiments} summary={charts.sentimentSummary} />
+            </section>
+            <section class="panel wide" aria-labelledby="intent-trend-title">
+              <h2 id="intent-trend-title">What people want, per hour</h2>
+              <TimeChart times={charts.times} series={charts.intents} summary={charts.intentSummary} />
             </section>
             <section class="panel" aria-labelledby="platform-title">
               <h2 id="platform-title">Where they said it</h2>
@@ -205,9 +215,27 @@ export function chartData(overview: Overview) {
     { label: "need a reply", colour: "#d29922", values: overview.buckets.map((b) => b.needs_response) },
     { label: "negative", colour: SENTIMENT_COLOURS.negative as string, values: overview.buckets.map((b) => b.by_sentiment.negative ?? 0) },
   ];
+  // What people want, hour by hour: the five most asked for, the rest together.
+  const ranked = totals(overview, "by_intent").map(([k]) => k);
+  const top = ranked.slice(0, 5);
+  const intents = top.map((name, i) => ({
+    label: name,
+    colour: INTENT_COLOURS[i] as string,
+    values: overview.buckets.map((b) => b.by_intent[name] ?? 0),
+  }));
+  if (ranked.length > top.length) {
+    intents.push({
+      label: "other",
+      colour: "#9da7b3",
+      values: overview.buckets.map((b) =>
+        Object.entries(b.by_intent).reduce((n, [k, v]) => (top.includes(k) ? n : n + v), 0),
+      ),
+    });
+  }
+  const intentSummary = totals(overview, "by_intent").map(([k, v]) => `${k} ${v}`).join(", ") || "No mentions";
   const total = overview.buckets.reduce((n, b) => n + b.mentions, 0);
   const volumeSummary = `${total} mentions, ${overview.buckets.reduce((n, b) => n + b.needs_response, 0)} needing a reply`;
-  return { times, sentiments, sentimentSummary, volume, volumeSummary };
+  return { times, sentiments, sentimentSummary, intents, intentSummary, volume, volumeSummary };
 }
 
 function networkLabel(key: string): string {
@@ -218,6 +246,43 @@ function attainmentTone(clock: ClockStats): string {
   if (!clock.stopped) return "plain";
   const share = clock.within_sla / clock.stopped;
   return share >= 0.95 ? "good" : share >= 0.8 ? "warn" : "bad";
+}
+
+/** Drug safety's clocks at a glance: cases still to report, those due within three days, those overdue. */
+function SafetyTiles({ at }: { at: number }) {
+  const session = useSession();
+  const [cases, setCases] = useState<SafetyCase[] | null>(null);
+  useEffect(() => {
+    let live = true;
+    const load = () =>
+      session.api
+        .get<Page<SafetyCase>>("/v1/safety-cases", { limit: 100 })
+        .then((page) => live && setCases(page.items))
+        .catch(() => live && setCases(null));
+    void load();
+    const timer = setInterval(load, 60_000);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, []);
+  if (!cases) return null;
+  const pending = cases.filter((c) => caseUrgency(c, at) !== "done");
+  const overdue = pending.filter((c) => caseUrgency(c, at) === "overdue").length;
+  const near = pending.filter((c) => caseUrgency(c, at) === "near").length;
+  return (
+    <section class="tiles safety-tiles" aria-label="Safety cases">
+      <a class="tile-link" href="#/safety">
+        <Tile label="Safety cases to report" value={pending.length} />
+      </a>
+      <a class="tile-link" href="#/safety">
+        <Tile label="Due within 3 days" value={near} tone={near ? "warn" : "good"} />
+      </a>
+      <a class="tile-link" href="#/safety">
+        <Tile label="Reports overdue" value={overdue} tone={overdue ? "bad" : "good"} />
+      </a>
+    </section>
+  );
 }
 
 function Tile({ label, value, tone, hint }: { label: string; value: number | string; tone?: string; hint?: string | undefined }) {
