@@ -25,9 +25,10 @@ def adverse_event(stack: Stack, token: str, author: str) -> tuple[str, dict[str,
         author={"id": author, "handle": f"pat_{token}"},
         thread_id=f"th-{token}",
     )
-    task = stack.wait_for(lambda: (t := stack.get(f"/v1/mentions/{mention_id}")).get("task_id") and t)
+    # The first mention of a run waits for classify's cold start (its models): minutes on a loaded machine.
+    task = stack.wait_for(lambda: (t := stack.get(f"/v1/mentions/{mention_id}")).get("task_id") and t, timeout=120)
     task_id = str(task["task_id"])
-    case_id = stack.wait_for(lambda: stack.get(f"/v1/tasks/{task_id}").get("safety_case_id"))
+    case_id = stack.wait_for(lambda: stack.get(f"/v1/tasks/{task_id}").get("safety_case_id"), timeout=60)
     return task_id, stack.get(f"/v1/safety-cases/{case_id}", key="hark-test-safety-key")
 
 
