@@ -202,7 +202,6 @@ class Storage(Construct):
                 transitions=transitions or None,
                 expiration=Duration.days(spec.expire_after_days) if spec.expire_after_days else None,
                 abort_incomplete_multipart_upload_after=Duration.days(1),
-                noncurrent_version_expiration=Duration.days(30) if spec.object_lock_days is None else None,
             )
         )
         locked = spec.object_lock_days is not None
@@ -212,7 +211,9 @@ class Storage(Construct):
             encryption=s3.BucketEncryption.S3_MANAGED,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
-            versioned=True,
+            # Only Object Lock needs versions (S3 requires them for it). The raw archive is unversioned, so an
+            # erasure's DeleteObjects removes a person's deliveries for good instead of leaving them as old versions.
+            versioned=spec.versioned,
             object_lock_enabled=locked or None,
             object_lock_default_retention=s3.ObjectLockRetention.compliance(Duration.days(spec.object_lock_days))
             if spec.object_lock_days

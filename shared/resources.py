@@ -117,6 +117,12 @@ class BucketSpec:
     # S3 Object Lock in compliance mode: no one, root included, can delete or overwrite an object this long.
     object_lock_days: int | None = None
 
+    @property
+    def versioned(self) -> bool:
+        """Versioning only where Object Lock requires it. A versioned bucket keeps a deleted object as an old
+        version: the raw archive must not, or an erasure (and the retention sweep) would delete nothing."""
+        return self.object_lock_days is not None
+
     def physical_name(self, stage: str) -> str:
         """The local stack's name; in AWS CloudFormation names buckets (names are global) and passes it on."""
         return f"hark-{stage}-{self.key}"

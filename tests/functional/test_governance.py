@@ -414,3 +414,95 @@ def test_records_expire_as_the_retention_says(gov: Gov) -> None:
     facts = gov.pipeline.aws.scan("conversations")
     assert facts and all("expires_at" in f for f in facts)
     assert all("expires_at" not in c for c in gov.pipeline.aws.scan("audit-content"))  # kept: unset
+
+
+@pytest.fixture
+def unconfigured(gov: Gov, monkeypatch: pytest.MonkeyPatch) -> Gov:
+    """No triage policy and no product list anywhere: what a brand has before it configures anything."""
+    monkeypatch.delenv("HARK_TRIAGE_POLICY", raising=False)
+    classify_bootstrap.root.override(None)
+    return gov
+
+
+LIPITOR = "My son has been taking Lipitor for two weeks and now he has awful muscle pain and headaches."
+
+
+def test_with_no_policy_a_medicine_and_a_side_effect_open_a_case_that_exports_as_csv(unconfigured: Gov) -> None:
+    gov = unconfigured
+    mention_id = gov.say("np-1", LIPITOR, author="par-1")
+    stored = gov.mention(mention_id)
+    assert stored["classification"]["adverse_event"] is True
+    task, case = _case_of(gov, mention_id)
+    assert task["queue"] == "safety" and (case["status"], case["queue"]) == ("open", "safety")
+    criteria = {c["criterion"]: c for c in case["criteria"]}
+    assert all(c["present"] and c["why"] for c in criteria.values()), criteria
+    # Recognised by the drug lexicon (a brand name of atorvastatin), not by any list the brand gave.
+    assert (case["product"]["name"], case["product"]["match"]) == ("Lipitor", "brand")
+    assert criteria["product"]["evidence"] == ["Lipitor"]
+    assert set(criteria["event"]["evidence"]) == {"muscle pain", "headaches"}
+    day0 = datetime.fromisoformat(case["day0"])
+    assert day0 == datetime.fromisoformat(stored["received_at"])
+    assert datetime.fromisoformat(case["due_at"]) == day0 + timedelta(days=15)
+    listed = gov.call("GET", "/v1/safety-cases?status=open", "sam").get_json()["items"]
+    assert [c["id"] for c in listed] == [case["id"]]
+
+    download = gov.call("GET", f"/v1/safety-cases/{case['id']}/export?format=csv", "sam")
+    assert download.status_code == 200
+    assert download.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert download.headers["Content-Disposition"] == f'attachment; filename="{case["id"]}.csv"'
+    [row] = list(csv.DictReader(io.StringIO(download.get_data(as_text=True))))
+    assert row["safetyreportid"] == case["id"]
+    assert row["patient.drug.medicinalproduct"] == "Lipitor"
+    assert row["patient.reaction.primarysourcereaction"] == "muscle pain; headaches"
+    assert row["patient.summary.reportercomment"] == LIPITOR
+
+
+ARCHIVE_BUCKET = "hark-local-raw-archive"
+
+
+def _archived(gov: Gov) -> dict[str, str]:
+    """Every object (every version of it) in the raw archive, unpacked: key → the delivery as text."""
+    import gzip
+
+    s3 = gov.pipeline.aws.client("s3")
+    versions = s3.list_object_versions(Bucket=ARCHIVE_BUCKET)
+    out = {}
+    for version in versions.get("Versions", []):
+        body = s3.get_object(Bucket=ARCHIVE_BUCKET, Key=version["Key"], VersionId=version["VersionId"])["Body"]
+        out[f"{version['Key']}@{version['VersionId']}"] = gzip.decompress(body.read()).decode()
+    assert not versions.get("DeleteMarkers"), "the archive is unversioned: a delete removes, it leaves no marker"
+    return out
+
+
+def _dm(sender: str, mid: str, text: str) -> bytes:
+    from devstack.signing import meta_body
+
+    messaging = [
+        {"sender": {"id": sender}, "recipient": {"id": "1"}, "timestamp": 1, "message": {"mid": mid, "text": text}}
+    ]
+    return meta_body({"object": "page", "entry": [{"id": "1", "time": 1, "messaging": messaging}]})
+
+
+def test_erasure_over_http_deletes_the_persons_raw_deliveries_from_the_archive_bucket(gov: Gov) -> None:
+    theirs = "Jo Rivers here, my parcel to 12 Elm Street never came"
+    for n, (sender, text) in enumerate([("jo-5", theirs), ("jo-5", "Jo again, still nothing"), ("max-8", "Hi there")]):
+        delivered = gov.pipeline.meta(_dm(sender, f"m.arch-{n}", text))
+        assert delivered.status_code == 200, delivered.get_data(as_text=True)
+    gov.pipeline.flow()
+    before = _archived(gov)
+    assert len(before) == 3 and sum("Jo Rivers" in d for d in before.values()) == 1
+
+    receipt = gov.call("DELETE", "/v1/authors/meta/jo-5?reference=DSAR-ARCH")
+    assert receipt.status_code == 202, receipt.get_data(as_text=True)
+    erasure = receipt.get_json()
+    gov.pipeline.flow()
+
+    after = _archived(gov)  # the bucket itself, not an API's word for it
+    assert len(after) == 1 and all("Jo " not in d and "Elm Street" not in d for d in after.values())
+    assert "Hi there" in next(iter(after.values()))  # another person's delivery stays
+    index = json.dumps(gov.pipeline.aws.scan("archive-index"))
+    assert "jo-5" not in index and "max-8" in index
+    [entry] = gov.call("GET", "/v1/audit?action=author.erased").get_json()["items"]
+    assert entry["detail"]["erasure_id"] == erasure["erasure_id"]
+    assert entry["detail"]["counts"]["archived_deliveries"] == 2
+    assert "jo-5" not in json.dumps(entry) and "Jo Rivers" not in json.dumps(entry)

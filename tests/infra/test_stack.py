@@ -15,8 +15,8 @@ import pytest
 
 pytestmark = pytest.mark.infra
 
-aws_cdk = pytest.importorskip("aws_cdk")
-
+# Imported, not importorskip'd: without aws-cdk-lib (the `infra` group) these tests fail rather than vanish.
+import aws_cdk  # noqa: E402
 from aws_cdk.assertions import Match, Template  # noqa: E402
 
 from devstack.gateway_keys import MIN_GATEWAY_KEY_CHARS, PLANS, plan_name  # noqa: E402
@@ -34,6 +34,7 @@ from shared.resources import (  # noqa: E402
     FAILURE_QUEUES,
     FUNCTIONS,
     QUEUES,
+    RAW_ARCHIVE,
     TABLES,
     TOPICS,
     FunctionSpec,
@@ -557,6 +558,11 @@ def test_buckets_are_private_encrypted_tls_only_with_lifecycle_and_the_audit_exp
         )
     locked = [b["Properties"] for b in buckets.values() if b["Properties"].get("ObjectLockEnabled")]
     assert len(locked) == 1
+    # Versions only where Object Lock needs them: a versioned raw archive would keep an erased person's deliveries
+    # as old versions after DeleteObjects.
+    versioned = [b["Properties"] for b in buckets.values() if "VersioningConfiguration" in b["Properties"]]
+    assert versioned == locked and locked[0]["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert not RAW_ARCHIVE.versioned and AUDIT_EXPORT.versioned
     retention = locked[0]["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]
     assert retention == {"Mode": "COMPLIANCE", "Days": AUDIT_EXPORT.object_lock_days}
 
