@@ -409,6 +409,11 @@ class Task(Contract):
     safety_case_id: str | None = Field(
         default=None, description="The thread reported a suspected adverse event: its safety case."
     )
+    crisis_incident_id: str | None = Field(
+        default=None,
+        description="A message of it arrived while its brand was in crisis mode: the incident (its priority was "
+        "raised, and the holding statement is suggested while crisis mode lasts).",
+    )
     actions: tuple[str, ...] = Field(default=(), description="What may be done in this status (not stored).")
 
 

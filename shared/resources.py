@@ -546,8 +546,8 @@ RESPOND = FunctionSpec(
     memory_mb=256,
     sqs_source=SqsSource(RESPOND_QUEUE, batch_size=10, max_batching_window_s=0),
     # Intake opens safety cases (and tells the safety team); an erasure reaches every table respond owns; what
-    # ingest saw of each source lands in its health.
-    reads=(INBOX, TASKS, AUDIT, NOTES, SOURCES, *GOVERNANCE_TABLES),
+    # ingest saw of each source lands in its health. Crisis mode (in incidents) raises new tasks' priority.
+    reads=(INBOX, TASKS, AUDIT, NOTES, SOURCES, INCIDENTS, *GOVERNANCE_TABLES),
     writes=(INBOX, TASKS, AUDIT, NOTES, NOTIFICATIONS, STATS, SOURCES, *GOVERNANCE_TABLES),
     publishes_to=(SAFETY_TOPIC,),
     reads_config=True,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.respond.governance_store import Conversations, Erasures, SafetyCases, SafetyTopic
+from services.respond.incident_store import DynamoCrisisModes
 from services.respond.outbound import Sender
 from services.respond.outbound.bluesky import BlueskySender
 from services.respond.outbound.discord import DiscordSender
@@ -92,7 +93,7 @@ def build(env: Mapping[str, str]) -> RespondRoot:
         DynamoStats(settings),
     )
     outbox = Outbox(senders(settings), credentials(settings, platform_secrets), PowertoolsOnce(settings))
-    service = RespondService(stores, config, outbox, alerts=SafetyTopic(settings))
+    service = RespondService(stores, config, outbox, alerts=SafetyTopic(settings), crisis=DynamoCrisisModes(settings))
     consumer = Consumer(
         service,
         outbox=None,

@@ -25,6 +25,7 @@ from services.respond.audit import CONFIG_STREAM, Content, entry_for, hold_apart
 from services.respond.drafting import Drafter, NoDrafter, render, suggested, variables_for
 from services.respond.facts import fact_of
 from services.respond.governance import CaseStore, ConversationStore, ErasureStore, Governance, SafetyAlerts
+from services.respond.incidents import DEFAULT_BRAND, CrisisMode, CrisisModes
 from services.respond.outbound import Delivered, Outbound, Sender
 from services.respond.outbound.once import Once
 from services.respond.outbound.refusals import name as platform_name
@@ -98,6 +99,8 @@ from shared.store.paging import MAX_PAGE, Page, encode_cursor, time_key
 
 SERVICE = "respond"
 SAVE_ATTEMPTS = 5
+# The suggestion that carries crisis mode's holding statement.
+HOLDING_STATEMENT = "crisis-holding-statement"
 # How far the live feed stays behind the clock: longer than a write takes to become readable (the time between
 # stamping a mention's feed position and its write landing, plus the feed index's propagation).
 FEED_SETTLE = timedelta(seconds=2)
@@ -289,7 +292,10 @@ class RespondService:
         clock: Callable[[], datetime] = utcnow,
         drafter: Drafter | None = None,
         alerts: SafetyAlerts | None = None,
+        crisis: CrisisModes | None = None,
     ) -> None:
+        """`crisis`: where crisis mode is read (the incident service writes it); None: never in crisis mode."""
+        self._crisis = crisis
         self._tasks = stores.tasks
         self._inbox = stores.inbox
         self._audit = stores.audit
@@ -400,10 +406,20 @@ class RespondService:
 
     def assign(self, classified: ClassifiedMention) -> Task:
         """Open the thread's task or add the mention to it; safe to repeat, safe under concurrent writers."""
-        mention, classification = classified.mention, classified.classification
+        mention, heard = classified.mention, classified.classification
         for _attempt in range(SAVE_ATTEMPTS):
             now = self._clock()
             config = self._config()
+            crisis = self._crisis_mode()
+            classification = heard
+            if crisis is not None:
+                # Crisis mode: what the public says now comes first (its SLA clocks follow the raised priority).
+                classification = heard.model_copy(
+                    update={
+                        "priority": crisis.boost(heard.priority),
+                        "reasons": (*heard.reasons, f"crisis mode: +{crisis.priority_boost} priority"),
+                    }
+                )
             current = self._tasks.get(task_of(mention))
             updated = (
                 open_task(mention, classification, now, config)
@@ -413,6 +429,8 @@ class RespondService:
             if updated is None:
                 assert current is not None
                 return current
+            if crisis is not None and updated.crisis_incident_id != crisis.incident_id:
+                updated = updated.model_copy(update={"crisis_incident_id": crisis.incident_id})
             if updated.holder is None and updated.status == "open":
                 updated = self._auto_assign(updated, now, config)
             action = (
@@ -429,6 +447,16 @@ class RespondService:
                 self._notify(task.holder, "assigned", task.id, None, f"Hark assigned you a task from {task.queue}", now)
             return task
         raise Conflict(f"task for thread {mention.thread_id[:64]} kept changing; will retry")
+
+    def _crisis_mode(self) -> CrisisMode | None:
+        """The brand's crisis mode, if it is in one (one brand per deployment today)."""
+        if self._crisis is None:
+            return None
+        try:
+            return self._crisis.active(DEFAULT_BRAND)
+        except HarkError as error:  # crisis mode raises priorities; not knowing it must not stop intake
+            get_logger(SERVICE).warning("could not read crisis mode", extra={"error": error.detail})
+            return None
 
     def _auto_assign(self, task: Task, now: datetime, config: HarkConfig) -> Task:
         team = config.team_of(task.queue)
@@ -718,7 +746,10 @@ class RespondService:
         task = self._load(task_id)
         config = self._config()
         customer = self._customer_text(task)
-        if body.template is not None:
+        crisis = self._crisis_mode() if body.template == HOLDING_STATEMENT else None
+        if crisis is not None:
+            text = crisis.holding_statement
+        elif body.template is not None:
             template = next((t for t in config.templates if t.id == body.template), None)
             if template is None:
                 raise InvalidBody(
@@ -792,7 +823,19 @@ class RespondService:
         customer = self._customer_text(task)
         out = []
         acknowledgements = set(config.safety.acknowledgements)
-        if task.safety_case_id is not None and task.kind != "message":
+        scripted_only = task.safety_case_id is not None and task.kind != "message"
+        crisis = self._crisis_mode() if task.crisis_incident_id is not None and not scripted_only else None
+        if crisis is not None:
+            # While its brand is in crisis mode, the holding statement on-call approved comes first.
+            out.append(
+                Suggestion(
+                    template=HOLDING_STATEMENT,
+                    language=task.language or "en",
+                    text=crisis.holding_statement,
+                    warnings=self._voice(task, crisis.holding_statement, config, customer),
+                )
+            )
+        if scripted_only:
             candidates = [t for t in config.templates if t.id in acknowledgements]
         else:
             candidates = [t for t in suggested(config, task.intent, task.language) if t.id not in acknowledgements]
@@ -806,7 +849,7 @@ class RespondService:
                     warnings=self._voice(task, text, config, customer),
                 )
             )
-        if task.safety_case_id is not None and task.kind != "message":
+        if scripted_only:
             return out  # nothing but the scripted acknowledgements
         for n, text in enumerate(self._drafter.propose(task, [customer], task.language)):
             out.append(

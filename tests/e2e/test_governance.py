@@ -66,13 +66,33 @@ class Api:
         return task
 
 
+def archived(stack: Stack) -> dict[str, str]:
+    """The raw archive bucket's objects, every version, unpacked (key@version → the delivery as text)."""
+    import gzip
+
+    import boto3
+
+    s3 = boto3.session.Session().client(
+        "s3",
+        endpoint_url=f"http://127.0.0.1:{stack.aws_port}",
+        region_name="us-east-1",
+        aws_access_key_id="hark-local",
+        aws_secret_access_key="hark-local",
+    )
+    bucket = "hark-local-raw-archive"
+    out = {}
+    for version in s3.list_object_versions(Bucket=bucket).get("Versions", []):
+        body = s3.get_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])["Body"].read()
+        out[f"{version['Key']}@{version['VersionId']}"] = gzip.decompress(body).decode()
+    return out
+
+
 @pytest.fixture(scope="module")
 def api() -> Iterator[Api]:
     stack = start_stack(
         {
             "HARK_API_KEYS": json.dumps(KEYS),
-            # The product dictionary today's detector needs (a drug lexicon will need none).
-            "HARK_TRIAGE_POLICY": json.dumps({"products": ["Zoloft"]}),
+            # No triage policy and no product list: the drug lexicon recognises the medicine out of the box.
             "HARK_SCHEDULE_SECONDS": "3600",
         }
     )
@@ -110,6 +130,7 @@ def test_a_medicine_and_a_side_effect_open_a_case_on_a_15_day_clock_that_exports
     assert row["safetyreportid"] == case_id
     assert row["receivedate"] == received.date().isoformat()
     assert row["patient.drug.medicinalproduct"] == "Zoloft"
+    assert case["product"]["match"] == "brand"  # the lexicon's: no product list was configured
     assert row["patient.summary.reportercomment"] == MEDICINE
     assert api.call("GET", f"/v1/safety-cases/{case_id}/export?format=csv", "vic").status_code == 403
 
@@ -148,6 +169,7 @@ def test_after_erasure_none_of_the_persons_text_is_in_any_answer_and_the_audit_s
     assert delivered.status_code == 200, delivered.text
     [mention_id] = delivered.json()["mention_ids"]
     task = api.task_of(mention_id)
+    assert any("blender exploded" in text for text in archived(api.stack).values())
     note = api.call("POST", f"/v1/tasks/{task['id']}/notes", body={"text": "Rae Quinn wants a call back"})
     assert note.status_code == 200
     assert [m["text"] for m in api.json("/v1/authors/meta/99001")["mentions"]] == [words]
@@ -182,6 +204,10 @@ def test_after_erasure_none_of_the_persons_text_is_in_any_answer_and_the_audit_s
         for said in ("blender exploded", "Rae Quinn", "kitchen counter"):
             assert said not in answer, (said, answer[:200])
     assert api.call("GET", f"/v1/mentions/{mention_id}").status_code == 404
+    # Nor in the raw archive: the bucket itself is asked, every version of every object.
+    for text in archived(api.stack).values():
+        assert "blender exploded" not in text and "Rae Quinn" not in text
+    assert entry["detail"]["counts"]["archived_deliveries"] == 1
     trail = api.json(f"/v1/tasks/{task['id']}/audit")
     assert trail["problems"] == [] and trail["items"][-1]["action"] == "author.erased"
 

@@ -161,3 +161,68 @@ def test_a_burst_of_negative_mentions_opens_a_crisis_incident_that_says_why(pipe
     done = post(pipeline, f"/v1/incidents/{incident['id']}/resolve", {"note": "statement posted, fix deployed"})
     assert done.status_code == 200 and done.json["crisis_mode"] is False
     assert root.crisis.active("default") is None
+
+
+def _oncall_inbox(pipeline: Pipeline) -> tuple[Any, str]:
+    """An SQS queue subscribed to the on-call topic: what the community lead's pager would receive."""
+    sqs, sns = pipeline.aws.client("sqs"), pipeline.aws.client("sns")
+    url = sqs.create_queue(QueueName="oncall-pager")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=pipeline.aws.env["HARK_TOPIC_ONCALL_ARN"], Protocol="sqs", Endpoint=arn)
+    return sqs, url
+
+
+def test_a_crisis_alarm_puts_the_brand_in_crisis_mode_raising_tasks_and_suggesting_the_holding_statement(
+    pipeline: Pipeline,
+) -> None:
+    sqs, pager = _oncall_inbox(pipeline)
+    complaint = {"platform": "x", "author": {"id": "cal-1", "handle": "cal"}, "account_id": "@acme"}
+    text = "The app keeps crashing when I try to pay, please help"
+    assert pipeline.submit({**complaint, "native_id": "calm-1", "text": text}).status_code == 202
+    pipeline.flow()
+    [calm] = pipeline.get("/v1/tasks").json["items"]
+    assert calm["crisis_incident_id"] is None
+
+    crisis = notification(
+        message_id="crisis-1",
+        AlarmName="hark-dev-crisis",
+        AlarmDescription="[critical][crisis] Mention volume and negative share are both unusual",
+    )
+    opened = post(pipeline, "/v1/incidents/alarms", crisis)
+    assert opened.status_code == 200, opened.text
+    incident = opened.json["incident"]
+    assert incident["crisis"] and incident["crisis_mode"] is True and incident["holding_statement"]
+    # On-call is told once, with the holding statement to post first.
+    paged = sqs.receive_message(QueueUrl=pager, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+    assert any(incident["holding_statement"] in json.loads(m["Body"])["Message"] for m in paged), paged
+
+    assert pipeline.submit({**complaint, "native_id": "storm-1", "author": {"id": "cal-2"}, "text": text}).status_code
+    pipeline.flow()
+    [raised] = [t for t in pipeline.get("/v1/tasks").json["items"] if t["id"] != calm["id"]]
+    assert raised["priority"] == min(100, calm["priority"] + 20), (raised["priority"], calm["priority"])
+    assert raised["crisis_incident_id"] == incident["id"]
+    assert "crisis mode: +20 priority" in raised["reasons"]
+    suggested = pipeline.get(f"/v1/tasks/{raised['id']}/suggestions").json["items"]
+    assert suggested[0]["template"] == "crisis-holding-statement"
+    assert suggested[0]["text"] == incident["holding_statement"]
+    # The calm task, opened before, is not raised and is not offered the statement.
+    before = pipeline.get(f"/v1/tasks/{calm['id']}/suggestions").json["items"]
+    assert all(s["template"] != "crisis-holding-statement" for s in before)
+    assert pipeline.get(f"/v1/tasks/{calm['id']}").json["priority"] == calm["priority"]
+    # The agent drafts from it as from a template.
+    assert post(pipeline, f"/v1/tasks/{raised['id']}/claim", {}).status_code == 200
+    drafted = pipeline.http.put(
+        f"/v1/tasks/{raised['id']}/draft",
+        data=json.dumps({"template": "crisis-holding-statement"}),
+        headers={"Content-Type": "application/json", "x-api-key": API_KEY},
+    )
+    assert drafted.status_code == 200, drafted.text
+    assert drafted.json["draft"]["text"] == incident["holding_statement"]
+
+    # Resolving ends crisis mode: new tasks are not raised, the statement is no longer offered.
+    assert post(pipeline, f"/v1/incidents/{incident['id']}/resolve", {}).status_code == 200
+    assert pipeline.submit({**complaint, "native_id": "after-1", "author": {"id": "cal-3"}, "text": text}).status_code
+    pipeline.flow()
+    [after] = [t for t in pipeline.get("/v1/tasks").json["items"] if t["author"]["id"] == "cal-3"]
+    assert after["priority"] == calm["priority"] and after["crisis_incident_id"] is None
+    assert pipeline.get(f"/v1/tasks/{raised['id']}/suggestions").json["items"][:1] != suggested[:1]
