@@ -127,6 +127,15 @@ def create_bucket(s3: Any, spec: BucketSpec, stage: str, expire_after_days: int 
             "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
         },
     )
+    if spec.object_lock_days:
+        # As the CDK app builds it: every object written is locked in compliance mode for this long.
+        s3.put_object_lock_configuration(
+            Bucket=name,
+            ObjectLockConfiguration={
+                "ObjectLockEnabled": "Enabled",
+                "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": spec.object_lock_days}},
+            },
+        )
     rules: list[dict[str, Any]] = []
     if expire_after_days:
         rules.append(

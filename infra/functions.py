@@ -49,7 +49,7 @@ def environment(spec: FunctionSpec, storage: Storage, stage: str) -> dict[str, s
         env[SECRETS.env_var] = storage.secret.secret_name
     for topic in spec.publishes_to:
         env[topic.env_var] = storage.topics[topic.key].topic_arn
-    for bucket in (*spec.reads_buckets, *spec.writes_buckets):
+    for bucket in (*spec.reads_buckets, *spec.writes_buckets, *spec.erases_buckets, *spec.lists_buckets):
         env[bucket.env_var] = storage.buckets[bucket.key].bucket_name
     if spec.reads_config:
         env[CONFIG.env_var] = storage.config.parameter_name
@@ -134,13 +134,14 @@ class ServiceFunctions(Construct):
                     "Resource::arn:aws:comprehend:<AWS::Region>:<AWS::AccountId>:document-classifier-endpoint/*",
                 ],
             )
-        if spec.reads_buckets or spec.writes_buckets:
+        objects = (*spec.reads_buckets, *spec.writes_buckets, *spec.erases_buckets)
+        if objects:
             # cdk-nag names each finding by the bucket's logical id; an acknowledgment must name it exactly.
-            buckets = {b.key: storage.buckets[b.key] for b in (*spec.reads_buckets, *spec.writes_buckets)}
+            buckets = {b.key: storage.buckets[b.key] for b in objects}
             suppress(
                 policy,
                 "AwsSolutions-IAM5",
-                "Objects of the buckets this function reads or writes (object keys are not known in advance).",
+                "Objects of the buckets this function reads, writes or erases (object keys are not known in advance).",
                 applies_to=[
                     f"Resource::<{Stack.of(b).get_logical_id(b.node.default_child)}.Arn>/*"  # type: ignore[arg-type]
                     for b in buckets.values()

@@ -101,6 +101,15 @@ def statements(spec: FunctionSpec, resources: Resources) -> list[iam.PolicyState
             )
         )
         out.append(iam.PolicyStatement(actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[resources.topic_key]))
+    out.extend(_bucket_statements(spec, resources))
+    if spec.reads_config:
+        out.append(iam.PolicyStatement(actions=["ssm:GetParameter"], resources=[resources.config]))
+    return out
+
+
+def _bucket_statements(spec: FunctionSpec, resources: Resources) -> list[iam.PolicyStatement]:
+    """Object actions on the buckets' objects; listing on the bucket itself."""
+    out: list[iam.PolicyStatement] = []
     for action, buckets in (
         ("s3:GetObject", spec.reads_buckets),
         ("s3:PutObject", spec.writes_buckets),
@@ -110,6 +119,11 @@ def statements(spec: FunctionSpec, resources: Resources) -> list[iam.PolicyState
             out.append(
                 iam.PolicyStatement(actions=[action], resources=[f"{resources.buckets[b.key]}/*" for b in buckets])
             )
-    if spec.reads_config:
-        out.append(iam.PolicyStatement(actions=["ssm:GetParameter"], resources=[resources.config]))
+    if spec.lists_buckets:
+        # Listing is granted on the bucket itself (never on its objects); the sweep deletes with DeleteObject above.
+        out.append(
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"], resources=[resources.buckets[b.key] for b in spec.lists_buckets]
+            )
+        )
     return out

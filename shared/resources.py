@@ -172,8 +172,10 @@ class FunctionSpec:
     sns_source: TopicSpec | None = None
     reads_buckets: tuple[BucketSpec, ...] = ()
     writes_buckets: tuple[BucketSpec, ...] = ()  # PutObject only: nothing overwrites through a role
-    # DeleteObject: only a person's erasure deletes what a bucket holds (ingest's raw archive).
+    # DeleteObject: only a person's erasure and the archive's retention sweep delete what a bucket holds.
     erases_buckets: tuple[BucketSpec, ...] = ()
+    # ListBucket (on the bucket, not its objects): the retention sweep finds what has outlived the config.
+    lists_buckets: tuple[BucketSpec, ...] = ()
     publishes_to: tuple[TopicSpec, ...] = ()
     reads_config: bool = False
     # HARK_PUBLIC_URL: the API's public URL (a WebSub hub calls back there); the CDK app sets it from the API.
@@ -247,7 +249,12 @@ AUDIT = TableSpec(
     sort_key=KeyAttr("seq", "N"),
     # Sparse: only entries that are not a task's (configuration, erasures, safety cases), newest first for
     # GET /v1/audit. Their rate is a few a minute at most, far below one partition's 1,000 writes/s.
-    indexes=(IndexSpec("log", KeyAttr("log_partition"), KeyAttr("log_key")),),
+    # Every entry by the UTC hour it was written, for the hourly export to the Object Lock bucket: one partition an
+    # hour takes at most 1,000 writes/s, far above the audit's rate (a few entries per mention handled).
+    indexes=(
+        IndexSpec("log", KeyAttr("log_partition"), KeyAttr("log_key")),
+        IndexSpec("by_hour", KeyAttr("hour"), KeyAttr("hour_key")),
+    ),
     description="Append-only log of every change to a task, a safety case and the configuration, and of every "
     "erasure, with actor, time and before/after; written only with attribute_not_exists, each entry hashing the one "
     "before. People's words are not in it: they are in audit-content, by reference.",
@@ -593,6 +600,21 @@ RESPOND_WATCH = FunctionSpec(
 )
 
 
+RESPOND_AUDIT_EXPORT = FunctionSpec(
+    key="respond-audit-export",
+    service="respond",
+    handler="services.respond.app.on_audit_export",
+    timeout_s=300,
+    memory_mb=512,
+    # Each complete UTC hour's entries, once, a few minutes after the hour ends.
+    schedule="rate(1 hour)",
+    reads=(AUDIT,),
+    writes_buckets=(AUDIT_EXPORT,),  # PutObject: the bucket's default retention locks each export (compliance)
+    lists_buckets=(AUDIT_EXPORT,),  # which hours are already exported
+    description="Exports each hour's new audit entries to the write-once (Object Lock) bucket.",
+)
+
+
 def _poller(platform: str, schedule: str, description: str) -> FunctionSpec:
     """A scheduled poller: reads the sources of its platform from the config, fetches what is new from each, and
     hands it to the ingest core (which queues it like a webhook's)."""
@@ -643,6 +665,21 @@ INGEST_WEBSUB = FunctionSpec(
     description="Renews the YouTube channels' WebSub subscriptions before their leases end.",
 )
 
+# The config's `retention.archive`, honoured: the bucket's lifecycle rule is the longest anything is kept; this
+# sweep deletes what is older than the configuration says (edited without a deploy), every hour.
+INGEST_ARCHIVE_SWEEP = FunctionSpec(
+    key="ingest-archive-sweep",
+    service="ingest",
+    handler="services.ingest.app.on_archive_sweep",
+    timeout_s=120,
+    memory_mb=256,
+    schedule="rate(1 hour)",
+    reads_config=True,
+    lists_buckets=(RAW_ARCHIVE,),
+    erases_buckets=(RAW_ARCHIVE,),
+    description="Deletes raw deliveries older than the config's retention.archive.",
+)
+
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     INGEST_API,
     CLASSIFY,
@@ -651,8 +688,10 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     RESPOND_ALARMS,
     RESPOND_WATCH,
     RESPOND_SLA,
+    RESPOND_AUDIT_EXPORT,
     *POLLERS,
     INGEST_WEBSUB,
+    INGEST_ARCHIVE_SWEEP,
 )
 
 

@@ -4,6 +4,7 @@ client (the composition root does, on the first request)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from chalice.app import Chalice, CloudWatchEvent
@@ -13,8 +14,9 @@ from services.ingest.platforms.base import Answer, Delivery, Handshake
 from shared.api import operations as ops
 from shared.api.governance import ErasureQuery, ErasureReceipt
 from shared.api.models import Health, Submission, SubmissionItem, SubmissionResult, WebhookReceipt
-from shared.observability import instrument
-from shared.resources import INGEST_WEBSUB, POLLERS
+from shared.events import utcnow
+from shared.observability import count, instrument
+from shared.resources import INGEST_ARCHIVE_SWEEP, INGEST_WEBSUB, POLLERS
 from shared.web import Call, Edge, Raw
 
 SERVICE = "ingest"
@@ -139,6 +141,28 @@ def _renew(_event: Any, _context: Any) -> dict[str, Any]:
 @app.schedule(INGEST_WEBSUB.schedule or "rate(6 hours)", name="on_websub_renew")
 def on_websub_renew(event: CloudWatchEvent) -> dict[str, Any]:
     result: dict[str, Any] = instrument(SERVICE, _renew)(event.to_dict(), event.context)
+    return result
+
+
+def _sweep(_event: Any, _context: Any) -> dict[str, Any]:
+    return sweep_archive(bootstrap.root.get())
+
+
+def sweep_archive(root: bootstrap.IngestRoot, now: datetime | None = None) -> dict[str, Any]:
+    """The config's retention.archive, applied: raw deliveries older than it are deleted (unset: the bucket's
+    lifecycle rule alone decides)."""
+    keep = root.config.get().config.retention.archive
+    if keep is None:
+        return {"deleted": 0, "before": None}
+    before = (now or utcnow()) - keep
+    deleted = root.archive.expire(before)
+    count(SERVICE, "DeliveriesExpired", deleted)
+    return {"deleted": deleted, "before": before.isoformat()}
+
+
+@app.schedule(INGEST_ARCHIVE_SWEEP.schedule or "rate(1 hour)", name="on_archive_sweep")
+def on_archive_sweep(event: CloudWatchEvent) -> dict[str, Any]:
+    result: dict[str, Any] = instrument(SERVICE, _sweep)(event.to_dict(), event.context)
     return result
 
 

@@ -205,20 +205,50 @@ class RawArchive:
             raise
         return decode(key, data)
 
+    def _prefixes(self, prefix: str) -> Iterator[str]:
+        """The next level of keys under `prefix` (platforms under "", days under "meta/"), in key order."""
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=prefix, Delimiter="/")
+        with translate_errors("list the archive"):
+            for page in pages:
+                for common in page.get("CommonPrefixes", []):
+                    yield common["Prefix"]
+
+    def _delete(self, keys: list[str]) -> None:
+        for start in range(0, len(keys), DELETE_BATCH):
+            chunk = keys[start : start + DELETE_BATCH]
+            with translate_errors("delete from the archive"):
+                response = self.s3.delete_objects(
+                    Bucket=self._bucket, Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True}
+                )
+            if response.get("Errors"):
+                raise Unavailable(f"{len(response['Errors'])} archived deliveries could not be deleted; retry")
+
+    def expire(self, before: datetime) -> int:
+        """Delete every delivery that arrived before `before` (the config's retention.archive, which may be shorter
+        than the bucket's lifecycle rule); how many. Only the days up to `before` are listed, never the bucket."""
+        cutoff = before.astimezone(UTC)
+        deleted = 0
+        for platform in self._prefixes(""):
+            for day in self._prefixes(platform):
+                try:
+                    when = date.fromisoformat(day[len(platform) :].rstrip("/"))
+                except ValueError:
+                    continue  # not laid out by Hark: not the sweep's to judge
+                if when > cutoff.date():
+                    break  # days list in order: the rest are newer
+                start, until = day_bounds(when)
+                old = list(self.keys(platform.rstrip("/"), start, min(until, cutoff)))
+                self._delete(old)
+                deleted += len(old)
+        return deleted
+
     def erase_author(self, platform: str, author_id: str) -> int:
         """Delete every archived delivery that carried this person's messages, and their index entries; how many
         deliveries were deleted. Other people's messages in the same deliveries lose their raw copy too: the
         archive keeps deliveries whole, and a person's right to erasure outweighs a replay copy of a batch."""
         person = author_key(platform, author_id)
         keys = self._index.keys_of(person)
-        for start in range(0, len(keys), DELETE_BATCH):
-            chunk = keys[start : start + DELETE_BATCH]
-            with translate_errors("erase from the archive"):
-                response = self.s3.delete_objects(
-                    Bucket=self._bucket, Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True}
-                )
-            if response.get("Errors"):
-                raise Unavailable(f"{len(response['Errors'])} archived deliveries could not be erased; retry")
+        self._delete(keys)
         if keys:
             self._index.forget(person, keys)
         return len(keys)

@@ -11,7 +11,7 @@ import orjson
 from chalice.app import Chalice, CloudWatchEvent, SNSEvent, SQSEvent
 from pydantic import ValidationError
 
-from services.respond import bootstrap, incident_bootstrap
+from services.respond import audit_export, bootstrap, incident_bootstrap
 from services.respond.edge.site import site
 from services.respond.governance import Governance
 from services.respond.service import RespondService
@@ -67,7 +67,7 @@ from shared.api.models import (
 from shared.errors import InvalidInput
 from shared.events import StoredMention, Task
 from shared.observability import get_logger, instrument
-from shared.resources import RESPOND, RESPOND_ALARMS, RESPOND_SLA, RESPOND_WATCH
+from shared.resources import RESPOND, RESPOND_ALARMS, RESPOND_AUDIT_EXPORT, RESPOND_SLA, RESPOND_WATCH
 from shared.web import Call, Edge, Raw
 
 SERVICE = "respond"
@@ -278,6 +278,16 @@ def _sweep(_event: Any, _context: Any) -> dict[str, Any]:
 @app.schedule(RESPOND_SLA.schedule or "rate(1 minute)", name="on_sla_sweep")
 def on_sla_sweep(event: CloudWatchEvent) -> dict[str, Any]:
     return instrument(SERVICE, _sweep)(event.to_dict(), event.context)
+
+
+def _export(_event: Any, _context: Any) -> dict[str, Any]:
+    return audit_export.root.get().run().as_dict()
+
+
+# The hourly audit export to the Object Lock bucket (services/respond/audit_export.py).
+@app.schedule(RESPOND_AUDIT_EXPORT.schedule or "rate(1 hour)", name="on_audit_export")
+def on_audit_export(event: CloudWatchEvent) -> dict[str, Any]:
+    return instrument(SERVICE, _export)(event.to_dict(), event.context)
 
 
 # Incidents: CloudWatch alarms (through SNS), the spike detector, on-call's acknowledgements.

@@ -21,7 +21,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import orjson
@@ -41,7 +41,7 @@ INLINE_FIELDS = frozenset(
         "id", "status", "priority", "queue", "route_rule", "holder", "held_since", "approval_tiers", "approvals",
         "sla", "sla_state", "window_closes_at", "last_customer_at", "responded_at", "snoozed_until", "closed_at",
         "cycle", "notes", "mention_count", "mention_ids", "preview_mention_id", "reply_to", "language", "intent",
-        "channel", "kind", "platform", "source", "account_id", "created_at", "safety_case_id",
+        "channel", "kind", "platform", "source", "account_id", "created_at", "safety_case_id", "crisis_incident_id",
         # safety cases
         "task_id", "day0", "reporting_days", "valid", "missing", "reaction_score", "new_information_at",
     }
@@ -54,6 +54,11 @@ INLINE_DETAIL = frozenset(
     }
 )  # fmt: skip
 _PARTS = ("before", "after", "detail")
+
+
+def hour_of(moment: datetime) -> str:
+    """The UTC hour an entry was written in, as the export names it: `2026-12-02T06`."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H")
 
 
 def _canonical(entry: AuditEntry) -> bytes:

@@ -33,7 +33,7 @@ from pynamodb.indexes import AllProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from services.respond.audit import Content, stream_kind
+from services.respond.audit import Content, hour_of, stream_kind
 from services.respond.tasks import Attached, ConcurrentUpdate
 from shared.api.models import AuditEntry, Note, Notification
 from shared.aws import translate_errors
@@ -91,6 +91,15 @@ class LogIndex(GlobalIndex["AuditRecord"]):
     log_key = UnicodeAttribute(range_key=True)
 
 
+class HourIndex(GlobalIndex["AuditRecord"]):
+    class Meta:
+        index_name = "by_hour"
+        projection = AllProjection()
+
+    hour = UnicodeAttribute(hash_key=True)
+    hour_key = UnicodeAttribute(range_key=True)
+
+
 class AuditRecord(Model):
     class Meta:
         table_name = "hark-unbound-audit"
@@ -104,6 +113,10 @@ class AuditRecord(Model):
     actor = UnicodeAttribute(null=True)
     doc = JSONAttribute()
     log = LogIndex()
+    # Every entry: the UTC hour it was written (`2026-12-02T06`), for the hourly export.
+    hour = UnicodeAttribute(null=True)
+    hour_key = UnicodeAttribute(null=True)
+    by_hour = HourIndex()
 
 
 class AuditContentRecord(Model):
@@ -214,6 +227,8 @@ LOG_PARTITION = "log"
 def audit_record(entry: AuditEntry) -> AuditRecord:
     """The entry as stored; entries that are not a task's also go into the log index."""
     record = AuditRecord(stream=entry.stream, seq=entry.seq, doc=entry.model_dump(mode="json", exclude={"content"}))
+    record.hour = hour_of(entry.at)
+    record.hour_key = f"{time_key(entry.at)}#{entry.stream}#{entry.seq:012d}"
     if stream_kind(entry.stream) != "task":
         record.log_partition = LOG_PARTITION
         record.log_key = f"{time_key(entry.at)}#{entry.stream}#{entry.seq:012d}"
@@ -379,6 +394,11 @@ class AuditLog:
             for record in AuditRecord.query(stream, scan_index_forward=False, limit=1, consistent_read=True):
                 return AuditEntry.model_validate(record.doc)
         return None
+
+    def written_in(self, hour: str) -> builtins.list[AuditEntry]:
+        """Every entry written in this UTC hour (`2026-12-02T06`), in time order."""
+        with translate_errors("read audit"):
+            return [AuditEntry.model_validate(r.doc) for r in AuditRecord.by_hour.query(hour, page_size=500)]
 
     def append(self, entry: AuditEntry) -> bool:
         """Put the entry unless its number is taken; False when it is (someone appended first)."""

@@ -196,3 +196,48 @@ def test_the_archive_lists_a_window_across_midnight_in_arrival_order(pipeline: P
     assert list(archive.keys("meta", DAY, DAY + timedelta(days=1))) == keys[1:3]
     assert list(archive.keys("meta", DAY - timedelta(hours=1), DAY + timedelta(days=2))) == keys
     assert list(archive.keys("github", DAY, DAY + timedelta(days=1))) == []
+
+
+def test_the_hourly_sweep_deletes_what_is_older_than_the_configs_archive_retention(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """retention.archive is the configuration's (edited without a deploy); the bucket's lifecycle rule is only the
+    longest anything may be kept. The sweep is the scheduled function, with only its own role's intents."""
+    from pathlib import Path
+
+    from devstack.lambda_runtime import Function
+    from devstack.scheduler import scheduled_event
+    from shared.resources import INGEST_ARCHIVE_SWEEP
+
+    now = datetime.now(UTC)
+    ages = {"ten-days": timedelta(days=10), "eight-days": timedelta(days=8), "six-days": timedelta(days=6)}
+    ages["an-hour"] = timedelta(hours=1)
+    for name, age in ages.items():
+        receive(meta_delivery(now - age, (name, f"m.{name}", f"said {name} ago")))
+    receive(github_delivery := _github(now - timedelta(days=9)))  # another platform's prefix, as old
+    assert len(objects(pipeline)) == 5 and github_delivery
+
+    config = Path(tmp_path) / "hark.yaml"
+    default = (Path(__file__).parents[2] / "shared" / "config_default.yaml").read_text()
+    assert "  archive: 30d" in default
+    config.write_text(default.replace("  archive: 30d", "  archive: 7d"))
+    monkeypatch.setenv("HARK_CONFIG", str(config))
+    result = Function(INGEST_ARCHIVE_SWEEP).invoke(scheduled_event("archive-sweep", now))
+    assert result["deleted"] == 3, result
+    left = objects(pipeline)
+    assert len(left) == 2 and all(k.startswith("meta/") for k in left)
+    assert {(now - age).date().isoformat() for age in (ages["six-days"], ages["an-hour"])} == {
+        k.split("/")[1] for k in left
+    }
+    # Nothing older is left to find; run again, nothing changes.
+    assert Function(INGEST_ARCHIVE_SWEEP).invoke(scheduled_event("archive-sweep", now))["deleted"] == 0
+    # Unset: kept until the bucket's lifecycle rule expires it.
+    config.write_text(default.replace("  archive: 30d", "  archive: null"))
+    assert Function(INGEST_ARCHIVE_SWEEP).invoke(scheduled_event("archive-sweep", now))["deleted"] == 0
+    assert len(objects(pipeline)) == 2
+
+
+def _github(received_at: datetime) -> Delivery:
+    body = webhook_fixture("github", "issue_comment__created.payload.json")
+    headers = {k.lower(): v for k, v in github_headers(body, dev_platform_secret("github"), "issue_comment").items()}
+    return Delivery("github", body, received_at, headers=headers)

@@ -506,3 +506,38 @@ def test_erasure_over_http_deletes_the_persons_raw_deliveries_from_the_archive_b
     assert entry["detail"]["erasure_id"] == erasure["erasure_id"]
     assert entry["detail"]["counts"]["archived_deliveries"] == 2
     assert "jo-5" not in json.dumps(entry) and "Jo Rivers" not in json.dumps(entry)
+
+
+def test_each_hours_audit_entries_are_exported_once_to_the_object_lock_bucket(gov: Gov) -> None:
+    from devstack.lambda_runtime import Function
+    from devstack.scheduler import scheduled_event
+    from services.respond import audit_export
+    from shared.resources import RESPOND_AUDIT_EXPORT
+
+    mention_id = gov.say("ax-1", "My order never arrived and nobody answers. I want a refund.", author="ax-1")
+    tid = gov.mention(mention_id)["task_id"]
+    assert gov.call("POST", f"/v1/tasks/{tid}/claim").status_code == 200
+    trail = gov.call("GET", f"/v1/tasks/{tid}/audit").get_json()["items"]
+    written = datetime.fromisoformat(trail[-1]["at"])
+
+    # The scheduled function, with its own role's intents: the hours before this one (nothing of ours yet).
+    first = Function(RESPOND_AUDIT_EXPORT).invoke(scheduled_event("audit-export", written))
+    assert first["exported"] and all(k.startswith("audit/") for k in first["exported"])
+    hour = written.replace(minute=0, second=0, microsecond=0)
+    key = audit_export.export_key(hour)
+    assert key not in first["exported"]  # this hour has not ended
+
+    exporter = audit_export.build(gov.pipeline.aws.env)
+    later = exporter.run(now=hour + timedelta(hours=1, minutes=6))
+    assert later.exported == [key] and later.entries >= len(trail)
+    s3 = gov.pipeline.aws.client("s3")
+    obj = s3.get_object(Bucket="hark-local-audit-export", Key=key)
+    exported = audit_export.decode(obj["Body"].read())
+    mine = [e for e in exported if e.stream == trail[0]["stream"]]
+    assert [e.hash for e in mine] == [e["hash"] for e in trail]  # the entries as the chain holds them
+    assert "never arrived" not in json.dumps([e.model_dump(mode="json") for e in exported])  # no one's words
+    head = s3.head_object(Bucket="hark-local-audit-export", Key=key)
+    assert head["ObjectLockMode"] == "COMPLIANCE"
+    assert head["ObjectLockRetainUntilDate"] > datetime.now(UTC) + timedelta(days=365 * 6)
+    # Written once: the next run leaves the hour alone.
+    assert key not in exporter.run(now=hour + timedelta(hours=2, minutes=6)).exported

@@ -21,20 +21,23 @@ from aws_cdk.assertions import Match, Template  # noqa: E402
 
 from devstack.gateway_keys import MIN_GATEWAY_KEY_CHARS, PLANS, plan_name  # noqa: E402
 from infra import cost  # noqa: E402
-from infra.iam import Resources, append_only, statements  # noqa: E402
+from infra.iam import TABLE_READ, Resources, append_only, statements  # noqa: E402
 from infra.package import Packages  # noqa: E402
 from services.classify import store as classify_store  # noqa: E402
 from services.respond import incident_store  # noqa: E402
 from services.respond import store as respond_store  # noqa: E402
 from shared.api.operations import OPERATIONS  # noqa: E402
 from shared.resources import (  # noqa: E402
+    AUDIT,
     AUDIT_EXPORT,
     BUCKETS,
     CONFIG,
     FAILURE_QUEUES,
     FUNCTIONS,
+    INGEST_ARCHIVE_SWEEP,
     QUEUES,
     RAW_ARCHIVE,
+    RESPOND_AUDIT_EXPORT,
     TABLES,
     TOPICS,
     FunctionSpec,
@@ -460,7 +463,9 @@ def test_each_role_reaches_exactly_what_its_intents_name(
         expected |= set(of_type(resources, "AWS::KMS::Key"))
     if spec.reads_config:
         expected.add(_logical(resources, "AWS::SSM::Parameter", Name=CONFIG.physical_name(STAGE)))
-    bucket_refs = {b.key for b in (*spec.reads_buckets, *spec.writes_buckets)}
+    bucket_refs = {
+        b.key for b in (*spec.reads_buckets, *spec.writes_buckets, *spec.erases_buckets, *spec.lists_buckets)
+    }
     expected.add(_logical(resources, "AWS::Logs::LogGroup", LogGroupName=f"/aws/lambda/hark-{STAGE}-{spec.key}"))
     reached = set().union(*(_refs(s.get("Resource", [])) for s in _granted(resources, spec)))
     buckets = {r for r in reached if resources[r]["Type"] == "AWS::S3::Bucket"}
@@ -474,7 +479,8 @@ def test_each_role_reaches_exactly_what_its_intents_name(
 def test_object_actions_are_exactly_the_bucket_intents(
     spec: FunctionSpec, resources: dict[str, dict[str, Any]]
 ) -> None:
-    """Only an erasure may delete an object (the raw archive through ingest-api); nothing else deletes or lists."""
+    """Only an erasure (ingest-api) and the retention sweep may delete an object of the raw archive, and only the
+    sweep may list it; nothing else deletes or lists."""
     actions: set[str] = set()
     for statement in _granted(resources, spec):
         listed = statement["Action"]
@@ -482,7 +488,58 @@ def test_object_actions_are_exactly_the_bucket_intents(
     expected = {"s3:GetObject"} if spec.reads_buckets else set()
     expected |= {"s3:PutObject"} if spec.writes_buckets else set()
     expected |= {"s3:DeleteObject"} if spec.erases_buckets else set()
+    expected |= {"s3:ListBucket"} if spec.lists_buckets else set()
     assert actions == expected, spec.key
+
+
+def test_the_archive_sweep_lists_the_bucket_and_deletes_its_objects_and_nothing_more(
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    """The config's retention.archive is honoured by an hourly sweep: ListBucket on the bucket ARN (not its
+    objects), DeleteObject on its objects, the config parameter; under the bucket's own lifecycle rule."""
+    [bucket] = [
+        k
+        for k, v in of_type(resources, "AWS::S3::Bucket").items()
+        if not v["Properties"].get("ObjectLockEnabled") and "LoggingConfiguration" in v["Properties"]
+    ]
+    granted = {}
+    for statement in _granted(resources, INGEST_ARCHIVE_SWEEP):
+        for action in _listed(statement["Action"]):
+            if action.startswith("s3:"):
+                granted[action] = statement["Resource"]
+    assert granted == {
+        "s3:ListBucket": {"Fn::GetAtt": [bucket, "Arn"]},
+        "s3:DeleteObject": {"Fn::Join": ["", [{"Fn::GetAtt": [bucket, "Arn"]}, "/*"]]},
+    }
+    assert INGEST_ARCHIVE_SWEEP.schedule == "rate(1 hour)" and INGEST_ARCHIVE_SWEEP.reads_config
+    rules = resources[bucket]["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert [r["ExpirationInDays"] for r in rules if "ExpirationInDays" in r] == [RAW_ARCHIVE.expire_after_days]
+
+
+def test_the_audit_export_runs_hourly_and_may_only_read_the_audit_and_add_to_the_locked_bucket(
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    [locked] = [k for k, v in of_type(resources, "AWS::S3::Bucket").items() if v["Properties"].get("ObjectLockEnabled")]
+    function = function_logical_id(resources, RESPOND_AUDIT_EXPORT)
+    [rule] = [
+        r["Properties"]
+        for r in of_type(resources, "AWS::Events::Rule").values()
+        if any(t["Arn"] == {"Fn::GetAtt": [function, "Arn"]} for t in r["Properties"]["Targets"])
+    ]
+    assert rule["ScheduleExpression"] == "rate(1 hour)"
+    granted: dict[str, list[Any]] = {}
+    for statement in _granted(resources, RESPOND_AUDIT_EXPORT):
+        for action in _listed(statement["Action"]):
+            granted.setdefault(action, []).extend(_listed(statement["Resource"]))
+    arn = {"Fn::GetAtt": [locked, "Arn"]}
+    assert granted["s3:PutObject"] == [{"Fn::Join": ["", [arn, "/*"]]}]
+    assert granted["s3:ListBucket"] == [arn]
+    assert {a for a in granted if a.startswith("s3:")} == {"s3:PutObject", "s3:ListBucket"}
+    assert {a for a in granted if a.startswith("dynamodb:")} == set(TABLE_READ)
+    audit = table_logical_id(resources, AUDIT)
+    assert {"Fn::Join": ["", [{"Fn::GetAtt": [audit, "Arn"]}, "/index/by_hour"]]} in granted["dynamodb:Query"]
+    env = resources[function]["Properties"]["Environment"]["Variables"]
+    assert env["HARK_BUCKET_AUDIT_EXPORT"] == {"Ref": locked}
 
 
 def test_no_managed_policies_on_function_roles(resources: dict[str, dict[str, Any]]) -> None:
@@ -822,7 +879,8 @@ def test_drift_each_function_gets_exactly_the_variables_its_code_reads(resources
             wanted.add("HARK_SECRETS_NAME")
         if spec.reads_config:
             wanted.add(CONFIG.env_var)
-        wanted |= {b.env_var for b in (*spec.reads_buckets, *spec.writes_buckets)}
+        wanted |= {b.env_var for b in (*spec.reads_buckets, *spec.writes_buckets, *spec.erases_buckets)}
+        wanted |= {b.env_var for b in spec.lists_buckets}
         if spec.needs_public_url:  # where a WebSub hub calls back: the API's own URL
             wanted.add("HARK_PUBLIC_URL")
             assert "execute-api" in str(env["HARK_PUBLIC_URL"]), env["HARK_PUBLIC_URL"]

@@ -5,6 +5,7 @@ safety and retention sections."""
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 from datetime import UTC, datetime, timedelta
 
@@ -289,3 +290,47 @@ def test_a_conversation_fact_carries_no_words() -> None:
     fact = fact_of(task)
     assert fact.day == "2026-11-26" and fact.first_response is not None and not fact.answered
     assert "4242" not in fact.model_dump_json() and "jo" not in fact.model_dump_json()
+
+
+class _Hours:
+    def __init__(self, entries: list[AuditEntry]) -> None:
+        self.entries = entries
+        self.asked: list[str] = []
+
+    def written_in(self, hour: str) -> list[AuditEntry]:
+        self.asked.append(hour)
+        return [e for e in self.entries if audit.hour_of(e.at) == hour]
+
+
+class _Bucket:
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+
+    def exported(self, days: object) -> set[str]:
+        return set(self.objects)
+
+    def put(self, key: str, body: bytes, metadata: object) -> None:
+        assert key not in self.objects, f"{key} written twice (Object Lock forbids it)"
+        self.objects[key] = body
+
+
+def test_the_audit_export_writes_each_ended_hour_once_empty_hours_included() -> None:
+    from services.respond import audit_export
+
+    at = datetime(2026, 12, 2, 5, 59, 30, tzinfo=UTC)
+    stored = audit.hold_apart(_entry())[0]  # as the table holds it: the words kept apart
+    entries = [stored.model_copy(update={"at": at, "seq": n}) for n in (1, 2)]
+    entries.append(stored.model_copy(update={"at": at + timedelta(minutes=1), "seq": 3}))  # 06:00:30
+    source, bucket = _Hours(entries), _Bucket()
+    exporter = audit_export.AuditExport(source, bucket)
+    # 06:04: hour 05 has ended but not settled; nothing of ours yet, the look-back's empty hours are written.
+    early = exporter.run(now=datetime(2026, 12, 2, 6, 4, tzinfo=UTC))
+    assert "audit/2026-12-02/05.jsonl.gz" not in early.exported and early.entries == 0
+    assert len(early.exported) == 3 * 24 - 1 and all(audit_export.decode(b) == [] for b in bucket.objects.values())
+    done = exporter.run(now=datetime(2026, 12, 2, 6, 6, tzinfo=UTC))
+    assert (done.exported, done.entries) == (["audit/2026-12-02/05.jsonl.gz"], 2)
+    assert [e.seq for e in audit_export.decode(bucket.objects["audit/2026-12-02/05.jsonl.gz"])] == [1, 2]
+    later = exporter.run(now=datetime(2026, 12, 2, 7, 5, tzinfo=UTC))
+    assert (later.exported, later.entries) == (["audit/2026-12-02/06.jsonl.gz"], 1)
+    assert exporter.run(now=datetime(2026, 12, 2, 7, 30, tzinfo=UTC)).exported == []  # nothing is written twice
+    assert b"Hi Jo" not in gzip.decompress(bucket.objects["audit/2026-12-02/06.jsonl.gz"])
