@@ -27,7 +27,7 @@ CDK_ENV := PATH="$(abspath infra/node_modules/.bin):$$PATH" CDK_DISABLE_CLI_TELE
 DATA ?= ../shared/data
 
 .PHONY: run test lint typecheck unit functional contract e2e infra bench train eval package synth diff deploy destroy \
-	sizes clean help mutate keys smoke bootstrap web browser screenshots
+	sizes clean help mutate keys smoke bootstrap web browser screenshots audit
 
 # The command center (web/): built with Vite from npm packages pinned in web/package-lock.json into
 # services/respond/static, which respond serves. The browser tests drive Debian's Chromium (never a downloaded one).
@@ -44,6 +44,7 @@ help:
 	@echo "make eval   score the local analyzer on the public datasets (DATA=../shared/data), write docs/evaluation.md"
 	@echo "make train  retrain the local analyzer's models from the public datasets into services/classify/models"
 	@echo "make mutate plant each listed bug (tools/mutants.py) in a scratch copy and check the tests notice"
+	@echo "make audit  pip-audit over the locked dependencies, where a vulnerability database is reachable"
 	@echo "make fuzz   the property-based and schemathesis suites with many more examples (not part of make test)"
 	@echo "make package  build the Lambda packages without Docker (cached in build/lambda), print their sizes"
 	@echo "make synth  synthesise the CloudFormation template (STAGE=dev), cfn-lint it"
@@ -93,9 +94,19 @@ browser: $(STAMP) $(WEB_BUILT) $(CHROMIUM)
 screenshots: $(STAMP) $(WEB_BUILT) $(CHROMIUM)
 	$(VENV)/bin/python -m tests.browser.screenshots docs/images
 
+# bandit over the code that ships or runs the stack (tests are not scanned); its skips are in pyproject.toml and
+# each line it would flag says why not. Its notes on stderr ("nosec encountered") are shown only when it fails.
+BANDIT_DIRS := services shared devstack infra tools
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -q -c pyproject.toml -r $(BANDIT_DIRS) 2>$(VENV)/bandit.log || { cat $(VENV)/bandit.log >&2; exit 1; }
+
+# pip-audit over every locked dependency where a vulnerability database answers; says so and exits 0 where none
+# does (these build machines reach a package index only). Not part of make test.
+audit: $(STAMP)
+	$(VENV)/bin/python -m tools.audit
 
 typecheck: $(STAMP) $(WEB_DEPS)
 	$(VENV)/bin/mypy

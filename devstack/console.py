@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from devstack.demo import Delivery
+from shared.http import open_url
 from shared.settings import DEV_API_KEY
 
 
@@ -89,7 +90,7 @@ class Feed:
 
     def _get(self, path: str) -> Any:
         request = urllib.request.Request(self._base_url + path, headers={"x-api-key": self._api_key})  # noqa: S310
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+        with open_url(request, timeout=5) as response:
             return json.loads(response.read())
 
     def _run(self) -> None:

@@ -26,6 +26,7 @@ from devstack.signing import (
     twitch_headers,
     x_headers,
 )
+from shared.http import open_url
 from shared.secrets import SecretValues
 from shared.settings import DEV_DISCORD_PUBLIC_KEY
 
@@ -215,7 +216,7 @@ def _whatsapp(wamid: str, wa_id: str, name: str, text: str) -> dict[str, Any]:
 
 def _slack(event: dict[str, Any], event_id: str) -> dict[str, Any]:
     return {
-        "token": "demo",
+        "token": "demo",  # nosec B105 # a demo platform's placeholder token on the local stack
         "team_id": SLACK_TEAM,
         "api_app_id": "A0HARK",
         "type": "event_callback",
@@ -312,7 +313,7 @@ def _discord_command(interaction_id: str, user: tuple[str, str], problem: str) -
         "id": interaction_id,
         "application_id": "1300000000000000000",
         "type": 2,
-        "token": "demo-token",
+        "token": "demo-token",  # nosec B105 # a demo platform's placeholder token on the local stack
         "version": 1,
         "guild_id": DISCORD_GUILD,
         "channel_id": "645027906669510667",
@@ -522,7 +523,7 @@ def send(base_url: str, delivery: Delivery, timeout: float = 10) -> tuple[int, s
         base_url + delivery.path, data=delivery.body, headers=delivery.headers, method="POST"
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with open_url(request, timeout=timeout) as response:
             return int(response.status), response.read().decode()
     except urllib.error.HTTPError as error:
         return int(error.code), error.read().decode()

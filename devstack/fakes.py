@@ -55,6 +55,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from devstack.fake_feeds import POLLED, FeedFakes
+from shared.http import open_url
 from shared.settings import dev_platform_token
 
 PLATFORMS = (
@@ -366,7 +367,7 @@ class FakePlatforms:
         if not known:
             description = "Invalid refresh token" if platform != "zendesk" else "The provided grant is invalid"
             return 400, {"error": "invalid_grant", "error_description": description}, {}
-        answer: dict[str, Any] = {"access_token": access, "token_type": "bearer", "expires_in": ISSUED_LIFETIME_S}
+        answer: dict[str, Any] = {"access_token": access, "token_type": "bearer", "expires_in": ISSUED_LIFETIME_S}  # nosec B105 # the OAuth token type, not a token
         if platform in ROTATING:
             answer["refresh_token"] = fresh
         if platform == "trustpilot":
@@ -793,7 +794,7 @@ class FakePlatforms:
                 status, text = self.hub_callback(url)
             else:
                 try:
-                    with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 - the test's own callback
+                    with open_url(url, timeout=10) as answer:
                         status, text = answer.status, answer.read().decode()
                 except (OSError, ValueError):
                     status, text = 0, ""

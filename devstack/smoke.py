@@ -33,6 +33,7 @@ from typing import IO, Any, Literal
 
 from devstack.signing import github_headers, standard_webhooks_headers
 from shared.errors import HarkError
+from shared.http import open_url
 from shared.resources import SECRETS
 
 Platform = Literal["generic", "github"]
@@ -131,7 +132,7 @@ class Http:
             self.base + path, data=body, method=method, headers=dict(headers or {})
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+            with open_url(request, timeout=self.timeout) as response:
                 return Answer(response.status, response.read(), dict(response.headers.items()))
         except urllib.error.HTTPError as error:
             return Answer(error.code, error.read(), dict(error.headers.items()))

@@ -76,10 +76,11 @@ class LocalStack:
         if self.options.endpoint is None:
             from moto.server import ThreadedMotoServer  # noqa: PLC0415
 
-            from devstack.consistency import atomic_dynamodb  # noqa: PLC0415
+            from devstack.consistency import atomic_dynamodb, atomic_sqs  # noqa: PLC0415
             from devstack.emulator import speed_up  # noqa: PLC0415
 
             atomic_dynamodb()
+            atomic_sqs()
             speed_up()
             # The emulator binds in its own thread and would wait forever on a busy port: find out here.
             _check_free(self.options.host, self.options.aws_port)
@@ -92,7 +93,7 @@ class LocalStack:
             {
                 "AWS_ENDPOINT_URL": self.aws_url,
                 "AWS_ACCESS_KEY_ID": "hark-local",
-                "AWS_SECRET_ACCESS_KEY": "hark-local",
+                "AWS_SECRET_ACCESS_KEY": "hark-local",  # nosec B105 # throwaway credentials for the local emulator only
                 "AWS_REGION": REGION,
                 "AWS_DEFAULT_REGION": REGION,
                 "HARK_STAGE": STAGE,

@@ -70,7 +70,7 @@ class Packages:
 
 def requirements(uv: str) -> list[str]:
     """The locked runtime dependencies, pinned (`name==version ; markers`), for the Lambda environment."""
-    out = subprocess.run(  # noqa: S603 - a fixed command line
+    out = subprocess.run(  # nosec B603 # noqa: S603 - a fixed command line
         [
             uv,
             "export",
@@ -119,7 +119,7 @@ def build_layer(uv: str, root: Path, name: str, lines: list[str], architecture: 
     shutil.rmtree(partial, ignore_errors=True)
     (partial / "python").mkdir(parents=True)
     (partial / "requirements.txt").write_text(reqs)
-    subprocess.run(  # noqa: S603 - a fixed command line
+    subprocess.run(  # nosec B603 # noqa: S603 - a fixed command line
         [
             uv,
             "pip",

@@ -99,7 +99,7 @@ class Storage(Construct):
             # A JSON document from the start, holding one random admin key (`api_key`): a fresh deployment answers
             # `hark smoke` and the dashboard; platform secrets and named keys are added next to it.
             generate_secret_string=secretsmanager.SecretStringGenerator(
-                secret_string_template="{}",  # noqa: S106 - an empty JSON object, not a password
+                secret_string_template="{}",  # nosec B106 # noqa: S106 - an empty JSON object, not a password
                 generate_string_key="api_key",
                 exclude_punctuation=True,
                 password_length=BOOTSTRAP_KEY_CHARS,

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from shared.errors import PlatformRefused
 
 TIMEOUT_S = 8.0
+WEB_SCHEMES = frozenset({"http", "https"})
 # A platform may ask for a wait; beyond a day it is a quota reset, kept as said but never further than a week.
 MAX_WAIT = timedelta(days=7)
 
@@ -38,6 +39,17 @@ class HttpAnswer:
     def object(self) -> dict[str, Any]:
         """The body when it is a JSON object, else an empty one (error bodies are not always objects)."""
         return self.body if isinstance(self.body, dict) else {}
+
+
+def open_url(request: urllib.request.Request | str, timeout: float) -> Any:
+    """`urllib.request.urlopen` for the web only. Every URL Hark opens comes from configuration or an operator (an
+    API base, a callback, a credentials source); one with another scheme (`file:`, `ftp:`, `data:`) is refused
+    before anything is opened, so a wrong setting cannot read a local file into a request or a log."""
+    url = request.full_url if isinstance(request, urllib.request.Request) else request
+    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    if scheme not in WEB_SCHEMES:
+        raise ValueError(f"only http and https URLs are opened, not {scheme or 'a relative'} URLs")
+    return urllib.request.urlopen(request, timeout=timeout)  # nosec B310 # noqa: S310 - the scheme is checked above
 
 
 def call(
@@ -60,7 +72,7 @@ def call(
         sent.setdefault("Content-Type", "application/x-www-form-urlencoded")
     request = urllib.request.Request(url, data=data, method=method, headers=sent)  # noqa: S310 - a configured API base
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with open_url(request, timeout=timeout) as response:
             return HttpAnswer(int(response.status), _headers(response.headers), _parse(response.read()))
     except urllib.error.HTTPError as error:
         return HttpAnswer(int(error.code), _headers(error.headers), _parse(error.read()))

@@ -31,7 +31,7 @@ AnalyzerMode = Literal["local", "comprehend", "tiered"]
 
 # Development defaults: used only when the stage is `local`, so a deployed stack never runs on a known secret.
 DEV_API_KEY = "hark-dev-api-key"
-DEV_META_VERIFY_TOKEN = "hark-dev-verify-token"  # noqa: S105 - documented local default
+DEV_META_VERIFY_TOKEN = "hark-dev-verify-token"  # nosec B105 # noqa: S105 - documented local default
 
 
 def dev_platform_secret(platform: str) -> str:
@@ -153,7 +153,7 @@ class Settings(BaseModel):
             "stage": "HARK_STAGE",
             "aws_endpoint_url": "AWS_ENDPOINT_URL",
             "secrets_name": SECRETS.env_var,
-            "meta_verify_token": "HARK_META_VERIFY_TOKEN",
+            "meta_verify_token": "HARK_META_VERIFY_TOKEN",  # nosec B105 # the name of an environment variable, not its value
             "discord_public_key": "HARK_DISCORD_PUBLIC_KEY",
             "api_key": "HARK_API_KEY",
             "api_keys": "HARK_API_KEYS",

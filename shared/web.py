@@ -3,7 +3,8 @@
 `Principal` and checks the operation's roles, validates the query and the body with the operation's models, calls
 the view with typed values, serialises what it returns, and maps every Hark error to its status and RFC 9457
 problem+json document through the one table in `shared.api.problems`. Anything unexpected is a logged 500 of the
-same shape, never a stack trace."""
+same shape, never a stack trace. Every answer carries the security headers below (a page or an asset may bring
+its own, stricter, Content-Security-Policy)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,22 @@ from shared.errors import (
 from shared.observability import get_logger, instrument
 from shared.secrets import SecretSource
 from shared.settings import Settings
+
+# On every answer of both HTTP apps. API Gateway serves HTTPS only, so HSTS holds there (over the local stack's
+# plain HTTP a browser ignores it, as RFC 6797 says). An API answer is data, never a document: it may not be
+# sniffed into HTML, framed, run as a script or load anything, and it is not kept in any cache (it holds people's
+# messages).
+SECURITY_HEADERS: Mapping[str, str] = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+}
+API_HEADERS: Mapping[str, str] = {
+    **SECURITY_HEADERS,
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    "Cache-Control": "no-store",
+}
 
 Q = TypeVar("Q", bound=BaseModel | None)
 B = TypeVar("B", bound=BaseModel | None)
@@ -283,9 +300,16 @@ def _install(app: Chalice, service: str) -> None:
     def observe(request: Request, get_response: Callable[[Request], Response]) -> Response:
         def call(_event: Any, _context: Any) -> Response:
             get_logger(service).append_keys(method=request.method, path=request.path)
-            return _as_problem(get_response(request))
+            return _secured(_as_problem(get_response(request)))
 
         return instrument(service, call)(request.to_original_event(), request.lambda_context)
+
+
+def _secured(response: Response) -> Response:
+    for name, value in API_HEADERS.items():
+        if not any(name.lower() == present.lower() for present in response.headers):
+            response.headers[name] = value
+    return response
 
 
 def _as_problem(response: Response) -> Response:

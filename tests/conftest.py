@@ -68,10 +68,11 @@ def load_json(path: Path) -> Any:
 def moto_url() -> Iterator[str]:
     from moto.server import ThreadedMotoServer
 
-    from devstack.consistency import atomic_dynamodb
+    from devstack.consistency import atomic_dynamodb, atomic_sqs
     from devstack.emulator import speed_up
 
     atomic_dynamodb()  # as the local stack does: each DynamoDB request atomic, as in DynamoDB
+    atomic_sqs()  # and each SQS action on a queue's messages (racing receivers otherwise get 500s)
     speed_up()  # as the local stack does: moto's SQS otherwise slows with every message queued
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

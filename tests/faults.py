@@ -20,8 +20,12 @@ from typing import Any
 
 import pytest
 
-_JSON_TARGETS = {"DynamoDB_20120810": "dynamodb", "AmazonSQS": "sqs"}
-_JSON_NAMESPACES = {"dynamodb": "com.amazonaws.dynamodb.v20120810", "sqs": "com.amazonaws.sqs"}
+_JSON_TARGETS = {"DynamoDB_20120810": "dynamodb", "AmazonSQS": "sqs", "Comprehend_20171127": "comprehend"}
+_JSON_NAMESPACES = {
+    "dynamodb": "com.amazonaws.dynamodb.v20120810",
+    "sqs": "com.amazonaws.sqs",
+    "comprehend": "com.amazonaws.comprehend.v20171127",
+}
 _S3_OPERATIONS = {"PUT": "PutObject", "GET": "GetObject", "DELETE": "DeleteObject", "HEAD": "HeadObject"}
 _SCOPE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request")
 
@@ -30,11 +34,13 @@ THROTTLED = {
     "dynamodb": ("ProvisionedThroughputExceededException", 400),
     "sqs": ("RequestThrottled", 400),
     "s3": ("SlowDown", 503),
+    "comprehend": ("ThrottlingException", 400),
 }
 SERVER_ERROR = {
     "dynamodb": ("InternalServerError", 500),
     "sqs": ("InternalError", 500),
     "s3": ("InternalError", 500),
+    "comprehend": ("InternalServerException", 500),
 }
 
 

@@ -33,6 +33,15 @@ FUNCTIONAL_GOVERNANCE = ("tests/functional/test_governance.py",)
 STORM_TESTS = ("tests/e2e/test_storms.py",)
 FAULT_TESTS = ("tests/functional/test_faults.py",)
 AUTH_TESTS = ("tests/functional/test_auth_every_route.py",)
+COMPREHEND_FAULT_TESTS = ("tests/functional/test_comprehend_faults.py",)
+HEADER_TESTS = ("tests/functional/test_security_headers.py",)
+CONCURRENCY_TESTS = ("tests/functional/test_concurrency.py",)
+TOOLING_TESTS = ("tests/unit/test_security_tooling.py",)
+COMPREHEND = "services/classify/analyzers/comprehend.py"
+PII_FAILED = (
+    "            except Exception as exc:\n                run.fail(i, exc)\n"
+    '                continue\n            run.charge(i, "pii"'
+)
 
 MUTANTS: tuple[Mutant, ...] = (
     # Parsers
@@ -261,4 +270,16 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("key-case-folded", "shared/auth.py", "digest = hashlib.sha256(presented.encode()).digest()",
            "digest = hashlib.sha256(presented.lower().encode()).digest()", "a key matches in any letter case",
            AUTH_TESTS),
+    Mutant("comprehend-fails-the-batch", COMPREHEND, PII_FAILED, PII_FAILED.replace(
+               "run.fail(i, exc)", "[run.fail(j, exc) for j in indexes]"),
+           "one document's failed Comprehend call fails every record of the batch", COMPREHEND_FAULT_TESTS),
+    Mutant("api-answers-unsecured", "shared/web.py", "return _secured(_as_problem(get_response(request)))",
+           "return _as_problem(get_response(request))", "API answers lose nosniff, no-framing, HSTS and no-store",
+           HEADER_TESTS),
+    Mutant("emulator-sqs-unlocked", "devstack/consistency.py",
+           "            with _sqs_lock:\n                received = receive(",
+           "            if True:\n                received = receive(",
+           "racing receivers of spent messages get 500s from the emulator", CONCURRENCY_TESTS),
+    Mutant("open-url-any-scheme", "shared/http.py", "    if scheme not in WEB_SCHEMES:", "    if False:",
+           "a configured file: URL is read into a request", TOOLING_TESTS),
 )  # fmt: skip

@@ -29,7 +29,7 @@ DEFAULT_TESTS = ("tests/unit", "tests/contract")
 
 def _copy_tree(target: Path) -> None:
     """The working tree as git sees it (tracked and new files, not ignored ones): what the tests would run on."""
-    listed = subprocess.run(
+    listed = subprocess.run(  # nosec B603 B607 # a fixed git command line (git from PATH, as a developer runs it)
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=ROOT,
         capture_output=True,
@@ -57,7 +57,7 @@ def _restore(workdir: Path, mutant: Mutant) -> None:
 
 def _run_tests(workdir: Path, tests: tuple[str, ...]) -> tuple[bool, float]:
     started = time.monotonic()
-    result = subprocess.run(
+    result = subprocess.run(  # nosec B603 # a fixed pytest command line of this checkout's interpreter
         [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--no-header", *tests],
         cwd=workdir,
         capture_output=True,

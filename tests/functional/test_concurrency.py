@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -217,3 +219,97 @@ def test_copies_of_a_thread_racing_through_classify_and_respond_make_one_of_each
     actions = [entry["action"] for entry in audit]
     assert actions.count("task.opened") == 1
     assert actions.count("mention.joined") == 2, json.dumps(actions)
+
+
+@pytest.fixture
+def slow_scans(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Once set: widen the emulator's window between a receive finding messages past their receive count and
+    moving them to the dead-letter queue, so racing receivers overlap every time."""
+    from moto.sqs.models import Message
+
+    visible = Message.visible
+    slow = threading.Event()
+
+    def slowed(message: Any) -> bool:
+        caller = sys._getframe(1).f_code
+        if slow.is_set() and caller.co_name == "receive_message" and caller.co_filename.endswith("models.py"):
+            time.sleep(0.02)  # only in the receive's own scan, where it decides what to park
+        return bool(visible.fget(message))  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(Message, "visible", property(slowed))
+    return slow
+
+
+def racing_receivers(
+    moto_url: str, slow: threading.Event, receivers: int = 4, messages: int = 10
+) -> tuple[list[int], Counter[str]]:
+    """Messages that have used up their receives, then several receivers at the same instant: the status of each
+    receive (no retries: botocore's would hide a 500) and the bodies the dead-letter queue holds."""
+    import uuid
+
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+
+    def client() -> Any:
+        return boto3.client(
+            "sqs",
+            endpoint_url=moto_url,
+            region_name="us-east-1",
+            aws_access_key_id="hark-test",
+            aws_secret_access_key="hark-test",
+            config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
+        )
+
+    sqs = client()
+    name = f"race-{uuid.uuid4().hex[:8]}"
+    dlq = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive = json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": "1"})
+    url = sqs.create_queue(QueueName=name, Attributes={"RedrivePolicy": redrive})["QueueUrl"]
+    for start in range(0, messages, 10):
+        sqs.send_message_batch(
+            QueueUrl=url, Entries=[{"Id": str(n), "MessageBody": f"m{start + n}"} for n in range(10)]
+        )
+    received = 0
+    while received < messages:  # each received once and left: once visible again, the next receive parks it
+        received += len(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=1)["Messages"])
+    time.sleep(1.1)
+    barrier = threading.Barrier(receivers, timeout=10)
+    clients = [client() for _ in range(receivers)]
+    for each in clients:  # connected before the race
+        each.get_queue_url(QueueName=name)
+
+    def receive(n: int) -> int:
+        barrier.wait()
+        slow.set()
+        try:
+            clients[n].receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+        except ClientError as error:
+            return int(error.response["ResponseMetadata"]["HTTPStatusCode"])
+        return 200
+
+    with ThreadPoolExecutor(receivers) as pool:
+        statuses = list(pool.map(receive, range(receivers)))
+    slow.clear()
+    parked: Counter[str] = Counter()
+    while got := sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, VisibilityTimeout=60).get("Messages"):
+        parked.update(m["Body"] for m in got)
+    return statuses, parked
+
+
+def test_racing_receivers_of_spent_messages_each_get_an_answer_and_park_each_once(
+    moto_url: str, slow_scans: threading.Event
+) -> None:
+    statuses, parked = racing_receivers(moto_url, slow_scans)
+    assert statuses == [200] * 4
+    assert parked == Counter(f"m{n}" for n in range(10))  # each in the dead-letter queue, once
+
+
+def test_without_the_emulators_sqs_lock_racing_receivers_get_500s(
+    moto_url: str, slow_scans: threading.Event, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why the lock is there: moto on its own lets two receivers move the same message, and the second fails."""
+    monkeypatch.setattr(consistency, "_sqs_lock", contextlib.nullcontext())
+    statuses, _ = racing_receivers(moto_url, slow_scans)
+    assert 500 in statuses

@@ -19,6 +19,7 @@ from typing import Any
 
 from services.ingest.platforms.google import Review
 from shared.errors import InvalidBody, InvalidSignature, NotConfigured, Unavailable
+from shared.http import open_url
 
 API_BASE = "https://mybusiness.googleapis.com"
 TIMEOUT_S = 5.0
@@ -66,7 +67,7 @@ def _is_url(source: str) -> bool:
 
 def _read(source: str) -> Any:
     if _is_url(source):
-        with urllib.request.urlopen(source, timeout=TIMEOUT_S) as response:  # noqa: S310 - configured URL
+        with open_url(source, timeout=TIMEOUT_S) as response:
             return json.loads(response.read())
     return json.loads(Path(source).read_text(encoding="utf-8"))
 
@@ -85,7 +86,7 @@ class BusinessProfileReviews:
             url, headers={"Authorization": f"Bearer {self._token()}", "Accept": "application/json"}
         )
         try:
-            with urllib.request.urlopen(request, timeout=self._timeout) as response:  # noqa: S310
+            with open_url(request, timeout=self._timeout) as response:
                 document = json.loads(response.read())
         except urllib.error.HTTPError as error:
             if error.code == 404:

@@ -17,6 +17,7 @@ from typing import Any
 from services.ingest.platforms.base import from_iso, text_or_none
 from services.ingest.platforms.meta import Mentioned
 from shared.errors import InvalidBody, NotConfigured, Unavailable
+from shared.http import open_url
 
 API_BASE = "https://graph.facebook.com"
 GRAPH_VERSION = "v21.0"
@@ -54,7 +55,7 @@ class GraphInstagramMentions:
             headers={"Authorization": f"Bearer {self._token()}", "Accept": "application/json"},
         )
         try:
-            with urllib.request.urlopen(request, timeout=self._timeout) as response:  # noqa: S310
+            with open_url(request, timeout=self._timeout) as response:
                 document = json.loads(response.read())
         except urllib.error.HTTPError as error:
             code = _graph_code(error)

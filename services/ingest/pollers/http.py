@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from services.ingest.pollers.base import Request, Response
 from shared.errors import Unavailable
+from shared.http import open_url
 
 TIMEOUT_S = 10.0
 MAX_BODY_BYTES = 8 * 1024 * 1024  # a listing page is tens of kilobytes; anything this big is not one
@@ -31,7 +32,7 @@ class UrllibHttp:
             request.url, data=request.body, method=request.method, headers=headers
         )
         try:
-            with urllib.request.urlopen(outgoing, timeout=self._timeout) as answer:  # noqa: S310
+            with open_url(outgoing, timeout=self._timeout) as answer:
                 return Response(int(answer.status), _headers(answer.headers), answer.read(MAX_BODY_BYTES))
         except urllib.error.HTTPError as error:
             body = error.read(MAX_BODY_BYTES) if error.fp is not None else b""

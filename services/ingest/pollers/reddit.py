@@ -42,7 +42,7 @@ from shared.credentials import Credential
 from shared.errors import InvalidBody
 from shared.events import Mention
 
-TOKEN_HOST = "https://www.reddit.com"  # noqa: S105 - a host, not a secret
+TOKEN_HOST = "https://www.reddit.com"  # nosec B105 # noqa: S105 - a host, not a secret
 WEB = "https://www.reddit.com"
 PAGE = 100
 GONE = frozenset({"[deleted]", "[removed]"})

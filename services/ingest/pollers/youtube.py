@@ -46,7 +46,7 @@ from shared.credentials import Credential
 from shared.errors import InvalidBody
 from shared.events import Mention
 
-GOOGLE_TOKEN = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL, not a secret
+GOOGLE_TOKEN = "https://oauth2.googleapis.com/token"  # nosec B105 # noqa: S105 - a URL, not a secret
 PACIFIC = ZoneInfo("America/Los_Angeles")
 PAGE = 100
 QUOTA = frozenset({"quotaExceeded", "dailyLimitExceeded"})

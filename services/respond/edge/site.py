@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared.errors import NotConfigured, NotFound
+from shared.web import SECURITY_HEADERS as EDGE_HEADERS
 from shared.web import Raw
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -36,14 +37,11 @@ CSP = "; ".join(
     )
 )
 SECURITY_HEADERS = {
+    **EDGE_HEADERS,  # nosniff, no referrer, no framing, HSTS: what every answer of the edge carries
     "Content-Security-Policy": CSP,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
-    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
 }
 PAGE_HEADERS = {**SECURITY_HEADERS, "Cache-Control": "no-cache"}
 ASSET_HEADERS = {**SECURITY_HEADERS, "Cache-Control": "public, max-age=31536000, immutable"}

@@ -30,8 +30,8 @@ CODES = {
     "msg_too_long": "too_long",
     "invalid_auth": "bad_credentials",
     "not_authed": "bad_credentials",
-    "token_revoked": "bad_credentials",
-    "token_expired": "bad_credentials",
+    "token_revoked": "bad_credentials",  # nosec B105 # a platform error code mapped to ours, not a secret
+    "token_expired": "bad_credentials",  # nosec B105 # a platform error code mapped to ours, not a secret
     "account_inactive": "bad_credentials",
     "fatal_error": "platform_error",
     "internal_error": "platform_error",

@@ -33,7 +33,7 @@ CODES = {
     "rest_comment_login_required": "bad_credentials",
     "rest_not_logged_in": "bad_credentials",
     "invalid_username": "bad_credentials",
-    "incorrect_password": "bad_credentials",
+    "incorrect_password": "bad_credentials",  # nosec B105 # a platform error code mapped to ours, not a secret
     "rest_comment_content_invalid": "too_long",
 }
 
