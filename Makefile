@@ -157,8 +157,9 @@ destroy: $(STAMP) $(CDK)
 sizes: $(STAMP) $(RUN_STAMP)
 	du -sh $(RUN_VENV) $(VENV)
 
+# Bounded: every part has its own count and time limits, and the whole run (one process group) at most 30 min.
 bench: $(STAMP)
-	$(VENV)/bin/python -m bench
+	timeout --kill-after=10 1800 $(VENV)/bin/python -m bench
 
 mutate: $(STAMP)
 	$(VENV)/bin/python -m tools.mutate
