@@ -11,6 +11,8 @@
   and units are counted, not its accuracy); throughput, webhook-to-task latency, lost, duplicated; AWS requests per
   message by service, counted with botocore event hooks; from those counts the cost per million messages
   (devstack/cost.py) for Hark and the naive design;
+- comprehend: the default `tiered` policy's Comprehend units per message, routed to a human or not, against every
+  API on every message (in process, canned answers);
 - package: the Lambda packages (`make package`) against the 50/250 MB limits;
 - analyzer, analyzer_cold: the local analyzer per message and in fresh interpreters;
 - first_view: the command center's first view in Chromium (bench/first_view.py; not in the default set).
@@ -255,13 +257,14 @@ def _part(name: str) -> Callable[[], dict[str, Any]]:
         "ingest": parts.ingest,
         "cold_start": parts.cold_start,
         "package": parts.package_mb,
+        "comprehend": parts.comprehend,
         "analyzer": analyzer,
         "analyzer_cold": analyzer_cold,
         "first_view": lambda: __import__("bench.first_view", fromlist=["first_view"]).first_view(),
     }[name]
 
 
-DEFAULT = ("ingest", "cold_start", "e2e", "package", "analyzer")
+DEFAULT = ("ingest", "cold_start", "comprehend", "e2e", "package", "analyzer")
 
 
 def peak_rss() -> dict[str, float]:
@@ -329,6 +332,15 @@ def table(results: dict[str, Any]) -> None:
         )
         out.add_row(
             "AWS requests per message", str(calls["total_outside_comprehend"]), shown, "", "≤ 4 (not Comprehend)"
+        )
+    tiered = results.get("comprehend")
+    if tiered:
+        out.add_row(
+            "Comprehend units / message (tiered)",
+            f"{tiered['tiered']['units_per_message']} (routed {tiered['units_routed']}, rest {tiered['units_not_routed']})",
+            f"{tiered['comprehend']['units_per_message']} (every API)",
+            f"routed {tiered['routed_share']:.0%}",
+            "",
         )
     money = results.get("cost_per_million_usd")
     if money:

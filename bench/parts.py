@@ -272,3 +272,71 @@ def package_mb(build_timeout_s: int = 600) -> dict[str, Any]:
             "unzipped_with_layers": round(total / mb, 1),
         }
     return out
+
+
+def comprehend(rounds: int = 3) -> dict[str, Any]:
+    """What the default `tiered` policy spends on Comprehend per message, routed to a human or not, against every API
+    on every message (`comprehend` mode without batching is the naive design's call count): the classifier in
+    process over the stream's texts, Comprehend answered by canned responses (calls and units, not accuracy)."""
+    from datetime import UTC, datetime
+
+    import boto3
+
+    from bench import calls, load
+    from services.classify.analyzers.comprehend import ComprehendEnricher
+    from services.classify.analyzers.local import LocalAnalyzer
+    from services.classify.pipeline import Classifier
+    from shared.events import Author, Mention
+
+    counter = calls.install()
+    client = boto3.session.Session().client(
+        "comprehend",
+        region_name="us-east-1",
+        endpoint_url="http://127.0.0.1:9",
+        aws_access_key_id="b",
+        aws_secret_access_key="b",  # noqa: S106 - nothing is sent: the counter answers
+    )
+    local = LocalAnalyzer()
+    now = datetime.now(UTC)
+    pool = load.texts()
+    mentions = [
+        Mention(
+            id=f"m{r}-{i}",
+            platform="generic",
+            channel="bench",
+            kind="comment",
+            native_id=f"{r}-{i}",
+            thread_id=f"{r}-{i}",
+            author=Author(id=f"a{i}"),
+            text=f"{t} (#{i})",
+            created_at=now,
+            received_at=now,
+        )
+        for r in range(rounds)
+        for i, t in enumerate(pool)
+    ]
+    out: dict[str, Any] = {"messages": len(mentions)}
+    with calls.answering(counter, calls.comprehend):
+        for mode in ("tiered", "comprehend"):
+            counter.reset()
+            classifier = Classifier(mode, local, ComprehendEnricher(client))  # type: ignore[arg-type]
+            results = []
+            for start in range(0, len(mentions), 25):  # classify's batch size
+                results += classifier.classify(mentions[start : start + 25], now)
+            done = [r for r in results if not isinstance(r, Exception)]
+            routed = [r for r in done if r.needs_response]
+            rest = [r for r in done if not r.needs_response]
+            out[mode] = {
+                "units_per_message": round(sum(r.comprehend_units for r in done) / len(done), 3),
+                "calls_per_message": round(sum(counter.functions.values()) / len(done), 3),
+                "units_routed": round(sum(r.comprehend_units for r in routed) / max(1, len(routed)), 3),
+                "units_not_routed": round(sum(r.comprehend_units for r in rest) / max(1, len(rest)), 3),
+                "routed_share": round(len(routed) / len(done), 3),
+            }
+    tiered = out["tiered"]
+    return {
+        **out,
+        "units_routed": tiered["units_routed"],
+        "units_not_routed": tiered["units_not_routed"],
+        "routed_share": tiered["routed_share"],
+    }

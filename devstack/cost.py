@@ -19,7 +19,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 REFERENCE = "../shared/reference/aws-costs-and-limits.md"
 READ_ON = "2026-11-26"
@@ -156,6 +156,27 @@ class Estimate:
     prices: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class TieredUnits:
+    """Comprehend units the default `tiered` policy spent per message, apart for messages routed to a human (who get
+    entities, key phrases and PII for the agent's view) and the rest (only what the local tier was unsure of)."""
+
+    routed: float
+    not_routed: float
+    routed_share: float  # in the measured stream
+
+    def per_message(self, routed_share: float | None = None) -> float:
+        share = self.routed_share if routed_share is None else routed_share
+        if not 0 <= share <= 1:
+            raise ValueError("the routed share is between 0 and 1")
+        return share * self.routed + (1 - share) * self.not_routed
+
+
+def with_routed_share(usage: Usage, units: TieredUnits, routed_share: float) -> Usage:
+    """Hark's usage for a stream where `routed_share` of the messages need a human."""
+    return replace(usage, comprehend_units=units.per_message(routed_share))
+
+
 def estimate(messages_per_day: int, hark: Usage = HARK_MEASURED, naive_usage: Usage | None = None) -> Estimate:
     """The model for a volume: per million messages and per 30-day month, Hark against the naive design."""
     if messages_per_day < 0:
@@ -175,6 +196,20 @@ def estimate(messages_per_day: int, hark: Usage = HARK_MEASURED, naive_usage: Us
     )
 
 
+# The tiered policy's units as `make bench` last measured them (bench/results/latest.json, comprehend).
+TIERED_MEASURED = TieredUnits(routed=9.0, not_routed=0.5, routed_share=0.5)
+
+
+def tiered_from(results: Mapping[str, Any]) -> TieredUnits | None:
+    found = results.get("comprehend")
+    if not isinstance(found, Mapping):
+        return None
+    try:
+        return TieredUnits(float(found["units_routed"]), float(found["units_not_routed"]), float(found["routed_share"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def usage_from(results: Mapping[str, Any]) -> tuple[Usage, Usage] | None:
     """Hark's and the naive design's usage from a benchmark's results (its `usage_per_message`), if there."""
     found = results.get("usage_per_message")
@@ -187,8 +222,57 @@ def usage_from(results: Mapping[str, Any]) -> tuple[Usage, Usage] | None:
     )
 
 
-def load_measured(path: Path) -> tuple[Usage, Usage] | None:
+def load_results(path: Path) -> dict[str, Any]:
     try:
-        return usage_from(json.loads(path.read_text(encoding="utf-8")))
+        loaded = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+DEFAULT_RESULTS = Path(__file__).resolve().parents[1] / "bench" / "results" / "latest.json"
+
+
+def run(
+    out: TextIO,
+    messages_per_day: int,
+    *,
+    routed_share: float | None = None,
+    results: str | None = None,
+    as_json: bool = False,
+) -> int:
+    """`hark cost`: the model for a volume, from the last benchmark's figures when there are any."""
+    measured = load_results(Path(results) if results else DEFAULT_RESULTS)
+    if results and not measured:
+        print(f"cannot read {results}", file=out)
+        return 2
+    usages = usage_from(measured)
+    hark, naive_usage = usages if usages else (HARK_MEASURED, naive([200]))
+    units = tiered_from(measured) or TIERED_MEASURED
+    if routed_share is not None:
+        hark = with_routed_share(hark, units, routed_share)
+    result = estimate(messages_per_day, hark, naive_usage)
+    share = units.routed_share if routed_share is None else routed_share
+    origin = "bench/results/latest.json" if usages else "the figures built into devstack/cost.py"
+    if as_json:
+        document = asdict(result) | {"routed_share": share, "usage_from": origin}
+        print(json.dumps(document, indent=2), file=out)
+        return 0
+    from rich.console import Console  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
+    table = Table(title=f"{messages_per_day:,} messages a day ({messages_per_day * 30:,} a month)")
+    table.add_column("line")
+    table.add_column("Hark $/1M", justify="right")
+    table.add_column("naive $/1M", justify="right")
+    for line in result.hark:
+        table.add_row(line, f"{result.hark[line]:,.2f}", f"{result.naive[line]:,.2f}")
+    table.add_row("per month", f"{result.hark_monthly:,.2f}", f"{result.naive_monthly:,.2f}")
+    console = Console(file=out, width=100)
+    console.print(table)
+    console.print(
+        f"Hark: default tiered policy, {share:.0%} of messages routed to a human; usage from {origin}. Per month "
+        f"includes ${result.fixed_monthly:.2f} fixed (alarms, metrics, idle queue polling, the secret). Prices: "
+        "us-east-1 list, free tiers ignored, each with its source in devstack/cost.py."
+    )
+    return 0
