@@ -98,9 +98,7 @@ def soak(count: int, rate: float, hark: str, settle_s: float = 300) -> dict[str,
     port, aws_port = _free(), _free()
     env = _env() | {"HARK_PORT": str(port), "HARK_AWS_PORT": str(aws_port), "PYTHONUNBUFFERED": "1"}
     log = (RESULTS / "soak-stack.log").open("w")
-    stack = subprocess.Popen(
-        [hark, "up", "--no-demo"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
-    )
+    stack = subprocess.Popen([hark, "up", "--no-demo"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     watch = Watch(stack.pid)
     try:
