@@ -41,7 +41,7 @@ help:
 	@echo "make run    install what is needed and start the local stack (hark up)"
 	@echo "make test   install what is needed and run lint, type checks and the offline suite"
 	@echo "make bench  run the benchmarks (not part of make test)"
-	@echo "make soak   SOAK_COUNT deliveries (10000) at SOAK_RATE a second (8) through make run's stack; docs/reliability.md"
+	@echo "make soak   SOAK_COUNT deliveries (10000) at SOAK_RATE a second (5) through make run's stack; docs/reliability.md"
 	@echo "make eval   score the local analyzer on the public datasets (DATA=../shared/data), write docs/evaluation.md"
 	@echo "make train  retrain the local analyzer's models from the public datasets into services/classify/models"
 	@echo "make mutate plant each listed bug (tools/mutants.py) in a scratch copy and check the tests notice"
@@ -165,7 +165,7 @@ bench: $(STAMP)
 # A bounded stream through the stack `make run` starts (its own process): mixed platforms, 5 % redeliveries, 1 %
 # hostile; lost, duplicated, webhook-to-task latency, peak memory; docs/reliability.md gets the numbers.
 SOAK_COUNT ?= 10000
-SOAK_RATE ?= 8
+SOAK_RATE ?= 5
 soak: $(STAMP) $(RUN_STAMP)
 	SOAK_HARK=$(RUN_VENV)/bin/hark timeout --kill-after=30 7200 $(VENV)/bin/python -m bench.soak \
 		--count $(SOAK_COUNT) --rate $(SOAK_RATE)

@@ -158,8 +158,8 @@ def e2e(messages: int | None = None, rate: float | None = None) -> dict[str, Any
     from bench import calls, load
     from devstack import cost
 
-    count = messages or int(_env().get("BENCH_MESSAGES", "1000"))
-    per_s = rate or float(_env().get("BENCH_RATE", "20"))
+    count = messages or int(_env().get("BENCH_MESSAGES", "400"))
+    per_s = rate or float(_env().get("BENCH_RATE", "8"))
     counter = calls.install()
     timings = _Timings()
     timings.install()

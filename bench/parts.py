@@ -206,7 +206,7 @@ def _fresh(script: str, *args: str, env: dict[str, str]) -> dict[str, float]:
     return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def cold_start(runs: int = 5) -> dict[str, Any]:
+def cold_start(runs: int = 3) -> dict[str, Any]:
     """Each entry point in fresh interpreters (median of `runs`): import, composition root, its clients; against
     `import boto3` and the same clients, measured alternately in the same run."""
     specs = {f.key: f for f in FUNCTIONS}
@@ -234,7 +234,7 @@ def cold_start(runs: int = 5) -> dict[str, Any]:
     return out
 
 
-def package_mb(build_timeout_s: int = 600) -> dict[str, Any]:
+def package_mb(build_timeout_s: int = 120) -> dict[str, Any]:
     """The Lambda packages `make package` builds (its cache under build/lambda), built here within a time bound if
     absent; zipped and unzipped sizes against Lambda's 50 MB (direct upload) and 250 MB (unzipped) limits."""
     from infra import package

@@ -1,6 +1,6 @@
 """`make soak`: a bounded stream through the local stack exactly as `make run` starts it (`hark up`, its own process).
 
-    python -m bench.soak [--count N] [--rate R] [--hark PATH]     (SOAK_COUNT, SOAK_RATE; default 10,000 at 8/s)
+    python -m bench.soak [--count N] [--rate R] [--hark PATH]     (SOAK_COUNT, SOAK_RATE; default 10,000 at 5/s)
 
 Mixed platforms, 5 % redeliveries, 1 % hostile deliveries (a bad signature, a malformed body: a 4xx, never a 5xx),
 sent at a fixed rate by the driver `make bench` uses (bench/load.py). When the last answer is in, it waits until the
@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     env = _env()
     parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=int(env.get("SOAK_COUNT", "10000")))
-    parser.add_argument("--rate", type=float, default=float(env.get("SOAK_RATE", "8")))
+    parser.add_argument("--rate", type=float, default=float(env.get("SOAK_RATE", "5")))
     parser.add_argument("--hark", default=env.get("SOAK_HARK") or str(Path(sys.executable).with_name("hark")))
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/reliability.md")
     args = parser.parse_args(argv)
