@@ -32,7 +32,7 @@ class Inputs:
     classify_batch: int = CLASSIFY.sqs_source.batch_size if CLASSIFY.sqs_source else 25
     classify_max_concurrency: int = (CLASSIFY.sqs_source.max_concurrency or 1000) if CLASSIFY.sqs_source else 10
     respond_batch: int = RESPOND.sqs_source.batch_size if RESPOND.sqs_source else 10
-    stats_writes_per_batch: float = 13.0  # merged overview counters one respond batch writes (make bench)
+    stats_writes_per_delivery: float = 1.68  # overview counter writes, merged per respond batch (make bench)
     feed_shards: int = 4  # services/respond/store.py FEED_SHARDS
     stats_shards: int = 4  # services/respond/stats.py STATS_SHARDS
 
@@ -92,7 +92,7 @@ def limits(inputs: Inputs, policy: Policy = "tiered") -> list[Limit]:
             )
         )
         # Overview counters: a respond batch's merged writes land on one of `stats_shards` day partitions.
-        writes_per_delivery = i.stats_writes_per_batch / i.respond_batch
+        writes_per_delivery = i.stats_writes_per_delivery
         found.append(
             Limit(
                 "DynamoDB stats partitions",

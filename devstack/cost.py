@@ -122,18 +122,16 @@ def naive(text_lengths: list[int], deliveries_per_message: float = 1.0) -> Usage
 # Hark's default (`tiered`) usage per message, as `make bench` last measured it (bench/results/latest.json,
 # usage_per_message.hark). Replaced by the benchmark's own figures when it has run.
 HARK_MEASURED = Usage(
-    api_requests=1.05,
-    lambda_invocations=1.3,
-    lambda_gb_s=0.02,
-    comprehend_units=0.9,
-    dynamodb_wru=6.0,
-    dynamodb_rru=3.0,
-    sqs_requests=3.0,
-    s3_puts=1.05,
-    sns_publishes=0.0,
-    secretsmanager_calls=0.0,
-    log_bytes=1500,
-    note="placeholder until make bench runs",
+    api_requests=1.0811,
+    lambda_invocations=1.4054,
+    lambda_gb_s=0.9307,
+    comprehend_units=7.6622,
+    dynamodb_wru=17.0541,
+    dynamodb_rru=2.3216,
+    sqs_requests=3.3297,
+    s3_puts=0.9243,
+    log_bytes=3000,
+    note="make bench, 2026-12-02: 400 deliveries, 73% routed; Lambda GB-s from local durations (an upper bound)",
 )
 
 # Costs that do not grow with messages, per month (the reference's §8 "fixed monthly costs").
@@ -197,7 +195,7 @@ def estimate(messages_per_day: int, hark: Usage = HARK_MEASURED, naive_usage: Us
 
 
 # The tiered policy's units as `make bench` last measured them (bench/results/latest.json, comprehend).
-TIERED_MEASURED = TieredUnits(routed=9.0, not_routed=0.5, routed_share=0.5)
+TIERED_MEASURED = TieredUnits(routed=10.5, not_routed=0.486, routed_share=0.734)  # make bench, 2026-12-02
 
 
 def tiered_from(results: Mapping[str, Any]) -> TieredUnits | None:
