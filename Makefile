@@ -27,7 +27,7 @@ CDK_ENV := PATH="$(abspath infra/node_modules/.bin):$$PATH" CDK_DISABLE_CLI_TELE
 DATA ?= ../shared/data
 
 .PHONY: run test lint typecheck unit functional contract e2e infra bench train eval package synth diff deploy destroy \
-	sizes clean help mutate keys smoke bootstrap web browser screenshots audit
+	sizes clean help soak mutate keys smoke bootstrap web browser screenshots audit
 
 # The command center (web/): built with Vite from npm packages pinned in web/package-lock.json into
 # services/respond/static, which respond serves. The browser tests drive Debian's Chromium (never a downloaded one).
@@ -41,6 +41,7 @@ help:
 	@echo "make run    install what is needed and start the local stack (hark up)"
 	@echo "make test   install what is needed and run lint, type checks and the offline suite"
 	@echo "make bench  run the benchmarks (not part of make test)"
+	@echo "make soak   SOAK_COUNT deliveries (10000) at SOAK_RATE a second (5) through make run's stack; docs/reliability.md"
 	@echo "make eval   score the local analyzer on the public datasets (DATA=../shared/data), write docs/evaluation.md"
 	@echo "make train  retrain the local analyzer's models from the public datasets into services/classify/models"
 	@echo "make mutate plant each listed bug (tools/mutants.py) in a scratch copy and check the tests notice"
@@ -168,8 +169,17 @@ destroy: $(STAMP) $(CDK)
 sizes: $(STAMP) $(RUN_STAMP)
 	du -sh $(RUN_VENV) $(VENV)
 
+# Bounded: every part has its own count and time limits, and the whole run (one process group) at most 30 min.
 bench: $(STAMP)
-	$(VENV)/bin/python -m bench
+	timeout --kill-after=10 1800 $(VENV)/bin/python -m bench
+
+# A bounded stream through the stack `make run` starts (its own process): mixed platforms, 5 % redeliveries, 1 %
+# hostile; lost, duplicated, webhook-to-task latency, peak memory; docs/reliability.md gets the numbers.
+SOAK_COUNT ?= 10000
+SOAK_RATE ?= 5
+soak: $(STAMP) $(RUN_STAMP)
+	SOAK_HARK=$(RUN_VENV)/bin/hark timeout --kill-after=30 7200 $(VENV)/bin/python -m bench.soak \
+		--count $(SOAK_COUNT) --rate $(SOAK_RATE)
 
 mutate: $(STAMP)
 	$(VENV)/bin/python -m tools.mutate

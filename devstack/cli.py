@@ -2,7 +2,8 @@
 check FILE`, `hark config reference`, `hark keys id KEY` and `hark sla sweep [--at TIME]` serve the care workflow;
 `hark dlq inspect|redrive` and `hark replay` are the operator's tools, for the local stack or, with AWS
 credentials and HARK_STAGE, a deployment; `hark keys sync` and `hark smoke --url URL` serve a deployed stack
-(docs/deployment.md); `hark backfill PLATFORM --since DATE` fetches a polled platform's history."""
+(docs/deployment.md); `hark backfill PLATFORM --since DATE` fetches a polled platform's history; `hark cost
+--messages-per-day N` prices a volume on AWS (devstack/cost.py)."""
 
 from __future__ import annotations
 
@@ -278,6 +279,32 @@ def backfill_command(args: argparse.Namespace) -> int:
     return backfill.run(args.platform, args.since, args.source, args.limit, sys.stdout)
 
 
+def cost_command(args: argparse.Namespace) -> int:
+    from devstack import cost  # noqa: PLC0415
+
+    return cost.run(
+        sys.stdout,
+        args.messages_per_day,
+        routed_share=args.routed_share,
+        results=args.results,
+        as_json=args.json,
+    )
+
+
+def _share(raw: str) -> float:
+    value = float(raw)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError("between 0 and 1")
+    return value
+
+
+def _volume(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise argparse.ArgumentTypeError("0 or more")
+    return value
+
+
 def classify(args: argparse.Namespace) -> int:
     from services.classify.cli import run  # noqa: PLC0415
 
@@ -324,6 +351,22 @@ def _backfill_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
     backfill_parser.add_argument("--source", help="only this source (its id in the config)")
     backfill_parser.add_argument("--limit", type=int, help="hand at most this many items per feed")
     backfill_parser.set_defaults(func=backfill_command)
+
+
+def _cost_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    cost_parser = commands.add_parser(
+        "cost",
+        help="what a volume costs on AWS with Hark's default policy, against the naive design (devstack/cost.py)",
+    )
+    cost_parser.add_argument("--messages-per-day", type=_volume, required=True, help="inbound messages a day")
+    cost_parser.add_argument(
+        "--routed-share", type=_share, help="share of messages that need a human (default: as make bench measured)"
+    )
+    cost_parser.add_argument(
+        "--results", help="a make bench result (default bench/results/latest.json if there, else the built-in figures)"
+    )
+    cost_parser.add_argument("--json", action="store_true", help="one JSON document instead of a table")
+    cost_parser.set_defaults(func=cost_command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -380,6 +423,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sla_parser.set_defaults(func=sla_command)
 
     _backfill_parser(commands)
+
+    _cost_parser(commands)
 
     smoke_parser = commands.add_parser(
         "smoke", help="send a signed test delivery to a deployed stack (or hark up) and follow it to its task"

@@ -18,6 +18,7 @@ deletes the rest. On top of it:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
@@ -46,6 +47,13 @@ class BatchWork(Protocol, Generic[T, P_contra]):
 class Preparing(Protocol, Generic[T_contra, P_co]):
     def prepare(self, items: Sequence[T_contra]) -> Sequence[P_co | Exception]:
         """Work done once for the whole batch, before any record; one result per item, in order."""
+
+
+@runtime_checkable
+class Batching(Protocol):
+    def batch(self) -> AbstractContextManager[None]:
+        """Around the records of one batch: what the work defers to the batch's end (merged counters) is done when
+        the block ends, once for the whole batch instead of once per record."""
 
 
 class Outbox(Protocol):
@@ -103,7 +111,8 @@ class Consumer(Generic[T, P]):
                 self._failed(record, exc)
 
         processor = BatchProcessor(event_type=EventType.SQS, model=SqsRecordModel, raise_on_entire_batch_failure=False)
-        with processor(records=records, handler=record_handler, lambda_context=context):
+        scope = self.work.batch() if isinstance(self.work, Batching) else nullcontext()
+        with scope, processor(records=records, handler=record_handler, lambda_context=context):
             processor.process()
         response = processor.response()
         unsent = self._send(produced)

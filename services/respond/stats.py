@@ -70,6 +70,26 @@ def mention_counts(classified: ClassifiedMention, stored_at: datetime) -> dict[S
     return counts
 
 
+@dataclass
+class Pending:
+    """Counts gathered over one queue batch, merged into as few counters as they can be: every slot goes to the
+    batch's one shard (the first counted's), so the batch's mentions of one hour share an item per `what`. The
+    overview sums a day's shards, so which shard holds a count never changes a number."""
+
+    counts: dict[Slot, int] = field(default_factory=dict)
+    now: datetime | None = None
+    shard: str | None = None
+
+    def add(self, counts: Mapping[Slot, int], now: datetime) -> None:
+        for slot, n in counts.items():
+            date, _, shard = slot.day.rpartition("#")
+            if self.shard is None:
+                self.shard = shard
+            merged = Slot(f"{date}#{self.shard}", slot.slot)
+            self.counts[merged] = self.counts.get(merged, 0) + n
+        self.now = now if self.now is None else max(self.now, now)
+
+
 def bucket_of(seconds: float) -> int:
     return next(i for i, bound in enumerate(DURATION_BOUNDS) if seconds <= bound)
 

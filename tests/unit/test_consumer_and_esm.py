@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -154,3 +155,26 @@ def test_sqs_records_look_like_lambdas() -> None:
     assert record["attributes"]["ApproximateReceiveCount"] == "3"
     assert record["messageAttributes"]["event"]["stringValue"] == "mention.received"
     assert record["md5OfBody"] == "99914b932bd37a50b983c5e7c90ae93b"
+
+
+class BatchingWork(Work):
+    """Defers something to the batch's end (respond merges its overview counters there)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.log: list[str] = []
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        self.log.append("begin")
+        try:
+            yield
+        finally:
+            self.log.append(f"end after {len(self.processed)}")
+
+
+def test_a_batching_work_sees_one_scope_around_every_record_of_the_batch_even_a_failing_one() -> None:
+    work = BatchingWork()
+    response = consumer(work).handler()(event("a", "crash", "b"), LambdaContext("f", 128, 3))
+    assert work.log == ["begin", "end after 2"]
+    assert response["batchItemFailures"] == [{"itemIdentifier": "id-1"}]

@@ -132,3 +132,19 @@ def test_a_viewer_gets_personal_data_masked_in_mentions_and_task_previews() -> N
     shown = privacy.task_for(viewer, task().model_copy(update={"preview": preview}))
     assert set(shown.preview.text[270:]) == {"•", " "} and shown.preview.text[:270] == preview.text[:270]
     assert privacy.task_for(agent, task().model_copy(update={"preview": preview})).preview == preview
+
+
+def test_a_batch_merges_its_counts_into_one_shard_and_keeps_every_number() -> None:
+    pending = stats.Pending()
+    alone: dict[stats.Slot, int] = {}
+    for n in range(10):
+        one = ClassifiedMention(mention=mention("where is my order", native=f"n{n}"), classification=classification(60))
+        counts = stats.mention_counts(one, T + timedelta(seconds=n))
+        pending.add(counts, T + timedelta(seconds=n))
+        for slot, k in counts.items():
+            alone[slot] = alone.get(slot, 0) + k
+    assert len({slot.day for slot in alone}) > 1  # ten ids land on several shards when counted one by one
+    assert len({slot.day for slot in pending.counts}) == 1
+    assert len(pending.counts) == len(counted(alone)) == 6  # one write per slot instead of 60
+    assert counted(pending.counts)["22#all"] == 10 and sum(pending.counts.values()) == sum(alone.values())
+    assert pending.now == T + timedelta(seconds=9)
