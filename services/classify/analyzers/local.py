@@ -21,7 +21,7 @@ from services.classify.analyzers.drugs import DrugLexicon, shipped
 from services.classify.analyzers.features import LINK, Features, featurise
 from services.classify.analyzers.language import SentimentRouter
 from services.classify.analyzers.lexicon import STOPWORDS, dense_features, strongest_word
-from services.classify.analyzers.linear import LinearModel, Prediction
+from services.classify.analyzers.linear import LinearModel, Prediction, WeightBank
 from services.classify.analyzers.pii import find_pii
 from shared.events import Intent
 
@@ -66,9 +66,19 @@ FEEDBACK_CUES = (
 )  # fmt: skip
 
 
-def _cue(text: str, cues: Sequence[str]) -> str | None:
-    for cue in cues:
-        if re.search(rf"(?<!\w){re.escape(cue)}(?!\w)", text):
+def _compiled(cues: Sequence[str]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((cue, re.compile(rf"(?<!\w){re.escape(cue)}(?!\w)")) for cue in cues)
+
+
+_REQUEST_PATTERNS = _compiled(REQUEST_CUES)
+_FEEDBACK_PATTERNS = _compiled(FEEDBACK_CUES)
+
+
+def _cue(text: str, cues: tuple[tuple[str, re.Pattern[str]], ...]) -> str | None:
+    """The first cue of the list standing as words in the text. Patterns are compiled once; a substring test
+    skips the regex for the cues that cannot match (most of them)."""
+    for cue, pattern in cues:
+        if cue in text and pattern.search(text):
             return cue
     return None
 
@@ -99,7 +109,9 @@ class Models:
 
     @classmethod
     def load(cls, folder: Path = MODELS) -> Models:
-        return cls(**{name: LinearModel.load(folder / f"{name}.hark") for name in MODEL_NAMES})
+        models = cls(**{name: LinearModel.load(folder / f"{name}.hark") for name in MODEL_NAMES})
+        WeightBank([getattr(models, name) for name in MODEL_NAMES])  # all eight read in one pass a text
+        return models
 
 
 class LocalAnalyzer:
@@ -214,7 +226,7 @@ class LocalAnalyzer:
         m = self.models
         lowered = text.lower()
         asks = "?" in LINK.sub(" ", text)
-        request = _cue(lowered, REQUEST_CUES)
+        request = _cue(lowered, _REQUEST_PATTERNS)
         threshold = m.complaint.threshold if document.addressed else m.complaint.threshold_unaddressed
         # A calm question or request ("What can I bring on board?", "Could you forward this e-mail?") stays one
         # unless the complaint signal is clear: the complaint model's threshold was tuned where two brand-directed
@@ -240,7 +252,7 @@ class LocalAnalyzer:
                 else self.router.sentiment_model(language).top_terms(features, "positive", ignore=STOPWORDS)
             )
             return "praise", (f"praise: {term[0]}" if term else "praise",)
-        if feedback := _cue(lowered, FEEDBACK_CUES):
+        if feedback := _cue(lowered, _FEEDBACK_PATTERNS):
             return "feedback", (f"feedback: {feedback}",)
         return "other", ()
 
