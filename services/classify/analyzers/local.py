@@ -31,6 +31,7 @@ PRAISE_MIN = 0.5
 ANALYZED_CHARS = 5000
 PII_CHARS = 20_000
 CLEAR_COMPLAINT = 0.6
+CLEAR_NEGATIVE = 0.75
 CLEAR_SPAM = 0.85
 # Flagging a message as toxic sends it to moderators: only on a clear signal (the model's own threshold, tuned for
 # macro-F1 on OLID, also catches heated bug reports).
@@ -231,10 +232,17 @@ class LocalAnalyzer:
         # A calm question or request ("What can I bring on board?", "Could you forward this e-mail?") stays one
         # unless the complaint signal is clear: the complaint model's threshold was tuned where two brand-directed
         # tweets in three are complaints. An unhappy question is still a complaint.
-        calm_ask = (asks or request is not None or is_question(text, features)) and sentiment.label != "negative"
-        complains = complaint >= threshold and (not calm_ask or tone >= CLEAR_COMPLAINT)
-        # A complaint is not filed away as spam ("please check my order") unless the spam signal is overwhelming.
-        if spam >= m.spam.threshold and (spam >= CLEAR_SPAM or not (complains and addressed >= 0.5)):
+        ask = asks or request is not None or is_question(text, features)
+        calm_ask = ask and sentiment.label != "negative"
+        # An ask that names no complaint ("Quand ouvre le nouveau magasin ?") is a question or a request unless its
+        # tone is clearly negative: a weak negative sentiment (the multilingual model's, often) is no complaint.
+        plain_ask = ask and not complaint_cues(lowered) and not (
+            sentiment.label == "negative" and sentiment.probability >= CLEAR_NEGATIVE
+        )
+        complains = complaint >= threshold and (not calm_ask or tone >= CLEAR_COMPLAINT) and not plain_ask
+        # A complaint or a request to the brand is not filed away as spam ("please check my order", "please cancel my
+        # subscription") unless the spam signal is overwhelming.
+        if spam >= m.spam.threshold and (spam >= CLEAR_SPAM or not ((complains or request) and addressed >= 0.5)):
             return "spam", ("spam",)
         if complains:
             return "complaint", (self._complaint_reason(lowered, tone),)
