@@ -236,8 +236,10 @@ class LocalAnalyzer:
         calm_ask = ask and sentiment.label != "negative"
         # An ask that names no complaint ("Quand ouvre le nouveau magasin ?") is a question or a request unless its
         # tone is clearly negative: a weak negative sentiment (the multilingual model's, often) is no complaint.
-        plain_ask = ask and not complaint_cues(lowered) and not (
-            sentiment.label == "negative" and sentiment.probability >= CLEAR_NEGATIVE
+        plain_ask = (
+            ask
+            and not complaint_cues(lowered)
+            and not (sentiment.label == "negative" and sentiment.probability >= CLEAR_NEGATIVE)
         )
         complains = complaint >= threshold and (not calm_ask or tone >= CLEAR_COMPLAINT) and not plain_ask
         # A complaint or a request to the brand is not filed away as spam ("please check my order", "please cancel my
