@@ -4,10 +4,7 @@ for each role, and Debian's Chromium driven by Playwright (never a downloaded br
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -17,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
+
+from tests import stackproc
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -43,16 +42,10 @@ KEYS: dict[str, dict[str, Any]] = {
 DEV_KEY = "hark-dev-api-key"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class Stack:
     url: str
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[bytes]
 
     def submit(self, text: str, *, key: str = DEV_KEY, **fields: Any) -> str:
         """A partner-tool mention with a unique native id; its mention id."""
@@ -102,42 +95,11 @@ class Stack:
 @contextmanager
 def local_stack(*, demo: bool = False, env: dict[str, str] | None = None) -> Iterator[Stack]:
     """`hark up` in its own process on free ports, stopped (by its pid) when the block ends."""
-    port, aws_port = free_port(), free_port()
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("HARK_", "AWS_"))}
-    command = [sys.executable, "-m", "devstack", "up", "--port", str(port), "--aws-port", str(aws_port)]
-    if not demo:
-        command.append("--no-demo")
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env={**clean, "COLUMNS": "200", "HARK_API_KEY": DEV_KEY, "HARK_API_KEYS": json.dumps(KEYS), **(env or {})},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            if requests.get(url + "/health", timeout=2).status_code == 200:
-                break
-        except requests.ConnectionError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            output = process.stdout.read() if process.stdout else ""
-            raise RuntimeError(f"the local stack did not come up:\n{output}")
-        time.sleep(0.2)
+    running = stackproc.start({"HARK_API_KEY": DEV_KEY, "HARK_API_KEYS": json.dumps(KEYS), **(env or {})}, demo=demo)
     try:
-        yield Stack(url, process)
+        yield Stack(running.url, running.process)
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        stackproc.stop(running, grace=15)
 
 
 @contextmanager

@@ -4,11 +4,8 @@ payloads in, mentions and tasks read back through the partner API, and a clean s
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -19,22 +16,18 @@ import requests
 
 from devstack.signing import github_headers, meta_headers
 from shared.settings import DEV_API_KEY, dev_platform_secret
-from tests.conftest import ROOT, webhook_fixture
+from tests import stackproc
+from tests.conftest import webhook_fixture
 
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
 class Stack:
     url: str
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[bytes]
     aws_port: int = 0
+    running: stackproc.Running | None = None
 
     def get(self, path: str) -> Any:
         response = requests.get(self.url + path, headers={"x-api-key": DEV_API_KEY}, timeout=10)
@@ -59,49 +52,18 @@ class Stack:
         raise AssertionError("timed out waiting")
 
 
-def start_stack(extra_env: dict[str, str] | None = None, options: Sequence[str] = ()) -> Stack:
+def start_stack(extra_env: dict[str, str] | None = None, options: Sequence[str] = (), *, pipe: bool = False) -> Stack:
     """`hark up --no-demo` in its own process on free ports, once it answers /health."""
-    port, aws_port = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HARK_", "AWS_"))}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "devstack",
-            "up",
-            "--no-demo",
-            "--port",
-            str(port),
-            "--aws-port",
-            str(aws_port),
-            *options,
-        ],
-        cwd=ROOT,
-        env={**env, "COLUMNS": "200", **(extra_env or {})},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if requests.get(url + "/health", timeout=2).status_code == 200:
-                break
-        except requests.ConnectionError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            output = process.stdout.read() if process.stdout else ""
-            process.kill()
-            pytest.fail(f"the local stack did not come up:\n{output}")
-        time.sleep(0.2)
-    return Stack(url, process, aws_port)
+    try:
+        running = stackproc.start(extra_env, options, pipe=pipe, ready_within=60)
+    except RuntimeError as failed:
+        pytest.fail(str(failed))
+    return Stack(running.url, running.process, running.aws_port, running)
 
 
 def stop_stack(stack: Stack) -> None:
-    if stack.process.poll() is None:
-        stack.process.kill()
-        stack.process.wait(timeout=10)
+    if stack.running is not None:
+        stackproc.stop(stack.running, grace=10)
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +130,7 @@ def test_a_clear_complaint_becomes_a_task_within_seconds(stack: Stack) -> None:
 def test_ctrl_c_stops_everything(stack: Stack) -> None:
     stack.process.send_signal(signal.SIGINT)
     assert stack.process.wait(timeout=30) == 0
-    output = stack.process.stdout.read() if stack.process.stdout else ""
+    output = stack.running.output(last=None) if stack.running else ""
     assert "Hark is up." in output
     assert "Stopped." in output
     with pytest.raises(requests.ConnectionError):
@@ -176,7 +138,7 @@ def test_ctrl_c_stops_everything(stack: Stack) -> None:
 
 
 def test_a_closed_output_pipe_does_not_stop_signals_from_stopping_the_stack() -> None:
-    stack = start_stack(options=["--verbose"])  # every request prints a line
+    stack = start_stack(options=["--verbose"], pipe=True)  # every request prints a line
     try:
         assert stack.process.stdout is not None
         stack.process.stdout.close()  # `hark up | head`: the reader is gone

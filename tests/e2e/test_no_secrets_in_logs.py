@@ -6,9 +6,6 @@ is scanned for any of them."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,8 +14,7 @@ import requests
 
 from devstack.demo import _github_issue
 from devstack.signing import github_headers
-from tests.conftest import ROOT
-from tests.e2e.test_local_stack import free_port
+from tests import stackproc
 
 pytestmark = pytest.mark.e2e
 
@@ -30,67 +26,45 @@ COMPLAINT = f"I was charged twice and nobody answers. Call me on {PHONE} or writ
 
 
 def test_a_full_run_logs_no_secret_and_no_personal_data(tmp_path: Path) -> None:
-    port, aws_port = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HARK_", "AWS_", "POWERTOOLS_"))}
-    env |= {
-        "COLUMNS": "200",
+    env = {
         "HARK_SECRET_GITHUB": SECRET,
         "HARK_API_KEYS": json.dumps({API_KEY: {"user": "boss", "roles": ["admin", "agent"]}}),
         "POWERTOOLS_LOG_LEVEL": "INFO",
     }
     log = tmp_path / "stack.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "devstack", "up", "--no-demo", "--verbose", "--port", str(port),
-             "--aws-port", str(aws_port)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, text=True,
+    running = stackproc.start(env, ["--verbose"], log=log)
+    try:
+        url = running.url
+        body = json.dumps(_github_issue(7201, "Charged twice", COMPLAINT, "jo-storm", 7201)).encode()
+        accepted = requests.post(
+            url + "/webhooks/github", data=body, headers=github_headers(body, SECRET, "issues"), timeout=30
+        )
+        assert accepted.status_code == 200, accepted.text
+        [mention_id] = accepted.json()["mention_ids"]
+        forged = requests.post(
+            url + "/webhooks/github", data=body + b" ", headers=github_headers(body, SECRET, "issues"), timeout=30
+        )
+        assert forged.status_code == 401
+        assert requests.get(url + "/v1/tasks", headers={"x-api-key": API_KEY + "x"}, timeout=30).status_code == 401
+        submitted = requests.post(
+            url + "/v1/mentions",
+            headers={"x-api-key": API_KEY, "Content-Type": "application/json"},
+            data=json.dumps({"mentions": [{"native_id": "p-1", "author": {"id": "a1", "handle": "jo"},
+                                           "text": COMPLAINT}]}),
+            timeout=30,
         )  # fmt: skip
-        try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    if requests.get(url + "/health", timeout=2).status_code == 200:
-                        break
-                except requests.ConnectionError:
-                    pass
-                assert process.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
-                time.sleep(0.3)
-            body = json.dumps(_github_issue(7201, "Charged twice", COMPLAINT, "jo-storm", 7201)).encode()
-            accepted = requests.post(
-                url + "/webhooks/github", data=body, headers=github_headers(body, SECRET, "issues"), timeout=30
-            )
-            assert accepted.status_code == 200, accepted.text
-            [mention_id] = accepted.json()["mention_ids"]
-            forged = requests.post(
-                url + "/webhooks/github", data=body + b" ", headers=github_headers(body, SECRET, "issues"), timeout=30
-            )
-            assert forged.status_code == 401
-            assert requests.get(url + "/v1/tasks", headers={"x-api-key": API_KEY + "x"}, timeout=30).status_code == 401
-            submitted = requests.post(
-                url + "/v1/mentions",
-                headers={"x-api-key": API_KEY, "Content-Type": "application/json"},
-                data=json.dumps({"mentions": [{"native_id": "p-1", "author": {"id": "a1", "handle": "jo"},
-                                               "text": COMPLAINT}]}),
-                timeout=30,
-            )  # fmt: skip
-            assert submitted.status_code == 202, submitted.text
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                found = requests.get(url + f"/v1/mentions/{mention_id}", headers={"x-api-key": API_KEY}, timeout=30)
-                if found.status_code == 200 and found.json().get("task_id"):
-                    break
-                time.sleep(0.5)
-            else:
-                pytest.fail("the mention never reached its task")
-            time.sleep(2)  # the last batches' logs
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        assert submitted.status_code == 202, submitted.text
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            found = requests.get(url + f"/v1/mentions/{mention_id}", headers={"x-api-key": API_KEY}, timeout=30)
+            if found.status_code == 200 and found.json().get("task_id"):
+                break
+            time.sleep(0.5)
+        else:
+            pytest.fail("the mention never reached its task")
+        time.sleep(2)  # the last batches' logs
+    finally:
+        stackproc.stop(running, grace=30)
     printed = log.read_text(errors="replace")
     assert "webhook delivery" in printed or "POST /webhooks/github" in printed  # the logs were really on
     for seeded in (SECRET, API_KEY, EMAIL, PHONE, "415 555 0199", "jo.storm.proof"):

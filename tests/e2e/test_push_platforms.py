@@ -8,9 +8,6 @@ development keys) and Google's review API pointed at a fake on 127.0.0.1. Bounde
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -46,8 +43,8 @@ from shared.settings import (
     DEV_META_VERIFY_TOKEN,
     dev_platform_secret,
 )
-from tests.conftest import FIXTURES, ROOT, load_json
-from tests.e2e.test_local_stack import Stack, free_port
+from tests.conftest import FIXTURES, load_json
+from tests.e2e.test_local_stack import Stack, start_stack, stop_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -187,36 +184,9 @@ def review_api() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def stack(review_api: str) -> Iterator[Stack]:
-    port, aws_port = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HARK_", "AWS_"))}
-    env |= {"COLUMNS": "200", "HARK_API_BASE_GOOGLE": review_api, "HARK_TOKEN_GOOGLE": "ya29.local"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "devstack", "up", "--no-demo", "--port", str(port), "--aws-port", str(aws_port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if requests.get(url + "/health", timeout=2).status_code == 200:
-                break
-        except requests.ConnectionError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail("the local stack did not come up")
-        time.sleep(0.2)
-    yield Stack(url, process)
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
+    started = start_stack({"HARK_API_BASE_GOOGLE": review_api, "HARK_TOKEN_GOOGLE": "ya29.local"})
+    yield started
+    stop_stack(started)
 
 
 def post(stack: Stack, case: Case, body: bytes, headers: dict[str, str]) -> requests.Response:

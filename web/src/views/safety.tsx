@@ -122,6 +122,10 @@ export function SafetyView({ selected }: { selected: string | null }) {
     const previous = list[Math.max(index - 1, 0)];
     if (previous) go("safety", previous.id);
   });
+  // What is typed in the product field is kept as it is typed: the screen re-renders every second (the clocks),
+  // and a field whose value came only from the applied filters was emptied by each re-render. Enter or leaving
+  // the field applies it.
+  const [product, setProduct] = useState("");
   const set = (name: keyof Filters) => (e: Event) =>
     setFilters({ ...filters, [name]: (e.target as HTMLInputElement | HTMLSelectElement).value });
   const active = Object.values(filters).some(Boolean);
@@ -168,7 +172,13 @@ export function SafetyView({ selected }: { selected: string | null }) {
             </label>
             <label>
               <span class="sr">Product</span>
-              <input type="search" placeholder="Product or generic name" value={filters.product} onChange={set("product")} />
+              <input
+                type="search"
+                placeholder="Product or generic name"
+                value={product}
+                onInput={(e) => setProduct((e.target as HTMLInputElement).value)}
+                onChange={set("product")}
+              />
             </label>
             <label class="date">
               Day 0 from <input type="date" value={filters.since} onChange={set("since")} />
@@ -177,7 +187,7 @@ export function SafetyView({ selected }: { selected: string | null }) {
               to <input type="date" value={filters.until} onChange={set("until")} />
             </label>
             {active ? (
-              <button type="button" class="ghost" onClick={() => setFilters(NONE)}>
+              <button type="button" class="ghost" onClick={() => (setFilters(NONE), setProduct(""))}>
                 Clear filters
               </button>
             ) : null}
