@@ -91,6 +91,11 @@ def test_an_ask_naming_no_complaint_is_a_question_or_a_request(text: str, intent
     assert signals.intent == intent
 
 
+def test_a_request_is_explained_by_its_most_specific_phrase_not_by_please() -> None:
+    assert analyze("Please cancel my order 8812", addressed=True).cues == ("request: cancel my",)
+    assert analyze("Could you please send me the invoice", addressed=True).cues == ("request: could you",)
+
+
 def test_the_addressee_is_estimated_when_unknown() -> None:
     to_brand = analyze("@AcmeHelp my order never arrived and nobody answers")
     random_post = analyze("Watching the game tonight with the crew, so hyped")

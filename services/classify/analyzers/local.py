@@ -76,12 +76,11 @@ _FEEDBACK_PATTERNS = _compiled(FEEDBACK_CUES)
 
 
 def _cue(text: str, cues: tuple[tuple[str, re.Pattern[str]], ...]) -> str | None:
-    """The first cue of the list standing as words in the text. Patterns are compiled once; a substring test
-    skips the regex for the cues that cannot match (most of them)."""
-    for cue, pattern in cues:
-        if cue in text and pattern.search(text):
-            return cue
-    return None
+    """The most specific (longest) cue of the list standing as words in the text: "cancel my" explains a request
+    better than "please". Patterns are compiled once; a substring test skips the regex for the cues that cannot
+    match (most of them)."""
+    found = [cue for cue, pattern in cues if cue in text and pattern.search(text)]
+    return max(found, key=len) if found else None
 
 
 PLACEHOLDERS = frozenset({"user", "httpurl"})
