@@ -113,7 +113,8 @@ def psytar(data: Path, split: str) -> list[Example]:
 def ade_sentences(data: Path) -> list[Example]:
     with (data / "ade_corpus_v2" / "ade_classification.csv").open(encoding="utf-8", newline="") as handle:
         return [
-            Example(row["text"], "adr" if row["label"] == "1" else "other", "ade") for row in csv.DictReader(handle)
+            Example(row["text"], "adr" if row["label"] == "1" else "other", row["pmid"])  # group: the PubMed article
+            for row in csv.DictReader(handle)
         ]
 
 

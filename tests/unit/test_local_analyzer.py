@@ -76,6 +76,26 @@ def test_a_calm_question_to_the_brand_is_a_question_an_angry_one_a_complaint() -
     assert analyze("Why is my order STILL not here after three weeks??", addressed=True).intent == "complaint"
 
 
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Quand ouvre le nouveau magasin ?", "question"),  # a weak negative from the multilingual model
+        ("What is the hold-up with my order?", "question"),  # needs a reply all the same
+        ("Please cancel my subscription 5521", "request"),  # "subscription" is no self-promotion
+        ("Why is my order still not here? It's been 3 weeks", "complaint"),  # names what went wrong
+        ("Please check out my new video on my channel", "spam"),
+    ],
+)
+def test_an_ask_naming_no_complaint_is_a_question_or_a_request(text: str, intent: str) -> None:
+    signals = analyze(text, addressed=True)
+    assert signals.intent == intent
+
+
+def test_a_request_is_explained_by_its_most_specific_phrase_not_by_please() -> None:
+    assert analyze("Please cancel my order 8812", addressed=True).cues == ("request: cancel my",)
+    assert analyze("Could you please send me the invoice", addressed=True).cues == ("request: could you",)
+
+
 def test_the_addressee_is_estimated_when_unknown() -> None:
     to_brand = analyze("@AcmeHelp my order never arrived and nobody answers")
     random_post = analyze("Watching the game tonight with the crew, so hyped")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 import pytest
 
@@ -214,6 +215,47 @@ def test_the_reaction_model_alone_needs_a_word_tying_it_to_the_medicine() -> Non
     assert suspected("I feel weird since starting my meds", 0.45)
     assert not suspected("I feel weird, need my meds", 0.45)
     assert suspected("I feel weird, need my meds", 0.9)  # a clear reaction stands on its own
+    assert suspected("Quetiapine-induced myoclonus in a 40-year-old man", 0.33)  # tied by "induced"
+    assert not suspected("Quetiapine and a 40-year-old man", 0.33)
+
+
+def _criteria(text: str, probability: float = 0.1) -> tuple[bool, Any]:
+    return assess(
+        text,
+        adr_probability=probability,
+        adr_threshold=0.4,
+        products=ProductDictionary(),
+        reporter_known=True,
+        drugs=lexicon(),
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A 45-year-old woman developed hepatotoxicity while receiving methotrexate.",
+        "Our patient had agranulocytosis after clozapine was started.",
+        "She broke out in hives after taking amoxicillin",
+        "Two patients developed rhabdomyolysis on simvastatin",
+    ],
+)
+def test_case_reports_and_a_particular_other_person_are_identifiable_patients(text: str) -> None:
+    suspected, criteria = _criteria(text)
+    assert criteria.patient and criteria.events and criteria.product
+    assert suspected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "People say simvastatin causes muscle pain",  # people in general: nobody identifiable
+        "Patients on clozapine can get agranulocytosis",
+    ],
+)
+def test_reports_about_people_in_general_have_no_identifiable_patient(text: str) -> None:
+    suspected, criteria = _criteria(text)
+    assert criteria.events and not criteria.patient
+    assert not suspected
 
 
 # --- packing the lexicon at training time (ml/drugs.py), without the data ------------------------------------------

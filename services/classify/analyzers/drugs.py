@@ -43,8 +43,8 @@ _DOSE = re.compile(r"\d+\s?(?:mg|mcg|ml|µg)\b")
 _WORD = re.compile(r"[a-z0-9µ]+")
 # A medicine referred to without its name.
 REFERENCE = re.compile(
-    r"(?<![\w-])(?:(?:your|ur|my|this|that|the|these|those|their|his|her|a|higher|lower|full|half|first|second)\s+"
-    r"(?:new\s+|current\s+|old\s+|higher\s+|lower\s+)?"
+    r"(?<![\w-])(?:(?:your|ur|my|this|that|the|these|those|their|his|her|a|one|higher|lower|full|half|first|second)\s+"
+    r"(?:new\s+|current\s+|old\s+|higher\s+|lower\s+)?(?:\d+(?:\.\d+)?\s?(?:mg|mcg|ml)\s+)?"  # "the 30 mg tablet"
     r"(?:pills?|meds|medications?|medicines?|tablets?|capsules?|prescriptions?|drugs?|vaccines?|jabs?|injections?"
     r"|doses?|dosage|inhalers?|antibiotics|antidepressants?|painkillers?|pain\s+killers?|birth\s+control"
     r"|contraceptives?)"

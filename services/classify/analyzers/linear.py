@@ -13,6 +13,7 @@ import itertools
 import json
 import math
 import struct
+import sys
 from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -50,6 +51,8 @@ class LinearModel:
         self._bias: list[float] = list(header["bias"])
         self._dense_weights: list[list[float]] = [list(w) for w in header.get("dense_weights", [[]] * len(columns))]
         self._columns = columns
+        self._bank: WeightBank | None = None
+        self._offset = 0
 
     @classmethod
     def load(cls, path: Path) -> LinearModel:
@@ -70,16 +73,27 @@ class LinearModel:
             columns.append(column)
         return cls(header, columns)
 
+    def sums(self, features: Features) -> list[tuple[int, int]]:
+        """Per column, the sum of its weights at the text's buckets and at the @handle buckets (integers)."""
+        if self._bank is not None:
+            text, handle = self._bank.sums(features)
+            first = self._offset
+            last = first + len(self._columns)
+            return list(zip(text[first:last], handle[first:last], strict=True))
+        # Unbanked (training, a model loaded alone): one itemgetter call a column.
+        gather_text = features.gather_text if features.text else _nothing
+        gather_handle = features.gather_handle if features.handle else _nothing
+        return [(sum(gather_text(column)), sum(gather_handle(column))) for column in self._columns]
+
     def logits(self, features: Features, dense: Mapping[str, float] | None = None) -> list[float]:
-        text = features.text if "text" in self.families else ()
-        handle = features.handle if "handle" in self.families else ()
-        norm = 1.0 / math.sqrt(len(text)) if text else 0.0
+        uses_text, uses_handle = "text" in self.families, "handle" in self.families
+        norm = 1.0 / math.sqrt(len(features.text)) if features.text and uses_text else 0.0
         values = [dense.get(name, 0.0) for name in self.dense] if (dense and self.dense) else [0.0] * len(self.dense)
         out = []
-        for column, scale, bias, weights in zip(
-            self._columns, self._scales, self._bias, self._dense_weights, strict=True
+        for (text, handle), scale, bias, weights in zip(
+            self.sums(features), self._scales, self._bias, self._dense_weights, strict=True
         ):
-            total = sum(map(column.__getitem__, text)) * norm + sum(map(column.__getitem__, handle))
+            total = text * norm + (handle if uses_handle else 0)
             total = total * scale + bias + sum(w * v for w, v in zip(weights, values, strict=False))
             out.append(total)
         return out
@@ -125,6 +139,67 @@ class LinearModel:
         )
         scored = sorted(((sign * column[bucket(name)], term) for term, name in candidates.items()), reverse=True)
         return [term.replace("¬", "") for weight, term in scored[:limit] if weight > 0]
+
+
+FIELD_BITS = 16
+# A field holds a weight plus 128 (0-255); this many of them add up without overflowing 16 bits.
+CHUNK = ((1 << FIELD_BITS) - 1) // 255
+
+
+class WeightBank:
+    """Several models' columns read together: every bucket's weights, one per column, packed into one Python
+    integer (16 bits a field, each weight offset by 128), so the weights of all models at a text's buckets add up
+    in one C-level `sum` over those integers instead of one gather per column (the analyzer's main cost). A
+    bucket's integer is built the first time a text has it and kept (at most 2**BITS of them)."""
+
+    def __init__(self, models: Sequence[LinearModel]) -> None:
+        self._columns: list[array[int]] = []
+        for model in models:
+            model._bank, model._offset = self, len(self._columns)
+            self._columns.extend(model._columns)
+        self._rows = _Rows(self._columns)
+        self._width = len(self._columns) * FIELD_BITS // 8
+        self._memo: tuple[Features | None, tuple[list[int], list[int]]] = (None, ([], []))
+
+    def sums(self, features: Features) -> tuple[list[int], list[int]]:
+        memo = self._memo  # one tuple, read and written whole: safe across threads
+        if memo[0] is features:
+            return memo[1]
+        text = self._add(features.gather_text(self._rows) if features.text else ())
+        handle = self._add(features.gather_handle(self._rows) if features.handle else ())
+        self._memo = (features, (text, handle))
+        return text, handle
+
+    def _add(self, rows: tuple[int, ...]) -> list[int]:
+        totals = [0] * len(self._columns)
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            fields = array("H")
+            fields.frombytes(sum(chunk).to_bytes(self._width, "little"))
+            if sys.byteorder != "little":
+                fields.byteswap()
+            offset = 128 * len(chunk)
+            totals = [t + f - offset for t, f in zip(totals, fields, strict=True)]
+        return totals
+
+
+class _Rows(dict[int, int]):
+    """bucket -> that bucket's weights in every column, packed; filled on first use."""
+
+    def __init__(self, columns: Sequence[array[int]]) -> None:
+        super().__init__()
+        self._columns = columns
+
+    def __missing__(self, index: int) -> int:
+        packed = 0
+        for n, column in enumerate(self._columns):
+            packed |= (column[index] + 128) << (FIELD_BITS * n)
+        self[index] = packed
+        return packed
+
+
+def _nothing(column: Sequence[int] | Mapping[int, int]) -> tuple[int, ...]:
+    return ()
 
 
 def _sigmoid(x: float) -> float:

@@ -21,7 +21,7 @@ from services.classify.analyzers.drugs import DrugLexicon, shipped
 from services.classify.analyzers.features import LINK, Features, featurise
 from services.classify.analyzers.language import SentimentRouter
 from services.classify.analyzers.lexicon import STOPWORDS, dense_features, strongest_word
-from services.classify.analyzers.linear import LinearModel, Prediction
+from services.classify.analyzers.linear import LinearModel, Prediction, WeightBank
 from services.classify.analyzers.pii import find_pii
 from shared.events import Intent
 
@@ -31,6 +31,7 @@ PRAISE_MIN = 0.5
 ANALYZED_CHARS = 5000
 PII_CHARS = 20_000
 CLEAR_COMPLAINT = 0.6
+CLEAR_NEGATIVE = 0.75
 CLEAR_SPAM = 0.85
 # Flagging a message as toxic sends it to moderators: only on a clear signal (the model's own threshold, tuned for
 # macro-F1 on OLID, also catches heated bug reports).
@@ -66,11 +67,20 @@ FEEDBACK_CUES = (
 )  # fmt: skip
 
 
-def _cue(text: str, cues: Sequence[str]) -> str | None:
-    for cue in cues:
-        if re.search(rf"(?<!\w){re.escape(cue)}(?!\w)", text):
-            return cue
-    return None
+def _compiled(cues: Sequence[str]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((cue, re.compile(rf"(?<!\w){re.escape(cue)}(?!\w)")) for cue in cues)
+
+
+_REQUEST_PATTERNS = _compiled(REQUEST_CUES)
+_FEEDBACK_PATTERNS = _compiled(FEEDBACK_CUES)
+
+
+def _cue(text: str, cues: tuple[tuple[str, re.Pattern[str]], ...]) -> str | None:
+    """The most specific (longest) cue of the list standing as words in the text: "cancel my" explains a request
+    better than "please". Patterns are compiled once; a substring test skips the regex for the cues that cannot
+    match (most of them)."""
+    found = [cue for cue, pattern in cues if cue in text and pattern.search(text)]
+    return max(found, key=len) if found else None
 
 
 PLACEHOLDERS = frozenset({"user", "httpurl"})
@@ -99,7 +109,9 @@ class Models:
 
     @classmethod
     def load(cls, folder: Path = MODELS) -> Models:
-        return cls(**{name: LinearModel.load(folder / f"{name}.hark") for name in MODEL_NAMES})
+        models = cls(**{name: LinearModel.load(folder / f"{name}.hark") for name in MODEL_NAMES})
+        WeightBank([getattr(models, name) for name in MODEL_NAMES])  # all eight read in one pass a text
+        return models
 
 
 class LocalAnalyzer:
@@ -214,15 +226,24 @@ class LocalAnalyzer:
         m = self.models
         lowered = text.lower()
         asks = "?" in LINK.sub(" ", text)
-        request = _cue(lowered, REQUEST_CUES)
+        request = _cue(lowered, _REQUEST_PATTERNS)
         threshold = m.complaint.threshold if document.addressed else m.complaint.threshold_unaddressed
         # A calm question or request ("What can I bring on board?", "Could you forward this e-mail?") stays one
         # unless the complaint signal is clear: the complaint model's threshold was tuned where two brand-directed
         # tweets in three are complaints. An unhappy question is still a complaint.
-        calm_ask = (asks or request is not None or is_question(text, features)) and sentiment.label != "negative"
-        complains = complaint >= threshold and (not calm_ask or tone >= CLEAR_COMPLAINT)
-        # A complaint is not filed away as spam ("please check my order") unless the spam signal is overwhelming.
-        if spam >= m.spam.threshold and (spam >= CLEAR_SPAM or not (complains and addressed >= 0.5)):
+        ask = asks or request is not None or is_question(text, features)
+        calm_ask = ask and sentiment.label != "negative"
+        # An ask that names no complaint ("Quand ouvre le nouveau magasin ?") is a question or a request unless its
+        # tone is clearly negative: a weak negative sentiment (the multilingual model's, often) is no complaint.
+        plain_ask = (
+            ask
+            and not complaint_cues(lowered)
+            and not (sentiment.label == "negative" and sentiment.probability >= CLEAR_NEGATIVE)
+        )
+        complains = complaint >= threshold and (not calm_ask or tone >= CLEAR_COMPLAINT) and not plain_ask
+        # A complaint or a request to the brand is not filed away as spam ("please check my order", "please cancel my
+        # subscription") unless the spam signal is overwhelming.
+        if spam >= m.spam.threshold and (spam >= CLEAR_SPAM or not ((complains or request) and addressed >= 0.5)):
             return "spam", ("spam",)
         if complains:
             return "complaint", (self._complaint_reason(lowered, tone),)
@@ -240,7 +261,7 @@ class LocalAnalyzer:
                 else self.router.sentiment_model(language).top_terms(features, "positive", ignore=STOPWORDS)
             )
             return "praise", (f"praise: {term[0]}" if term else "praise",)
-        if feedback := _cue(lowered, FEEDBACK_CUES):
+        if feedback := _cue(lowered, _FEEDBACK_PATTERNS):
             return "feedback", (f"feedback: {feedback}",)
         return "other", ()
 
