@@ -21,6 +21,7 @@ import re
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import islice
 from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
@@ -237,9 +238,12 @@ class RawArchive:
                 if when > cutoff.date():
                     break  # days list in order: the rest are newer
                 start, until = day_bounds(when)
-                old = list(self.keys(platform.rstrip("/"), start, min(until, cutoff)))
-                self._delete(old)
-                deleted += len(old)
+                # Deleted as listed, a batch at a time: a busy day holds millions of keys, and a run that listed
+                # them all before deleting any would time out every hour having deleted nothing.
+                listed = self.keys(platform.rstrip("/"), start, min(until, cutoff))
+                while chunk := list(islice(listed, DELETE_BATCH)):
+                    self._delete(chunk)
+                    deleted += len(chunk)
         return deleted
 
     def erase_author(self, platform: str, author_id: str) -> int:
