@@ -73,7 +73,13 @@ class ExportBucket(Protocol):
         """The keys already in the bucket under these days (`2026-12-02`)."""
         ...
 
-    def put(self, key: str, body: bytes, metadata: Mapping[str, str]) -> None: ...
+    def first(self) -> str | None:
+        """The key of the earliest hour ever exported (keys sort by hour), or None."""
+        ...
+
+    def put(self, key: str, body: bytes, metadata: Mapping[str, str]) -> bool:
+        """Write the object unless it exists; whether this call wrote it."""
+        ...
 
 
 @dataclass
@@ -95,14 +101,20 @@ class AuditExport:
         hours = due_hours(now or self._clock())
         done = self._bucket.exported(sorted({h.strftime("%Y-%m-%d") for h in hours}))
         result = ExportResult()
+        # Empty hours are written only after the first hour exported: before it (a new stack, or entries from before
+        # the hour index existed) an empty object would be a false "nothing happened", locked for years.
+        first = self._bucket.first()
         for hour in hours:
             key = export_key(hour)
             if key in done:
                 continue
             entries = self._entries.written_in(hour_of(hour))
-            self._bucket.put(key, encode(entries), {"hour": hour_of(hour), "entries": str(len(entries))})
-            result.exported.append(key)
-            result.entries += len(entries)
+            if not entries and (first is None or key < first):
+                continue
+            first = min(first or key, key)
+            if self._bucket.put(key, encode(entries), {"hour": hour_of(hour), "entries": str(len(entries))}):
+                result.exported.append(key)
+                result.entries += len(entries)
         count(SERVICE, "AuditEntriesExported", result.entries)
         get_logger(SERVICE).info("audit exported", extra={"hours": len(result.exported), "entries": result.entries})
         return result
@@ -131,18 +143,31 @@ class S3ExportBucket:
                     found.update(item["Key"] for item in page.get("Contents", []))
         return found
 
-    def put(self, key: str, body: bytes, metadata: Mapping[str, str]) -> None:
+    def first(self) -> str | None:
+        with translate_errors("list the audit export"):
+            listed = self.s3.list_objects_v2(Bucket=self._bucket, Prefix=PREFIX, MaxKeys=1).get("Contents", [])
+        return listed[0]["Key"] if listed else None
+
+    def put(self, key: str, body: bytes, metadata: Mapping[str, str]) -> bool:
         with translate_errors("write the audit export"):
-            # Object Lock requires an integrity checksum on every upload.
-            self.s3.put_object(
-                Bucket=self._bucket,
-                Key=key,
-                Body=body,
-                ContentType="application/x-ndjson",
-                ContentEncoding="gzip",
-                ChecksumAlgorithm="SHA256",
-                Metadata=dict(metadata),
-            )
+            try:
+                # Object Lock requires an integrity checksum on every upload. If-None-Match makes "written once"
+                # hold when two runs overlap (EventBridge and Lambda's async retries are at least once).
+                self.s3.put_object(
+                    Bucket=self._bucket,
+                    Key=key,
+                    Body=body,
+                    ContentType="application/x-ndjson",
+                    ContentEncoding="gzip",
+                    ChecksumAlgorithm="SHA256",
+                    Metadata=dict(metadata),
+                    IfNoneMatch="*",
+                )
+            except Exception as exc:
+                if getattr(exc, "response", {}).get("Error", {}).get("Code") == "PreconditionFailed":
+                    return False  # another run wrote it first
+                raise
+        return True
 
 
 def build(env: Mapping[str, str]) -> AuditExport:

@@ -520,9 +520,9 @@ def test_each_hours_audit_entries_are_exported_once_to_the_object_lock_bucket(go
     trail = gov.call("GET", f"/v1/tasks/{tid}/audit").get_json()["items"]
     written = datetime.fromisoformat(trail[-1]["at"])
 
-    # The scheduled function, with its own role's intents: the hours before this one (nothing of ours yet).
+    # The scheduled function, with its own role's intents: this hour has not ended, so it is not written yet.
     first = Function(RESPOND_AUDIT_EXPORT).invoke(scheduled_event("audit-export", written))
-    assert first["exported"] and all(k.startswith("audit/") for k in first["exported"])
+    assert all(k.startswith("audit/") for k in first["exported"])
     hour = written.replace(minute=0, second=0, microsecond=0)
     key = audit_export.export_key(hour)
     assert key not in first["exported"]  # this hour has not ended
@@ -539,5 +539,9 @@ def test_each_hours_audit_entries_are_exported_once_to_the_object_lock_bucket(go
     head = s3.head_object(Bucket="hark-local-audit-export", Key=key)
     assert head["ObjectLockMode"] == "COMPLIANCE"
     assert head["ObjectLockRetainUntilDate"] > datetime.now(UTC) + timedelta(days=365 * 6)
-    # Written once: the next run leaves the hour alone.
+    # Written once: the next run leaves the hour alone, and a run racing it cannot write a second version.
     assert key not in exporter.run(now=hour + timedelta(hours=2, minutes=6)).exported
+    racing = audit_export.S3ExportBucket(Settings.from_env(gov.pipeline.aws.env))
+    assert racing.put(key, audit_export.encode([]), {"hour": "racing"}) is False
+    versions = s3.list_object_versions(Bucket="hark-local-audit-export", Prefix=key)["Versions"]
+    assert len(versions) == 1

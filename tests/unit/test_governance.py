@@ -309,9 +309,13 @@ class _Bucket:
     def exported(self, days: object) -> set[str]:
         return set(self.objects)
 
-    def put(self, key: str, body: bytes, metadata: object) -> None:
+    def first(self) -> str | None:
+        return min(self.objects, default=None)
+
+    def put(self, key: str, body: bytes, metadata: object) -> bool:
         assert key not in self.objects, f"{key} written twice (Object Lock forbids it)"
         self.objects[key] = body
+        return True
 
 
 def test_the_audit_export_writes_each_ended_hour_once_empty_hours_included() -> None:
@@ -323,14 +327,18 @@ def test_the_audit_export_writes_each_ended_hour_once_empty_hours_included() -> 
     entries.append(stored.model_copy(update={"at": at + timedelta(minutes=1), "seq": 3}))  # 06:00:30
     source, bucket = _Hours(entries), _Bucket()
     exporter = audit_export.AuditExport(source, bucket)
-    # 06:04: hour 05 has ended but not settled; nothing of ours yet, the look-back's empty hours are written.
+    # 06:04: hour 05 has ended but not settled. Before the first entry nothing is written: an empty object for an
+    # hour before the export began would be a false "nothing happened", locked for years.
     early = exporter.run(now=datetime(2026, 12, 2, 6, 4, tzinfo=UTC))
-    assert "audit/2026-12-02/05.jsonl.gz" not in early.exported and early.entries == 0
-    assert len(early.exported) == 3 * 24 - 1 and all(audit_export.decode(b) == [] for b in bucket.objects.values())
+    assert (early.exported, early.entries, bucket.objects) == ([], 0, {})
     done = exporter.run(now=datetime(2026, 12, 2, 6, 6, tzinfo=UTC))
     assert (done.exported, done.entries) == (["audit/2026-12-02/05.jsonl.gz"], 2)
     assert [e.seq for e in audit_export.decode(bucket.objects["audit/2026-12-02/05.jsonl.gz"])] == [1, 2]
     later = exporter.run(now=datetime(2026, 12, 2, 7, 5, tzinfo=UTC))
     assert (later.exported, later.entries) == (["audit/2026-12-02/06.jsonl.gz"], 1)
     assert exporter.run(now=datetime(2026, 12, 2, 7, 30, tzinfo=UTC)).exported == []  # nothing is written twice
+    # Once begun, a quiet hour is written empty, so that a missing object means a missed export.
+    quiet = exporter.run(now=datetime(2026, 12, 2, 9, 6, tzinfo=UTC))
+    assert quiet.exported == ["audit/2026-12-02/07.jsonl.gz", "audit/2026-12-02/08.jsonl.gz"]
+    assert audit_export.decode(bucket.objects["audit/2026-12-02/08.jsonl.gz"]) == []
     assert b"Hi Jo" not in gzip.decompress(bucket.objects["audit/2026-12-02/06.jsonl.gz"])
