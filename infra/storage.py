@@ -202,6 +202,9 @@ class Storage(Construct):
                 transitions=transitions or None,
                 expiration=Duration.days(spec.expire_after_days) if spec.expire_after_days else None,
                 abort_incomplete_multipart_upload_after=Duration.days(1),
+                # A stack deployed before the archive was unversioned keeps versioning suspended (S3 cannot turn
+                # it off): old versions of what erasure or the sweep deleted must still go, within a day.
+                noncurrent_version_expiration=Duration.days(1) if spec.object_lock_days is None else None,
             )
         )
         locked = spec.object_lock_days is not None

@@ -620,6 +620,15 @@ def test_buckets_are_private_encrypted_tls_only_with_lifecycle_and_the_audit_exp
     versioned = [b["Properties"] for b in buckets.values() if "VersioningConfiguration" in b["Properties"]]
     assert versioned == locked and locked[0]["VersioningConfiguration"] == {"Status": "Enabled"}
     assert not RAW_ARCHIVE.versioned and AUDIT_EXPORT.versioned
+    # A bucket deployed while versioned stays "suspended": its old versions still expire, a day after deletion.
+    unlocked = [
+        rule
+        for b in buckets.values()
+        if not b["Properties"].get("ObjectLockEnabled")
+        for rule in b["Properties"].get("LifecycleConfiguration", {}).get("Rules", [])
+        if "AbortIncompleteMultipartUpload" in rule
+    ]
+    assert unlocked and all(r["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1} for r in unlocked)
     retention = locked[0]["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]
     assert retention == {"Mode": "COMPLIANCE", "Days": AUDIT_EXPORT.object_lock_days}
 
