@@ -220,7 +220,15 @@ def main(argv: list[str] | None = None) -> int:
         table.add_row(key, str(result[key]))
     table.add_row("statuses", json.dumps(result["statuses"]))
     Console().print(table)
-    ok = result["lost"] == 0 and result["duplicates"] == 0 and result["hostile_5xx"] == 0
+    # A genuine delivery answered 5xx or not at all is not "lost" (nothing was acknowledged, the platform retries)
+    # but it is a failure of the receiver all the same: the soak fails on it too.
+    refused = sum(
+        result["statuses"].get(kind, {}).get(status, 0)
+        for kind in ("message", "duplicate")
+        for status in ("5xx", "error")
+    )
+    Console().print(f"genuine deliveries answered 5xx or not at all: {refused}")
+    ok = result["lost"] == 0 and result["duplicates"] == 0 and result["hostile_5xx"] == 0 and refused == 0
     return 0 if ok else 1
 
 
