@@ -305,6 +305,7 @@ class RespondService:
         self._sources = stores.sources
         self._stats = stores.stats
         self._pending: stats.Pending | None = None  # a batch's counts, merged (batch())
+        self._batch_crisis: list[CrisisMode | None] | None = None  # crisis mode, read once a batch (batch())
         self._config_source = config
         self._outbox = outbox
         self._clock = clock
@@ -454,11 +455,16 @@ class RespondService:
         """The brand's crisis mode, if it is in one (one brand per deployment today)."""
         if self._crisis is None:
             return None
+        if self._batch_crisis:  # read already in this batch: one read a batch, not one a mention
+            return self._batch_crisis[0]
         try:
-            return self._crisis.active(DEFAULT_BRAND)
+            found = self._crisis.active(DEFAULT_BRAND)
         except HarkError as error:  # crisis mode raises priorities; not knowing it must not stop intake
             get_logger(SERVICE).warning("could not read crisis mode", extra={"error": error.detail})
             return None
+        if self._batch_crisis is not None:
+            self._batch_crisis.append(found)
+        return found
 
     def _auto_assign(self, task: Task, now: datetime, config: HarkConfig) -> Task:
         team = config.team_of(task.queue)
@@ -572,11 +578,14 @@ class RespondService:
     def batch(self) -> Iterator[None]:
         """One respond-queue batch: its overview counts are merged (one shard for the whole batch, so ten mentions
         of the same hour, network or intent are one write) and added once at its end (6 writes a mention before,
-        measured by `make bench`). One batch at a time per execution environment, as Lambda runs them."""
+        measured by `make bench`), and crisis mode is read once for the batch, not once a mention. One batch at a
+        time per execution environment, as Lambda runs them."""
         self._pending = stats.Pending()
+        self._batch_crisis = []
         try:
             yield
         finally:
+            self._batch_crisis = None
             pending, self._pending = self._pending, None
             if pending.counts and pending.now is not None:
                 self._add_counts(pending.counts, pending.now)

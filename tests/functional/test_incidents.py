@@ -8,8 +8,11 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from services.respond import incident_bootstrap
 from services.respond.incident_bootstrap import build
+from services.respond.incident_store import DynamoCrisisModes
 from services.respond.spikes import SpikeWatch
 from shared.events import utcnow
 from shared.resources import RESPOND_ALARMS, RESPOND_WATCH
@@ -173,7 +176,7 @@ def _oncall_inbox(pipeline: Pipeline) -> tuple[Any, str]:
 
 
 def test_a_crisis_alarm_puts_the_brand_in_crisis_mode_raising_tasks_and_suggesting_the_holding_statement(
-    pipeline: Pipeline,
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sqs, pager = _oncall_inbox(pipeline)
     complaint = {"platform": "x", "author": {"id": "cal-1", "handle": "cal"}, "account_id": "@acme"}
@@ -196,9 +199,18 @@ def test_a_crisis_alarm_puts_the_brand_in_crisis_mode_raising_tasks_and_suggesti
     paged = sqs.receive_message(QueueUrl=pager, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
     assert any(incident["holding_statement"] in json.loads(m["Body"])["Message"] for m in paged), paged
 
-    assert pipeline.submit({**complaint, "native_id": "storm-1", "author": {"id": "cal-2"}, "text": text}).status_code
+    # Three at once, as a storm arrives: crisis mode is read once for respond's batch, not once a mention.
+    reads: list[str] = []
+    active = DynamoCrisisModes.active
+    monkeypatch.setattr(DynamoCrisisModes, "active", lambda self, brand: reads.append(brand) or active(self, brand))
+    storm = [{**complaint, "native_id": f"storm-{n}", "author": {"id": f"storm-{n}"}, "text": text} for n in (2, 3)]
+    assert pipeline.submit(
+        {"mentions": [{**complaint, "native_id": "storm-1", "author": {"id": "cal-2"}, "text": text}, *storm]}
+    ).status_code
     pipeline.flow()
-    [raised] = [t for t in pipeline.get("/v1/tasks").json["items"] if t["id"] != calm["id"]]
+    assert reads == ["default"]
+    monkeypatch.undo()
+    [raised] = [t for t in pipeline.get("/v1/tasks").json["items"] if t["author"]["id"] == "cal-2"]
     assert raised["priority"] == min(100, calm["priority"] + 20), (raised["priority"], calm["priority"])
     assert raised["crisis_incident_id"] == incident["id"]
     assert "crisis mode: +20 priority" in raised["reasons"]
