@@ -305,7 +305,7 @@ class RespondService:
         self._sources = stores.sources
         self._stats = stores.stats
         self._pending: stats.Pending | None = None  # a batch's counts, merged (batch())
-        self._batch_crisis: list[CrisisMode | None] | None = None  # crisis mode, read once a batch (batch())
+        self._batch_crisis: dict[str, CrisisMode | None] | None = None  # crisis mode by brand, read once a batch
         self._config_source = config
         self._outbox = outbox
         self._clock = clock
@@ -455,15 +455,15 @@ class RespondService:
         """The brand's crisis mode, if it is in one (one brand per deployment today)."""
         if self._crisis is None:
             return None
-        if self._batch_crisis:  # read already in this batch: one read a batch, not one a mention
-            return self._batch_crisis[0]
+        if self._batch_crisis is not None and DEFAULT_BRAND in self._batch_crisis:
+            return self._batch_crisis[DEFAULT_BRAND]  # read already in this batch: one read a batch, not a mention
         try:
             found = self._crisis.active(DEFAULT_BRAND)
         except HarkError as error:  # crisis mode raises priorities; not knowing it must not stop intake
             get_logger(SERVICE).warning("could not read crisis mode", extra={"error": error.detail})
             return None
         if self._batch_crisis is not None:
-            self._batch_crisis.append(found)
+            self._batch_crisis[DEFAULT_BRAND] = found
         return found
 
     def _auto_assign(self, task: Task, now: datetime, config: HarkConfig) -> Task:
@@ -581,7 +581,7 @@ class RespondService:
         measured by `make bench`), and crisis mode is read once for the batch, not once a mention. One batch at a
         time per execution environment, as Lambda runs them."""
         self._pending = stats.Pending()
-        self._batch_crisis = []
+        self._batch_crisis = {}
         try:
             yield
         finally:
