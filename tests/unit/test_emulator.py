@@ -1,10 +1,12 @@
-"""The local stack's emulator speed-up changes moto's SQS clock for a cheaper one, and nothing else."""
+"""The local stack's emulator speed-ups (moto's SQS clock, its transactions' backups) change no result."""
 
 from __future__ import annotations
 
 import time
 from datetime import datetime
+from typing import Any
 
+import pytest
 from moto.core.utils import unix_time_millis as moto_clock
 
 from devstack.emulator import speed_up
@@ -61,3 +63,40 @@ def test_sending_still_honours_content_based_deduplication_and_counts_stay_right
         assert counts[fifo]["ApproximateNumberOfMessages"] == "1"  # the copy was deduplicated
         assert counts[fifo]["ContentBasedDeduplication"] == "true"
         assert counts[standard]["ApproximateNumberOfMessages"] == "10"
+
+
+def test_a_failed_transaction_puts_back_exactly_what_it_had_written_without_copying_tables(monkeypatch: Any) -> None:
+    import boto3
+    from moto import mock_aws
+    from moto.dynamodb.models.table import Table
+
+    speed_up()
+
+    def no_copies(table: Any, memo: Any) -> Any:
+        raise AssertionError("a whole table was copied")
+
+    monkeypatch.setattr(Table, "__deepcopy__", no_copies, raising=False)
+    with mock_aws():
+        db = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+        db.create_table(
+            TableName="t",
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        db.put_item(TableName="t", Item={"id": {"S": "kept"}, "v": {"S": "before"}})
+        db.put_item(TableName="t", Item={"id": {"S": "other"}, "v": {"S": "untouched"}})
+        failing = [
+            {"Put": {"TableName": "t", "Item": {"id": {"S": "new"}, "v": {"S": "x"}}}},
+            {"Update": {"TableName": "t", "Key": {"id": {"S": "kept"}}, "UpdateExpression": "SET v = :v",
+                        "ExpressionAttributeValues": {":v": {"S": "after"}}}},
+            {"Put": {"TableName": "t", "Item": {"id": {"S": "other"}, "v": {"S": "y"}},
+                     "ConditionExpression": "attribute_not_exists(id)"}},
+        ]  # fmt: skip
+        with pytest.raises(db.exceptions.TransactionCanceledException):
+            db.transact_write_items(TransactItems=failing)
+        items = {i["id"]["S"]: i["v"]["S"] for i in db.scan(TableName="t")["Items"]}
+        assert items == {"kept": "before", "other": "untouched"}  # all or nothing: "new" gone, "kept" as it was
+        db.transact_write_items(TransactItems=failing[:2])
+        items = {i["id"]["S"]: i["v"]["S"] for i in db.scan(TableName="t")["Items"]}
+        assert items == {"kept": "after", "other": "untouched", "new": "x"}
