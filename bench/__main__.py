@@ -295,9 +295,24 @@ def run(chosen: list[str]) -> dict[str, Any]:
         timing[name] = round(time.perf_counter() - started, 1)
         print(f"{name}: done in {timing[name]} s", flush=True)
     results["seconds"] = timing
+    _at_reference_mix(results)
     peaks = {k: v["rss_after_init_mb"] for k, v in results.get("cold_start", {}).items()}
     results["peak_rss_mb"] = {**peaks, **peak_rss()}
     return results
+
+
+def _at_reference_mix(results: dict[str, Any]) -> None:
+    """Hark's cost per million had the stream had the reference's share of messages that need a human (the
+    end-to-end usage with the tiered units per routed and per other message from the comprehend part)."""
+    from devstack import cost
+
+    money, usages, units = results.get("cost_per_million_usd"), cost.usage_from(results), cost.tiered_from(results)
+    if money is None or usages is None or units is None:
+        return
+    at = cost.with_routed_share(usages[0], units, cost.REFERENCE_ROUTED_SHARE)
+    money["routed_share_measured"] = units.routed_share
+    money["hark_at_reference_routed_share"] = at.per_million()["total"]
+    money["reference_routed_share"] = cost.REFERENCE_ROUTED_SHARE
 
 
 def table(results: dict[str, Any]) -> None:
@@ -346,7 +361,12 @@ def table(results: dict[str, Any]) -> None:
     if money:
         out.add_row(
             "cost per million messages ($)",
-            f"{money['hark']:.2f}",
+            f"{money['hark']:.2f}"
+            + (
+                f" ({money['hark_at_reference_routed_share']:.2f} at {money['reference_routed_share']:.0%} routed)"
+                if "hark_at_reference_routed_share" in money
+                else ""
+            ),
             f"{money['naive']:.2f}",
             f"{money['hark'] / money['naive']:.3f}",
             "≤ 100 vs ≈ 1,800",

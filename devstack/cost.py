@@ -125,7 +125,7 @@ HARK_MEASURED = Usage(
     api_requests=1.0811,
     lambda_invocations=1.4054,
     lambda_gb_s=0.9307,
-    comprehend_units=7.6622,
+    comprehend_units=1.899,  # `python -m bench comprehend` after entities/key phrases became opt-in, PII cued
     dynamodb_wru=17.0541,
     dynamodb_rru=2.3216,
     sqs_requests=3.3297,
@@ -195,7 +195,7 @@ def estimate(messages_per_day: int, hark: Usage = HARK_MEASURED, naive_usage: Us
 
 
 # The tiered policy's units as `make bench` last measured them (bench/results/latest.json, comprehend).
-TIERED_MEASURED = TieredUnits(routed=10.5, not_routed=0.486, routed_share=0.734)  # make bench, 2026-12-02
+TIERED_MEASURED = TieredUnits(routed=2.388, not_routed=0.5, routed_share=0.74)  # python -m bench comprehend, 12-02
 
 
 def tiered_from(results: Mapping[str, Any]) -> TieredUnits | None:

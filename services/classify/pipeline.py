@@ -6,11 +6,14 @@
   the decision or the agent's view:
     * nothing for spam, the brand's own messages, texts with no letters;
     * language when the local tier is unsure of it (confidence below 0.6, or a script it does not read);
-    * sentiment when the local sentiment is uncertain (below 0.6), or for a message routed to a human in a language
-      other than English (the local multilingual sentiment model is the weakest);
-    * entities, key phrases and PII (and the custom classifier, if configured) for messages routed to a human, where
-      they feed the agent's view and redaction; toxicity for those only when the local offensive-language score is
-      in its uncertain middle.
+    * sentiment when the local sentiment is uncertain (below 0.6) on a message addressed to the brand (elsewhere it
+      cannot route a message), or for a message routed to a human in a language other than English (the local
+      multilingual sentiment model is the weakest);
+    * for messages routed to a human: PII where the local scan sees a cue of personal data it cannot rule out, and
+      on every suspected adverse event (redaction, the compliance view, the case's reporter); the custom classifier
+      if one is configured; toxicity only when the local offensive-language score is in its uncertain middle;
+      entities and key phrases only where the policy asks (`comprehend` in the triage policy: nothing in Hark reads
+      them, and they were most of the spend).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Literal
 from services.classify.analyzers.base import Document, Signals
 from services.classify.analyzers.comprehend import ComprehendEnricher
 from services.classify.analyzers.local import LocalAnalyzer
+from services.classify.analyzers.pii import pii_cue
 from services.classify.policy import TriagePolicy
 from services.classify.triage import triage
 from shared.events import Classification, Mention
@@ -31,6 +35,7 @@ ENRICHMENTS = frozenset({"entities", "key_phrases", "pii", "custom"})
 EVERYTHING = frozenset({"language", "sentiment", "toxicity"}) | ENRICHMENTS
 UNSURE = 0.6
 TOXICITY_UNSURE = (0.25, 0.75)
+DEFAULT_POLICY = TriagePolicy()
 
 
 def document_of(mention: Mention) -> Document:
@@ -43,7 +48,13 @@ def document_of(mention: Mention) -> Document:
     )
 
 
-def plan(mode: Mode, mention: Mention, signals: Signals | Exception, routed: bool) -> frozenset[str]:
+def plan(
+    mode: Mode,
+    mention: Mention,
+    signals: Signals | Exception,
+    routed: bool,
+    policy: TriagePolicy = DEFAULT_POLICY,
+) -> frozenset[str]:
     """Which Comprehend APIs are worth their price for this mention."""
     if mode == "local" or isinstance(signals, Exception):
         return frozenset()
@@ -54,10 +65,18 @@ def plan(mode: Mode, mention: Mention, signals: Signals | Exception, routed: boo
     apis: set[str] = set()
     if signals.language is None or signals.language_confidence < UNSURE:
         apis.add("language")
-    if signals.sentiment_score < UNSURE or (routed and signals.language != "en"):
+    # Sentiment can route a message only when it is addressed to the brand (triage): elsewhere the local reading
+    # stands, for a message nobody will answer.
+    addressed = signals.addressed >= policy.addressed_threshold
+    if (signals.sentiment_score < UNSURE and (routed or addressed)) or (routed and signals.language != "en"):
         apis.add("sentiment")
     if routed:
-        apis |= ENRICHMENTS
+        spend = policy.comprehend
+        apis |= {"custom", *spend.enrichments}
+        if spend.pii == "always" or (
+            spend.pii == "cued" and (signals.adverse_event or pii_cue(mention.text, signals.pii) is not None)
+        ):
+            apis.add("pii")
         if TOXICITY_UNSURE[0] <= signals.toxicity < TOXICITY_UNSURE[1]:
             apis.add("toxicity")
     return frozenset(apis)
@@ -88,7 +107,7 @@ class Classifier:
         if self.enricher is None or self.mode == "local":
             return decided
         plans = [
-            plan(self.mode, m, s, isinstance(d, Classification) and d.needs_response)
+            plan(self.mode, m, s, isinstance(d, Classification) and d.needs_response, self.policy)
             for m, s, d in zip(mentions, signals, decided, strict=True)
         ]
         if not any(plans):

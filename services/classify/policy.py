@@ -4,12 +4,13 @@ sets its own as JSON in `HARK_TRIAGE_POLICY` (in AWS, from the stack's configura
     {"vip_authors": ["@bigclient", "1029384"], "influencer_followers": 50000,
      "brand_keywords": {"recall": 30, "lawsuit": 30},
      "products": ["Zoloft", "sertraline"],
-     "languages": {"es": {"complaint_cues": ["estafa"], "priority_boost": 5, "queue": "care-es"}}}
+     "languages": {"es": {"complaint_cues": ["estafa"], "priority_boost": 5, "queue": "care-es"}},
+     "comprehend": {"pii": "always", "enrichments": ["entities", "key_phrases"]}}
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -76,6 +77,20 @@ DEFAULT_KEYWORDS: dict[str, int] = {
 }
 
 
+class ComprehendSpend(BaseModel):
+    """What `tiered` mode buys from Comprehend for a message routed to a human, beyond what the local tier was
+    unsure of (language, sentiment, toxicity)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # DetectPiiEntities (names, ages, dates beyond the local patterns): where the local scan sees a cue of personal
+    # data (`cued`, about one routed tweet in five), on every routed message (`always`), or not at all.
+    pii: Literal["cued", "always", "never"] = "cued"
+    # Entities and key phrases are stored on the classification for a brand's own analytics; nothing in Hark reads
+    # them, so they are bought only when asked for.
+    enrichments: frozenset[Literal["entities", "key_phrases"]] = frozenset()
+
+
 class TriagePolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -90,6 +105,7 @@ class TriagePolicy(BaseModel):
     products: tuple[str, ...] = ()
     assumed_product: str | None = None
     languages: dict[str, LanguageRule] = Field(default_factory=lambda: dict(DEFAULT_LANGUAGES))
+    comprehend: ComprehendSpend = ComprehendSpend()
 
     @classmethod
     def from_json(cls, raw: str | None) -> TriagePolicy:

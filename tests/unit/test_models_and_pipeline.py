@@ -13,7 +13,7 @@ from services.classify.analyzers.features import BITS, featurise
 from services.classify.analyzers.linear import MAGIC, LinearModel, encode
 from services.classify.analyzers.local import MODEL_NAMES, MODELS, LocalAnalyzer
 from services.classify.pipeline import EVERYTHING, Classifier, plan
-from services.classify.policy import TriagePolicy
+from services.classify.policy import ComprehendSpend, TriagePolicy
 from shared.errors import NotConfigured
 from shared.events import Author, Mention
 
@@ -85,9 +85,18 @@ def test_tiered_plan_spends_only_where_it_helps() -> None:
     assert plan("comprehend", mention(), signals(), routed=False) == EVERYTHING
     assert plan("tiered", mention(), signals(), routed=False) == frozenset()  # clear, not routed: nothing
     assert plan("tiered", mention(), signals(sentiment_score=0.45), routed=False) == {"sentiment"}
+    # Unsure, but addressed to nobody: Comprehend's reading could not route it, so it is not bought.
+    assert plan("tiered", mention(), signals(sentiment_score=0.45, addressed=0.2), routed=False) == frozenset()
     assert plan("tiered", mention(), signals(language=None, language_confidence=0.0), routed=False) == {"language"}
-    routed = plan("tiered", mention(), signals(), routed=True)
-    assert routed == {"entities", "key_phrases", "pii", "custom"}
+    # Routed with no sign of personal data: only the custom classifier (called where one is configured).
+    assert plan("tiered", mention(), signals(), routed=True) == {"custom"}
+    named = mention("my order from John Lewis never came")
+    assert plan("tiered", named, signals(), routed=True) == {"custom", "pii"}
+    assert "pii" in plan("tiered", mention(), signals(adverse_event=True), routed=True)
+    always = ComprehendSpend(pii="always", enrichments=frozenset({"entities", "key_phrases"}))
+    spending = TriagePolicy(comprehend=always)
+    assert plan("tiered", mention(), signals(), True, spending) == {"custom", "pii", "entities", "key_phrases"}
+    assert "pii" not in plan("tiered", named, signals(), True, TriagePolicy(comprehend=ComprehendSpend(pii="never")))
     assert "toxicity" in plan("tiered", mention(), signals(toxicity=0.5), routed=True)
     assert "toxicity" not in plan("tiered", mention(), signals(toxicity=0.9, toxic=True), routed=True)
     assert "sentiment" in plan("tiered", mention(), signals(language="de"), routed=True)
@@ -110,11 +119,17 @@ def test_the_classifier_asks_comprehend_only_for_what_the_plan_says() -> None:
     enricher = RecordingEnricher()
     classifier = Classifier("tiered", LocalAnalyzer(), enricher, TriagePolicy())  # type: ignore[arg-type]
     results = classifier.classify(
-        [mention("I was charged twice and want a refund now"), mention("Great job, love it!")], NOW
+        [
+            mention("I was charged twice on account 8823190 and want a refund now"),
+            mention("I was charged twice and want a refund now"),
+            mention("Great job, love it!"),
+        ],
+        NOW,
     )
-    assert [r.needs_response for r in results] == [True, False]  # type: ignore[union-attr]
-    assert "pii" in enricher.plans[0]
-    assert "pii" not in enricher.plans[1]
+    assert [r.needs_response for r in results] == [True, True, False]  # type: ignore[union-attr]
+    assert "pii" in enricher.plans[0]  # routed, with an account number in it
+    assert "pii" not in enricher.plans[1]  # routed, nothing personal to find
+    assert not enricher.plans[2] & {"pii", "custom"}  # not routed: no enrichment
     with pytest.raises(ValueError, match="needs Comprehend"):
         Classifier("tiered", LocalAnalyzer())
     assert Document("a", "t").addressed is None
@@ -128,6 +143,10 @@ def test_policy_json_is_validated() -> None:
     assert TriagePolicy.from_json(None) == TriagePolicy()
     with pytest.raises(NotConfigured):
         TriagePolicy.from_json('{"vip_author": []}')
+    spend = TriagePolicy.from_json('{"comprehend": {"pii": "always", "enrichments": ["entities"]}}').comprehend
+    assert spend == ComprehendSpend(pii="always", enrichments=frozenset({"entities"}))
+    with pytest.raises(NotConfigured):
+        TriagePolicy.from_json('{"comprehend": {"enrichments": ["syntax"]}}')
     with pytest.raises(NotConfigured):
         TriagePolicy.from_json("{not json")
 

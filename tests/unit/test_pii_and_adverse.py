@@ -9,7 +9,7 @@ from ml import drugs
 from services.classify.analyzers.adverse import PATIENT, Product, ProductDictionary, assess, suspect_product, symptoms
 from services.classify.analyzers.drugs import DrugLexicon, pack, unpack
 from services.classify.analyzers.local import MODELS
-from services.classify.analyzers.pii import find_pii, iban_valid, luhn_valid, merge_spans
+from services.classify.analyzers.pii import find_pii, iban_valid, luhn_valid, merge_spans, pii_cue
 from shared.events import PiiSpan
 
 
@@ -48,6 +48,24 @@ def test_iban_checksum(iban: str, valid: bool) -> None:
 )
 def test_pii_spans(text: str, expected: list[tuple[str, str]]) -> None:
     assert [(s.type, text[s.start : s.end]) for s in find_pii(text, "en")] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("call me on +1 415 555 0132", "found"),
+        ("the parcel for order 4471823 never came", "digits"),
+        ("my son got sick after one dose", "person"),
+        ("the agent I spoke to hung up on me", "person"),
+        ("it was Maria Lopez at the counter who refused", "name"),
+        ("bought it at John Lewis, broken already", "name"),  # a shop, a person's name to a pattern: asked
+        ("@AcmeSupport #Fail why is the app down again? https://t.co/x1234567", None),  # handles, tags, links
+        ("The delivery came on Monday and it was broken", None),  # sentence openers and weekdays are not names
+        ("refund me now, this is a joke", None),
+    ],
+)
+def test_pii_cue_says_when_comprehend_may_find_more(text: str, cue: str | None) -> None:
+    assert pii_cue(text, find_pii(text, "en")) == cue
 
 
 def test_overlaps_keep_the_more_specific_finding() -> None:
