@@ -219,10 +219,10 @@ def markdown(volumes: tuple[int, int] = (10_000, 1_000_000)) -> str:
             *rows,
             "",
             f"Comprehend is {share} of the bill; everything else comes to {without} a month, which is also the "
-            "total with `HARK_ANALYZER=local`. Its spend follows the share of messages routed to people (the "
-            "enrichments), measured here on a stream where that share was high; the reference's volume tiers beyond "
-            f"10M units a month are unverified and not applied. With {LOW_ROUTED_SHARE:.0%} routed instead, Comprehend "
-            f"would be ${low:,.0f} a month at {volumes[-1]:,} a day. * not in the reference.",
+            "total with `HARK_ANALYZER=local`. Its spend follows the share of messages routed to people (their "
+            "PII and toxicity calls), measured here on a stream where that share was high; the reference's volume "
+            f"tiers beyond 10M units a month are unverified and not applied. With {LOW_ROUTED_SHARE:.0%} routed "
+            f"instead, Comprehend would be ${low:,.0f} a month at {volumes[-1]:,} a day. * not in the reference.",
             "",
             f"How each line is computed (at {volumes[-1]:,} a day):",
             "",

@@ -774,11 +774,15 @@ def cost(report: Report, analyzer: LocalAnalyzer, data: Path) -> None:
         routed = triage(m, signals, NOW).needs_response
         routed_share += routed / len(stream)
         for mode, calls in counts.items():
-            for api in plan(mode, m, signals, routed):  # type: ignore[arg-type]
+            # The custom classifier is an endpoint, billed by the second and called only where one is configured.
+            for api in plan(mode, m, signals, routed) - {"custom"}:  # type: ignore[arg-type]
                 calls[api] += 1
     n = len(stream)
     per_million = {mode: {api: round(c * 1_000_000 / n) for api, c in calls.items()} for mode, calls in counts.items()}
     dollars = {mode: round(sum(calls.values()) * 1_000_000 / n * 0.0003, 2) for mode, calls in counts.items()}
+    spent = counts["tiered"]
+    top = max(spent, key=lambda api: spent[api]) if spent else "nothing"
+    biggest = (top, spent[top] / max(1, sum(spent.values())))
     report.results["comprehend_cost_per_million"] = {
         "calls": per_million,
         "usd_at_3_units": dollars,
@@ -799,9 +803,10 @@ support for an API left out at call time:
 {table(rows, ["API", "tiered: calls per 1M", "comprehend: calls per 1M"])}
 
 At most **${dollars["tiered"]:,.0f}** per million messages in `tiered` mode against **${dollars["comprehend"]:,.0f}**
-with every API on every message (`local` mode: $0). Most of the tiered spend is the enrichments of messages routed
-to people (entities, key phrases, PII), so it scales with the share that needs a human; spam, the brand's own posts
-and clear cases cost nothing.
+with every API on every message (`local` mode: $0; a custom classifier, where configured, is its endpoint's price
+on top). The largest share of the tiered spend is {biggest[0]} ({biggest[1]:.0%}); entities and key phrases are
+bought only where a brand's policy asks, PII only for routed messages with a cue of personal data, and spam, the
+brand's own posts and clear cases cost nothing.
 """,
     )
 

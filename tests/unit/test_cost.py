@@ -167,3 +167,11 @@ def test_percentiles_and_status_tallies() -> None:
         load.Sent(2, "hostile", "x", None, 0.0, 1.0, 0, error="refused"),
     ]
     assert load.tally(sent) == {"message": {"2xx": 1}, "hostile": {"4xx": 1, "error": 1}}
+
+
+def test_the_deployment_guide_carries_the_monthly_cost_model_as_it_computes_today() -> None:
+    from infra import cost as monthly
+
+    document = (Path(__file__).resolve().parents[2] / "docs" / "deployment.md").read_text(encoding="utf-8")
+    start, end = document.index(monthly.BEGIN), document.index(monthly.END) + len(monthly.END)
+    assert document[start:end] == monthly.markdown(), "run: python -m infra.cost --write docs/deployment.md"
