@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from services.classify.analyzers.addressee import BrandHandles
+from services.classify.analyzers.base import Document
+from services.classify.analyzers.local import LocalAnalyzer
 from services.classify.bootstrap import make_classifier
 from services.classify.policy import TriagePolicy
+from services.classify.triage import triage
 from shared.settings import Settings
+from tests.unit.test_triage import mention
 
 HANDLES = BrandHandles.of(["@AcmeHelp", "acme", "  ", "@"])
 
@@ -43,3 +49,15 @@ def test_the_policy_configures_the_local_analyzer_with_the_handles() -> None:
     settings = Settings(analyzer="local", triage_policy='{"brand_handles": ["@AcmeHelp"]}')
     classifier = make_classifier(settings)
     assert classifier.local.handles.names == frozenset({"acmehelp"})
+
+
+def test_abuse_in_a_reply_among_other_people_is_not_the_brands_to_moderate() -> None:
+    local = LocalAnalyzer(brand_handles=("@AcmeHelp",))
+    now = datetime(2026, 12, 2, tzinfo=UTC)
+    for text, needs in (
+        ("@Joe your service is garbage, you useless idiots", False),  # among other people (text alone: 0.76)
+        ("@AcmeHelp you are useless idiots, shut up", True),  # on the brand's own surface: moderation
+    ):
+        signals = local.analyze_one(Document("x", text))
+        assert signals.toxic, text
+        assert triage(mention(text, addressed=None), signals, now).needs_response is needs, text
