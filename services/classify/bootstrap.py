@@ -25,7 +25,9 @@ from shared.settings import Settings
 
 def make_classifier(settings: Settings) -> Classifier:
     policy = TriagePolicy.from_json(settings.triage_policy)
-    local = LocalAnalyzer(products=ProductDictionary(policy.products, policy.assumed_product))
+    local = LocalAnalyzer(
+        products=ProductDictionary(policy.products, policy.assumed_product), brand_handles=policy.brand_handles
+    )
     if settings.analyzer == "local":
         return Classifier("local", local, policy=policy)
     from services.classify.analyzers.comprehend import ComprehendEnricher  # noqa: PLC0415

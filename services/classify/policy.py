@@ -99,6 +99,9 @@ class TriagePolicy(BaseModel):
     negative_threshold: float = Field(default=0.75, ge=0, le=1)
     # Below this, a text whose addressee is estimated is taken as not addressed to the brand.
     addressed_threshold: float = Field(default=0.5, ge=0, le=1)
+    # The brand's own handles ("@AcmeHelp"): a text naming one is addressed to the brand, a text opening with
+    # other people's handles only is not, where the platform does not say (see analyzers/addressee.py).
+    brand_handles: frozenset[str] = frozenset()
     influencer_followers: int = Field(default=10_000, ge=0)
     vip_authors: frozenset[str] = frozenset()
     brand_keywords: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_KEYWORDS))

@@ -103,6 +103,39 @@ def test_the_addressee_is_estimated_when_unknown() -> None:
     assert analyze("Watching the game tonight", addressed=True).addressed == 1.0
 
 
+def test_the_brands_own_handles_are_evidence_of_the_addressee() -> None:
+    acme = LocalAnalyzer(analyzer().models, drugs=analyzer().drugs, brand_handles=("@AcmeHelp", "acme"))
+    # Naming the brand's handle, at the start or anywhere, is what the platform reports as a mention.
+    assert acme.analyze_one(Document("x", "@acmehelp thanks, all sorted")).addressed == 1.0
+    assert acme.analyze_one(Document("x", "Thanks to @Acme's incompetence I can't work")).addressed == 1.0
+    # A reply that opens with other people's handles only is a conversation among them, whatever its words.
+    reply = acme.analyze_one(Document("x", "@amber @joe my order never arrived and nobody answers, refund me"))
+    assert reply.addressed <= 0.05 and reply.intent != "complaint"
+    text_only = analyze("@amber @joe my order never arrived and nobody answers, refund me")
+    assert text_only.addressed > reply.addressed
+    # No handle: the model's estimate stands; the platform's word beats any handle.
+    plain = "Watching the game tonight with the crew, so hyped"
+    assert acme.analyze_one(Document("x", plain)).addressed == analyze(plain).addressed
+    assert acme.analyze_one(Document("x", "@amber hi", addressed=True)).addressed == 1.0
+    assert acme.analyze_one(Document("x", "@acme hi", addressed=False)).addressed == 0.0
+
+
+def test_a_complaint_naming_the_brands_handle_uses_the_known_addressee_threshold() -> None:
+    acme = LocalAnalyzer(analyzer().models, drugs=analyzer().drugs, brand_handles=("BTCare",))
+    text = "My grandparents' @BTCare line keeps dropping calls, third week now"
+    assert acme.analyze_one(Document("x", text)).intent == analyze(text, addressed=True).intent
+
+
+def test_an_english_question_with_a_clear_complaint_tone_is_a_complaint() -> None:
+    # No complaint cue, calm: a complaint on the model's clear tone (as the corpus's annotators read such questions).
+    text = "Why does my bill keep going up every month?"
+    assert analyze(text, addressed=True).intent == "complaint"
+    assert analyze("How do I reset my password?", addressed=True).intent == "question"
+    # A request stays a request; a question in another language needs a cue or a clearly negative tone.
+    assert analyze("Please cancel my order 8812", addressed=True).intent == "request"
+    assert analyze("Quand ouvre le nouveau magasin ?", addressed=True).intent == "question"
+
+
 def test_spam_abuse_and_pii_are_found() -> None:
     spam = analyze("Subscribe to my channel for free gift cards http://spam.example/x")
     assert (spam.intent, spam.spam) == ("spam", True)

@@ -230,10 +230,11 @@ def test_the_reaction_model_alone_needs_a_word_tying_it_to_the_medicine() -> Non
             drugs=lexicon(),
         )[0]
 
-    assert suspected("I feel weird since starting my meds", 0.45)
-    assert not suspected("I feel weird, need my meds", 0.45)
-    assert suspected("I feel weird, need my meds", 0.9)  # a clear reaction stands on its own
-    assert suspected("Quetiapine-induced myoclonus in a 40-year-old man", 0.33)  # tied by "induced"
+    assert suspected("I feel weird since starting my meds", 0.26)  # tied by "since" (0.25)
+    assert not suspected("I feel weird since starting my meds", 0.24)
+    assert not suspected("I feel weird, need my meds", 0.5)
+    assert suspected("I feel weird, need my meds", 0.56)  # a clear reaction (0.55) stands on its own
+    assert suspected("Quetiapine-induced myoclonus in a 40-year-old man", 0.26)  # tied by "induced"
     assert not suspected("Quetiapine and a 40-year-old man", 0.33)
 
 
