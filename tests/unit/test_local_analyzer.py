@@ -91,6 +91,12 @@ def test_an_ask_naming_no_complaint_is_a_question_or_a_request(text: str, intent
     assert signals.intent == intent
 
 
+def test_a_calm_request_naming_its_subject_is_a_request_not_a_complaint() -> None:
+    # "billing" is the subject of the request, not a grievance: requests keep the higher complaint-tone bar.
+    signals = analyze("could you forward my email to the billing team please", addressed=True)
+    assert (signals.intent, signals.cues) == ("request", ("request: could you",))
+
+
 def test_a_request_is_explained_by_its_most_specific_phrase_not_by_please() -> None:
     assert analyze("Please cancel my order 8812", addressed=True).cues == ("request: cancel my",)
     assert analyze("Could you please send me the invoice", addressed=True).cues == ("request: could you",)
