@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from typing import Any
 
 from moto.core.utils import unix_time_millis as moto_clock
 
@@ -61,3 +62,27 @@ def test_sending_still_honours_content_based_deduplication_and_counts_stay_right
         assert counts[fifo]["ApproximateNumberOfMessages"] == "1"  # the copy was deduplicated
         assert counts[fifo]["ContentBasedDeduplication"] == "true"
         assert counts[standard]["ApproximateNumberOfMessages"] == "10"
+
+
+def test_the_server_finds_each_hosts_backend_once_and_finds_the_same_one() -> None:
+    import moto.backends as moto_backends
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    speed_up()
+    app = DomainDispatcherApplication(create_app=lambda backend: None)  # type: ignore[arg-type,return-value]
+    hosts = ["dynamodb", "sqs.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com", "moto_api", None]
+    first = [app.get_backend_for_host(h) for h in hosts]
+    assert first[:4] == ["dynamodb", "sqs", "s3", "moto_api"] and first[4] is None
+    listed: list[int] = []
+    original = moto_backends.list_of_moto_modules
+
+    def counted() -> Any:
+        listed.append(1)
+        return original()
+
+    moto_backends.list_of_moto_modules = counted
+    try:
+        assert [app.get_backend_for_host(h) for h in hosts] == first
+    finally:
+        moto_backends.list_of_moto_modules = original
+    assert listed == []  # remembered: moto's package directory is not listed again
