@@ -100,3 +100,27 @@ def test_a_failed_transaction_puts_back_exactly_what_it_had_written_without_copy
         db.transact_write_items(TransactItems=failing[:2])
         items = {i["id"]["S"]: i["v"]["S"] for i in db.scan(TableName="t")["Items"]}
         assert items == {"kept": "after", "other": "untouched", "new": "x"}
+
+
+def test_the_server_finds_each_hosts_backend_once_and_finds_the_same_one() -> None:
+    import moto.backends as moto_backends
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    speed_up()
+    app = DomainDispatcherApplication(create_app=lambda backend: None)  # type: ignore[arg-type,return-value]
+    hosts = ["dynamodb", "sqs.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com", "moto_api", None]
+    first = [app.get_backend_for_host(h) for h in hosts]
+    assert first[:4] == ["dynamodb", "sqs", "s3", "moto_api"] and first[4] is None
+    listed: list[int] = []
+    original = moto_backends.list_of_moto_modules
+
+    def counted() -> Any:
+        listed.append(1)
+        return original()
+
+    moto_backends.list_of_moto_modules = counted
+    try:
+        assert [app.get_backend_for_host(h) for h in hosts] == first
+    finally:
+        moto_backends.list_of_moto_modules = original
+    assert listed == []  # remembered: moto's package directory is not listed again
