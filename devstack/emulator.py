@@ -99,6 +99,15 @@ def _transaction_keys(backend: Any, transact_items: list[dict[str, Any]]) -> lis
     return keys
 
 
+def _current(backend: Any, name: str, key: dict[str, Any]) -> tuple[bool, Any]:
+    """(True, the item or None), or (False, None) for a key moto cannot read: it refuses that in the transaction
+    itself, before any write, so there is nothing to put back."""
+    try:
+        return True, backend.get_item(name, key)
+    except Exception:  # a bad key, refused by the transaction itself
+        return False, None
+
+
 def _item_backups_for_transactions() -> None:
     import moto.dynamodb.models as dynamodb_models  # noqa: PLC0415
     from moto.dynamodb.models.table import Table  # noqa: PLC0415
@@ -117,11 +126,9 @@ def _item_backups_for_transactions() -> None:
     def transact_write_items(backend: Any, transact_items: list[dict[str, Any]]) -> Any:
         before = []
         for name, key in _transaction_keys(backend, transact_items):
-            try:
-                found = backend.get_item(name, key)
-            except Exception:  # noqa: S112 - a bad key: moto refuses it in the transaction, before any write
-                continue
-            before.append((name, key, None if found is None else copy.deepcopy(found.to_json()["Attributes"])))
+            readable, found = _current(backend, name, key)
+            if readable:
+                before.append((name, key, None if found is None else copy.deepcopy(found.to_json()["Attributes"])))
         _transacting.active = True
         try:
             return transact(backend, transact_items)
