@@ -70,6 +70,7 @@ class Sent:
     status: int
     mention_ids: tuple[str, ...] = ()
     error: str | None = None
+    refusal: str = ""  # a 4xx/5xx answer's problem title (or its first bytes): why a genuine delivery was refused
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,15 @@ def _post(base_url: str, item: Planned, timeout: float) -> Sent:
         status, answer, error = 0, b"", f"{type(failed).__name__}: {failed}"
     ack_ms = (time.perf_counter() - t0) * 1000
     ids = _ids(item.path, answer) if 200 <= status < 300 else ()
-    return Sent(item.seq, item.kind, item.platform, item.original, sent_at, ack_ms, status, ids, error)
+    refusal = _title(answer) if status >= 400 else ""
+    return Sent(item.seq, item.kind, item.platform, item.original, sent_at, ack_ms, status, ids, error, refusal)
+
+
+def _title(answer: bytes) -> str:
+    try:
+        return str(json.loads(answer).get("title", ""))[:120]
+    except (ValueError, AttributeError):
+        return answer[:120].decode(errors="replace")
 
 
 def drive(
@@ -338,6 +347,7 @@ class Verdict:
     tasks: int
     latencies_ms: list[float] = field(default_factory=list)
     statuses: dict[str, dict[str, int]] = field(default_factory=dict)
+    genuine_refused: dict[str, int] = field(default_factory=dict)
     hostile_5xx: int = 0
     hostile_accepted: int = 0
     errors: int = 0
@@ -358,6 +368,7 @@ class Verdict:
             "p99_ms": _r(percentile(lat, 0.99)),
             "max_ms": _r(max(lat) if lat else None),
             "statuses": self.statuses,
+            "genuine_refused": self.genuine_refused,
             "hostile_5xx": self.hostile_5xx,
             "hostile_accepted": self.hostile_accepted,
             "send_errors": self.errors,
@@ -366,6 +377,14 @@ class Verdict:
 
 def _r(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
+
+
+def refused(sent: Sequence[Sent]) -> dict[str, int]:
+    """Genuine deliveries (new messages and redeliveries) a 4xx or 5xx refused, by platform, status and title."""
+    found = Counter(
+        f"{s.platform} {s.status} {s.refusal}".strip() for s in sent if s.kind != "hostile" and s.status >= 400
+    )
+    return dict(found)
 
 
 def tally(sent: Sequence[Sent]) -> dict[str, dict[str, int]]:
@@ -416,6 +435,7 @@ def verify(base_url: str, api_key: str, sent: Sequence[Sent], *, readers: int = 
         tasks=len(tasks),
         latencies_ms=latencies,
         statuses=tally(sent),
+        genuine_refused=refused(sent),
         hostile_5xx=sum(1 for s in hostile if s.status >= 500),
         hostile_accepted=sum(1 for s in hostile if 200 <= s.status < 300),
         errors=sum(1 for s in sent if s.status == 0),

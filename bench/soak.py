@@ -219,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     ):
         table.add_row(key, str(result[key]))
     table.add_row("statuses", json.dumps(result["statuses"]))
+    table.add_row("genuine refused (4xx/5xx)", json.dumps(result.get("genuine_refused", {})))
     Console().print(table)
     # A genuine delivery answered 5xx or not at all is not "lost" (nothing was acknowledged, the platform retries)
     # but it is a failure of the receiver all the same: the soak fails on it too.

@@ -167,6 +167,11 @@ def test_percentiles_and_status_tallies() -> None:
         load.Sent(2, "hostile", "x", None, 0.0, 1.0, 0, error="refused"),
     ]
     assert load.tally(sent) == {"message": {"2xx": 1}, "hostile": {"4xx": 1, "error": 1}}
+    assert load.refused(sent) == {}  # the hostile ones were meant to be refused
+    throttled = load.Sent(3, "message", "partner", None, 0.0, 1.0, 429, refusal="Too many requests")
+    assert load.refused([*sent, throttled]) == {"partner 429 Too many requests": 1}
+    assert load._title(b'{"title": "Bad signature", "status": 401}') == "Bad signature"
+    assert load._title(b"<html>no</html>") == "<html>no</html>"
 
 
 def test_the_deployment_guide_carries_the_monthly_cost_model_as_it_computes_today() -> None:
