@@ -194,6 +194,11 @@ def estimate(messages_per_day: int, hark: Usage = HARK_MEASURED, naive_usage: Us
     )
 
 
+# The share of messages that need a human in the reference's worked example (§8: "PII only on the 10% routed to
+# humans"). The benchmark's stream is Hark's worked examples, mostly complaints and questions (about 74% routed), so
+# its cost is reported at both shares; a brand's own share is what `hark cost --routed-share` takes.
+REFERENCE_ROUTED_SHARE = 0.10
+
 # The tiered policy's units as `make bench` last measured them (bench/results/latest.json, comprehend).
 TIERED_MEASURED = TieredUnits(routed=2.388, not_routed=0.5, routed_share=0.74)  # python -m bench comprehend, 12-02
 

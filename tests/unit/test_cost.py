@@ -180,3 +180,20 @@ def test_the_deployment_guide_carries_the_monthly_cost_model_as_it_computes_toda
     document = (Path(__file__).resolve().parents[2] / "docs" / "deployment.md").read_text(encoding="utf-8")
     start, end = document.index(monthly.BEGIN), document.index(monthly.END) + len(monthly.END)
     assert document[start:end] == monthly.markdown(), "run: python -m infra.cost --write docs/deployment.md"
+
+
+def test_the_benchmark_also_prices_the_references_routed_share() -> None:
+    from bench.__main__ import _at_reference_mix
+
+    usage = cost.Usage(comprehend_units=7.0)
+    results = {
+        "cost_per_million_usd": {"hark": usage.per_million()["total"]},
+        "usage_per_message": {"hark": {"comprehend_units": 7.0}, "naive": {"comprehend_units": 18.0}},
+        "comprehend": {"units_routed": 9.0, "units_not_routed": 1.0, "routed_share": 0.75},
+    }
+    _at_reference_mix(results)
+    money = results["cost_per_million_usd"]
+    assert money["reference_routed_share"] == cost.REFERENCE_ROUTED_SHARE == 0.10
+    expected = cost.Usage(comprehend_units=0.1 * 9.0 + 0.9 * 1.0).per_million()["total"]
+    assert money["hark_at_reference_routed_share"] == pytest.approx(expected)
+    assert money["routed_share_measured"] == 0.75
