@@ -123,15 +123,15 @@ def naive(text_lengths: list[int], deliveries_per_message: float = 1.0) -> Usage
 # usage_per_message.hark). Replaced by the benchmark's own figures when it has run.
 HARK_MEASURED = Usage(
     api_requests=1.0811,
-    lambda_invocations=1.4054,
-    lambda_gb_s=0.9307,
-    comprehend_units=1.899,  # `python -m bench comprehend` after entities/key phrases became opt-in, PII cued
-    dynamodb_wru=17.0541,
-    dynamodb_rru=2.3216,
-    sqs_requests=3.3297,
+    lambda_invocations=1.8243,
+    lambda_gb_s=0.0522,
+    comprehend_units=1.8892,
+    dynamodb_wru=18.4865,
+    dynamodb_rru=2.4473,
+    sqs_requests=9.5405,
     s3_puts=0.9243,
     log_bytes=3000,
-    note="make bench, 2026-12-02: 400 deliveries, 73% routed; Lambda GB-s from local durations (an upper bound)",
+    note="make bench on a fresh clone, 2026-12-02 15:03: 400 deliveries, 74% routed; Lambda GB-s from local durations",
 )
 
 # Costs that do not grow with messages, per month (the reference's §8 "fixed monthly costs").
@@ -200,7 +200,7 @@ def estimate(messages_per_day: int, hark: Usage = HARK_MEASURED, naive_usage: Us
 REFERENCE_ROUTED_SHARE = 0.10
 
 # The tiered policy's units as `make bench` last measured them (bench/results/latest.json, comprehend).
-TIERED_MEASURED = TieredUnits(routed=2.388, not_routed=0.5, routed_share=0.74)  # python -m bench comprehend, 12-02
+TIERED_MEASURED = TieredUnits(routed=2.388, not_routed=0.5, routed_share=0.741)  # make bench, 2026-12-02 15:03
 
 
 def tiered_from(results: Mapping[str, Any]) -> TieredUnits | None:
