@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,6 +100,15 @@ def sms_spam(data: Path) -> list[Example]:
 def banking77(data: Path, split: str) -> list[Example]:
     with (data / "banking77" / f"{split}.csv").open(encoding="utf-8", newline="") as handle:
         return [Example(row["text"], row["category"], "banking77") for row in csv.DictReader(handle)]
+
+
+# PsyTAR sentences that name or refer to a medicine: a fixed list, independent of the detector's lexicon, so the
+# subset does not depend on what is being measured (the reviews are of these four antidepressants).
+PSYTAR_MEDICINE = re.compile(
+    r"\b(?:zoloft|sertraline|lexapro|escitalopram|cymbalta|duloxetine|effexor|venlafaxine|medications?|medicines?|"
+    r"drugs?|pills?|meds|tablets?|doses?|ssris?|snris?|antidepressants?)\b",
+    re.IGNORECASE,
+)
 
 
 def psytar(data: Path, split: str) -> list[Example]:

@@ -564,13 +564,6 @@ customer request in nine looks like spam to a model trained on YouTube comments 
     )
 
 
-# Forum sentences that name or refer to a medicine: a fixed list, independent of the detector's lexicon, so the
-# subset does not depend on what is being measured. (PsyTAR reviews are of these four antidepressants.)
-PSYTAR_MEDICINE = re.compile(
-    r"\b(?:zoloft|sertraline|lexapro|escitalopram|cymbalta|duloxetine|effexor|venlafaxine|medications?|medicines?|"
-    r"drugs?|pills?|meds|tablets?|doses?|ssris?|snris?|antidepressants?)\b",
-    re.IGNORECASE,
-)
 ADR_TWEETS = ROOT / "ml" / "examples" / "adr_tweets.tsv"
 
 
@@ -607,7 +600,7 @@ def adverse(report: Report, analyzer: LocalAnalyzer, data: Path) -> None:
     ade_whole = binary([e.label == "adr" for e in ade_named], _suspected(analyzer, [e.text for e in ade_named]))
     ade_adr = [e for e in ade_held if e.label == "adr"]
     ade_named_share = sum(1 for e in ade_named if e.label == "adr") / max(1, len(ade_adr))
-    forum = [e for e in test if PSYTAR_MEDICINE.search(e.text)]
+    forum = [e for e in test if D.PSYTAR_MEDICINE.search(e.text)]
     forum_scores = binary([e.label == "adr" for e in forum], _suspected(analyzer, [e.text for e in forum]))
     all_forum = binary(gold, _suspected(analyzer, [e.text for e in test]))
     named = [bool([m for m in analyzer.drugs.find(e.text) if m.match != "reference"]) for e in tweets]

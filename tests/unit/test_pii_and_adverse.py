@@ -233,7 +233,10 @@ def test_the_reaction_model_alone_needs_a_word_tying_it_to_the_medicine() -> Non
     assert suspected("I feel weird since starting my meds", 0.26)  # tied by "since" (0.25)
     assert not suspected("I feel weird since starting my meds", 0.24)
     assert not suspected("I feel weird, need my meds", 0.5)
-    assert suspected("I feel weird, need my meds", 0.56)  # a clear reaction (0.55) stands on its own
+    assert suspected("I feel weird, need my meds", 0.56)  # a clear reaction (0.55) with its patient named
+    # A medicine mentioned in passing, naming no patient, is no report, however drug-like the words.
+    assert not suspected("Take a Midol and call us Wednesday morning", 0.6)
+    assert suspected("Take a Midol, it made her feel weird", 0.3)  # tied by "made"
     assert suspected("Quetiapine-induced myoclonus in a 40-year-old man", 0.26)  # tied by "induced"
     assert not suspected("Quetiapine and a 40-year-old man", 0.33)
 
