@@ -236,17 +236,21 @@ def markdown(volumes: tuple[int, int] = (10_000, 1_000_000)) -> str:
     )
 
 
+def write_into(path: Path) -> None:
+    """Replace the table between the markers in `path` (docs/deployment.md) with today's figures."""
+    document = path.read_text()
+    start, end = document.index(BEGIN), document.index(END) + len(END)
+    path.write_text(document[:start] + markdown() + document[end:])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", type=Path, help="replace the table between the markers in this file")
     args = parser.parse_args()
-    text = markdown()
     if args.write:
-        document = args.write.read_text()
-        start, end = document.index(BEGIN), document.index(END) + len(END)
-        args.write.write_text(document[:start] + text + document[end:])
+        write_into(args.write)
     else:
-        print(text)  # noqa: T201 - a command that prints the table
+        print(markdown())  # noqa: T201 - a command that prints the table
     return 0
 
 

@@ -27,6 +27,7 @@ import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support, recall_score
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
+from infra import cost as monthly_cost
 from ml import data as D
 from ml import train as T
 from services.classify.analyzers.adverse import symptoms
@@ -913,6 +914,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         pii(report)
     if args.only is None:
         write(report, args.out)
+        if args.out.parent == monthly_cost.EVALUATION.parent:
+            # The deployment guide's cost table is computed from evaluation.json's tiering figures.
+            monthly_cost.write_into(args.out.parent / "deployment.md")
     else:
         print("\n".join(report.sections))
     for name, goal, measured, met, _ in report.targets:
