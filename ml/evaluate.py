@@ -431,9 +431,9 @@ Where the addressee is estimated, the brand's own handles are evidence Hark has 
 `brand_handles` in the policy; analyzers/addressee.py): a tweet naming one is addressed, a tweet opening with other
 people's handles only is a reply among them. Here the configuration is the {len(handles)} brand accounts the corpus
 was collected from (the first handle of each brand-directed tweet), the same for every tweet, random ones included;
-"text only" is the analyzer with no handles configured (the addressed model alone). The tone at which a calm question
-becomes a complaint (0.4, `CLEAR_COMPLAINT` in analyzers/local.py) was chosen on these same out-of-fold scores, so
-the complaint rows flatter by that choice; the held-out half of the corpus is the independent check.
+"text only" is the analyzer with no handles configured (the addressed model alone). A calm English question becomes
+a complaint at the tone of the complaint model's own threshold for addressed messages, chosen inside training like
+the decision threshold; the held-out half of the corpus is the independent check.
 
 {table(rows, ["protocol", "addressee evidence", "what is predicted", "precision", "recall", "F1"])}
 

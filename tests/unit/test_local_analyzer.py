@@ -3,6 +3,8 @@ addressee, and failure isolation. These use the committed model files, not the d
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 from datetime import UTC, datetime
 from functools import cache
@@ -140,6 +142,21 @@ def test_an_english_question_with_a_clear_complaint_tone_is_a_complaint() -> Non
     # A request stays a request; a question in another language needs a cue or a clearly negative tone.
     assert analyze("Please cancel my order 8812", addressed=True).intent == "request"
     assert analyze("Quand ouvre le nouveau magasin ?", addressed=True).intent == "question"
+
+
+def test_a_calm_english_questions_bar_is_the_complaint_models_own_threshold() -> None:
+    # The bar moves with the threshold training chose, not with a constant: raised out of reach, the same question
+    # (addressee estimated, its own threshold at zero) is a question; at zero, a complaint.
+    shipped = analyzer().models
+    text = "Why does my bill keep going up every month?"
+
+    def intent(bar: float) -> str:
+        complaint = copy.copy(shipped.complaint)
+        complaint.threshold, complaint.threshold_unaddressed = bar, 0.0
+        tuned = LocalAnalyzer(dataclasses.replace(shipped, complaint=complaint), drugs=analyzer().drugs)
+        return tuned.analyze_one(Document("x", text)).intent
+
+    assert (intent(0.0), intent(0.99)) == ("complaint", "question")
 
 
 def test_spam_abuse_and_pii_are_found() -> None:
