@@ -36,8 +36,13 @@ def _chunks(stream: IO[str], errors: IO[str]) -> Iterator[list[Line]]:
             continue
         try:
             chunk.append(Line.model_validate(orjson.loads(raw)))
-        except (orjson.JSONDecodeError, ValidationError) as exc:
-            errors.write(f"line {number}: skipped, not a classify request: {str(exc).splitlines()[0]}\n")
+        except orjson.JSONDecodeError as exc:
+            errors.write(f"line {number}: skipped, not JSON: {exc}\n")
+            continue
+        except ValidationError as exc:
+            # Name each field and what is wrong with it ("id: Field required"), not pydantic's headline alone.
+            problems = "; ".join(": ".join(filter(None, (".".join(map(str, e["loc"])), e["msg"]))) for e in exc.errors())
+            errors.write(f"line {number}: skipped, not a classify request: {problems}\n")
             continue
         if len(chunk) == CHUNK:
             yield chunk
