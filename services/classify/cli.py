@@ -41,7 +41,8 @@ def _chunks(stream: IO[str], errors: IO[str]) -> Iterator[list[Line]]:
             continue
         except ValidationError as exc:
             # Name each field and what is wrong with it ("id: Field required"), not pydantic's headline alone.
-            problems = "; ".join(": ".join(filter(None, (".".join(map(str, e["loc"])), e["msg"]))) for e in exc.errors())
+            fields = ((".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors())
+            problems = "; ".join(": ".join(filter(None, field)) for field in fields)
             errors.write(f"line {number}: skipped, not a classify request: {problems}\n")
             continue
         if len(chunk) == CHUNK:
