@@ -50,6 +50,9 @@ def test_drug_safety_works_a_case_on_its_clock_and_only_they_may(page: Any, stac
     page.clock.install()
     sign_in(page, stack.url, key="hark-test-safety-key")
     page.goto(f"{stack.url}/#/queue/{task_id}")
+    # Click once the conversation and the case are read: panels that fill in later move what is under the pointer.
+    page.get_by_role("region", name="Safety case").get_by_text("Zoloft, all four criteria").wait_for()
+    page.get_by_role("region", name="Conversation").get_by_text(f"Zoloft ({token})").wait_for()
     page.get_by_role("region", name="Safety case").get_by_role("link", name="Open the safety case").click()
     page.locator("#case-title").filter(has_text="Zoloft").wait_for()
     clock = page.locator(".task-facts .case-clock")

@@ -701,11 +701,16 @@ function SafetyCasePanel({ caseId }: { caseId: string }) {
       <h3 id="safety-case-title">Safety case</h3>
       {mayRead ? (
         <>
-          {found ? (
-            <p>
-              <Pill tone={`case-${found.status}`}>{statusLabel(found.status)}</Pill> <CaseClock safetyCase={found} />
-            </p>
-          ) : null}
+          {/* The line is there before the case is read, so the link below does not move under a pointer. */}
+          <p>
+            {found ? (
+              <>
+                <Pill tone={`case-${found.status}`}>{statusLabel(found.status)}</Pill> <CaseClock safetyCase={found} />
+              </>
+            ) : (
+              <span class="muted">Reading the case…</span>
+            )}
+          </p>
           <p>
             <a href={`#/safety/${caseId}`}>Open the safety case</a>
             {found ? (
