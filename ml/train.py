@@ -380,8 +380,9 @@ def complaint_models(
             unconditional[i] = addressed.model.positive(feats(text)) * given_addressed[i]
     # Two thresholds: for messages known to be addressed to the brand (the usual case: a comment, a DM, a review)
     # and for texts whose addressee is estimated (`hark classify` on arbitrary posts).
-    # Recall at least 0.88 on the scores: the analyzer then keeps calm questions and requests out of the complaints,
-    # which costs a few points of recall on the final decision (the goal there is 0.85).
+    # Recall at least 0.88 on the scores: the analyzer then keeps calm requests (and questions whose addressee is
+    # estimated) out of the complaints, which costs a few points of recall on the final decision (the goal there is
+    # 0.85).
     known, known_tuning = tune_recall_threshold(gold[brand], given_addressed[brand], MIN_RECALL)
     estimated, estimated_tuning = tune_recall_threshold(gold, unconditional, MIN_RECALL)
     addressed = train_addressed(complaints, examples)
