@@ -239,7 +239,11 @@ def markdown(volumes: tuple[int, int] = (10_000, 1_000_000)) -> str:
 def write_into(path: Path) -> None:
     """Replace the table between the markers in `path` (docs/deployment.md) with today's figures."""
     document = path.read_text()
-    start, end = document.index(BEGIN), document.index(END) + len(END)
+    start = document.find(BEGIN)
+    end = document.find(END, max(start, 0))
+    if start < 0 or end < 0:
+        raise ValueError(f"{path} has no {BEGIN} … {END} to put the cost table between")
+    end += len(END)
     path.write_text(document[:start] + markdown() + document[end:])
 
 

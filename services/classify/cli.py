@@ -37,7 +37,8 @@ def _chunks(stream: IO[str], errors: IO[str]) -> Iterator[list[Line]]:
         try:
             chunk.append(Line.model_validate(orjson.loads(raw)))
         except orjson.JSONDecodeError as exc:
-            errors.write(f"line {number}: skipped, not JSON: {exc}\n")
+            # orjson counts lines within the one it was given: the column is what locates the fault here.
+            errors.write(f"line {number}: skipped, not JSON: {exc.msg} at column {exc.colno}\n")
             continue
         except ValidationError as exc:
             # Name each field and what is wrong with it ("id: Field required"), not pydantic's headline alone.

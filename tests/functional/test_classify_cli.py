@@ -62,6 +62,7 @@ def test_bad_lines_are_reported_and_skipped() -> None:
     result = run(["{not json", json.dumps({"text": "no id"}), "", json.dumps({"id": 7, "text": "thanks!"})])
     assert result.returncode == 0
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [7]
-    assert "line 1: skipped, not JSON" in result.stderr
+    # Where on the line it broke: the second character, a key without its quotes.
+    assert "line 1: skipped, not JSON:" in result.stderr and "at column 2" in result.stderr
     # The reader is told what to fix, field by field.
     assert "line 2: skipped, not a classify request: id: Field required" in result.stderr

@@ -182,6 +182,20 @@ def test_the_deployment_guide_carries_the_monthly_cost_model_as_it_computes_toda
     assert document[start:end] == monthly.markdown(), "run: python -m infra.cost --write docs/deployment.md"
 
 
+def test_writing_the_cost_table_replaces_only_what_lies_between_its_markers(tmp_path: Path) -> None:
+    from infra import cost as monthly
+
+    guide = tmp_path / "deployment.md"
+    guide.write_text(f"# Deploy\n{monthly.END} stray\n{monthly.BEGIN}\nold table\n{monthly.END}\n## After\n")
+    monthly.write_into(guide)
+    # The stray end marker before the table is text like any other; the table is today's, once.
+    assert guide.read_text() == f"# Deploy\n{monthly.END} stray\n{monthly.markdown()}\n## After\n"
+    guide.write_text("# Deploy\nno markers\n")
+    with pytest.raises(ValueError, match="no <!-- cost:begin -->"):
+        monthly.write_into(guide)
+    assert guide.read_text() == "# Deploy\nno markers\n"  # nothing half-written
+
+
 def test_the_benchmark_also_prices_the_references_routed_share() -> None:
     from bench.__main__ import _at_reference_mix
 

@@ -684,14 +684,16 @@ function AuthorPanel({ task, thread }: { task: Task; thread: Mention[] | null })
 function SafetyCasePanel({ caseId }: { caseId: string }) {
   const session = useSession();
   const [found, setFound] = useState<SafetyCase | null>(null);
+  const [failed, setFailed] = useState<string | null>(null);
   const mayRead = session.can("getSafetyCase");
   useEffect(() => {
     if (!mayRead) return;
     let live = true;
+    setFailed(null);
     session.api
       .get<SafetyCase>(`/v1/safety-cases/${caseId}`)
-      .then((c) => live && setFound(c))
-      .catch(() => live && setFound(null));
+      .then((c) => live && (setFound(c), setFailed(null)))
+      .catch((failure) => live && (setFound(null), setFailed(describe(failure))));
     return () => {
       live = false;
     };
@@ -708,7 +710,7 @@ function SafetyCasePanel({ caseId }: { caseId: string }) {
                 <Pill tone={`case-${found.status}`}>{statusLabel(found.status)}</Pill> <CaseClock safetyCase={found} />
               </>
             ) : (
-              <span class="muted">Reading the case…</span>
+              <span class="muted">{failed ? `The case could not be read: ${failed}` : "Reading the case…"}</span>
             )}
           </p>
           <p>
