@@ -248,8 +248,8 @@ class LocalAnalyzer:
         request = _cue(lowered, _REQUEST_PATTERNS)
         threshold = m.complaint.threshold if known else m.complaint.threshold_unaddressed
         # A calm request ("Could you forward this e-mail?"), a non-English question, and an English question whose
-        # addressee is estimated stay what they are unless the complaint signal is clear (CLEAR_COMPLAINT_REQUEST
-        # above). An unhappy question is still a complaint.
+        # addressee is estimated stay what they are unless the complaint signal is clear (`bar` below: 0.6, or for
+        # that question the known-addressee threshold). An unhappy question is still a complaint.
         ask = asks or request is not None or is_question(text, features)
         calm_ask = ask and sentiment.label != "negative"
         # An ask that names no complaint ("Quand ouvre le nouveau magasin ?") is a question or a request unless its
